@@ -1,0 +1,292 @@
+// Integral images (summed-area tables), OpenCV's layout: (H+1)×(W+1)×cn, the first
+// row and column zero, channels interleaved.
+//
+// One thread runs one group over all rows: each output row is the row above plus the
+// row's prefix sums (prefix.ts, accumulate.ts). Several threads split the image into
+// strips of rows and run three phases separated by barriers:
+//   0 totals: each strip sums its own rows into a row vector (its bottom row, alone);
+//   1 scan:   over column chunks, each strip's carry becomes the sum of the strips above;
+//   2 rows:   each strip writes its rows starting from its carry.
+// Inputs are read twice, outputs written once. u8 sums are exact integers, so every
+// split gives the same bits. f32 sums are not associative, so their strip height is
+// fixed by the caller and the strip's own sum is kept apart from the carry: every
+// thread count then performs the very same additions.
+import { argPtr, argU32 } from "../runtime/job";
+import { prefixF32, prefixU8 } from "./prefix";
+import { addF64, addRowF64Local, addRowF64U32, addRowI32 } from "./accumulate";
+
+// Argument slots (src/ops/integral.ts writes them).
+const A_KIND = 0; // KIND_*
+const A_SQUARED = 1;
+const A_WIDTH = 2;
+const A_HEIGHT = 3;
+const A_CN = 4;
+const A_SRC = 5;
+const A_SRC_STRIDE = 6; // elements
+const A_SUM = 7;
+const A_SQSUM = 8;
+const A_SCRATCH = 9; // per thread: 6 rows of rowPitch(n) bytes
+const A_SCRATCH_STRIDE = 10; // bytes per thread
+const A_STRIP = 11; // rows per strip
+const A_STRIPS = 12;
+const A_CARRY = 13; // strips rows of rowPitch(n) bytes
+const A_CARRY2 = 14;
+const A_CHUNK = 15; // elements per scan group, a multiple of 4
+const A_SPLIT = 16; // 1: the three phases, 0: one group does everything
+
+const KIND_U8_I32 = 0;
+const KIND_U8_F64 = 1;
+const KIND_F32_F64 = 2;
+
+// Bytes of one scratch or carry row of n elements: room for f64 plus a 16-byte overhang.
+@inline function rowPitch(n: i32): usize {
+  return ((<usize>n << 3) + 31) & ~(<usize>15);
+}
+
+@inline function arg(ctrl: usize, slot: i32): i32 {
+  return <i32>argU32(ctrl, slot);
+}
+
+@inline function scratchRow(ctrl: usize, tid: i32, row: i32): usize {
+  const n = arg(ctrl, A_WIDTH) * arg(ctrl, A_CN);
+  return argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE) + <usize>row * rowPitch(n);
+}
+
+// First data element (column 1) of output row r.
+@inline function outRow(ctrl: usize, base: usize, r: i32, esz: usize): usize {
+  const cn = <usize>arg(ctrl, A_CN);
+  return base + (<usize>r * (<usize>arg(ctrl, A_WIDTH) + 1) * cn + cn) * esz;
+}
+
+@inline function srcRow(ctrl: usize, r: i32): usize {
+  const esz: usize = arg(ctrl, A_KIND) == KIND_F32_F64 ? 4 : 1;
+  return argPtr(ctrl, A_SRC) + <usize>r * argPtr(ctrl, A_SRC_STRIDE) * esz;
+}
+
+@inline function carryRow(ctrl: usize, slot: i32, s: i32): usize {
+  const n = arg(ctrl, A_WIDTH) * arg(ctrl, A_CN);
+  return argPtr(ctrl, slot) + <usize>s * rowPitch(n);
+}
+
+export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  if (arg(ctrl, A_SPLIT) == 0) {
+    writeRows(ctrl, 0, arg(ctrl, A_STRIPS), tid);
+  } else if (phase == 0) {
+    stripTotals(ctrl, group, tid);
+  } else if (phase == 1) {
+    scanCarries(ctrl, group);
+  } else {
+    writeRows(ctrl, group, group + 1, tid);
+  }
+}
+
+// Output rows of strips [s0, s1), and the zero border they own.
+function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
+  const kind = arg(ctrl, A_KIND);
+  const squared = arg(ctrl, A_SQUARED) != 0;
+  const cn = arg(ctrl, A_CN);
+  const n = arg(ctrl, A_WIDTH) * cn;
+  const strip = arg(ctrl, A_STRIP);
+  const r0 = s0 * strip;
+  const r1 = min(arg(ctrl, A_HEIGHT), s1 * strip);
+  const sum = argPtr(ctrl, A_SUM);
+  const sqsum = argPtr(ctrl, A_SQSUM);
+  const esz: usize = kind == KIND_U8_I32 ? 4 : 8;
+  const rp = scratchRow(ctrl, tid, 0);
+  const rp2 = scratchRow(ctrl, tid, 1);
+  const border = <usize>cn * esz;
+  if (r0 == 0) {
+    memory.fill(sum, 0, <usize>(n + cn) * esz);
+    if (squared) memory.fill(sqsum, 0, <usize>(n + cn) << 3);
+  }
+  if (kind == KIND_F32_F64) {
+    writeRowsF32(ctrl, s0, s1, tid);
+    return;
+  }
+  for (let r = r0; r < r1; r++) {
+    prefixU8(srcRow(ctrl, r), n, cn, rp, rp2, squared);
+    // The first row of a strip below the top starts from the strip's carry.
+    const fromCarry = r == r0 && r0 > 0;
+    const out = outRow(ctrl, sum, r + 1, esz);
+    memory.fill(out - border, 0, border);
+    const above = fromCarry ? carryRow(ctrl, A_CARRY, s0) : outRow(ctrl, sum, r, esz);
+    if (kind == KIND_U8_I32) addRowI32(out, above, rp, n);
+    else addRowF64U32(out, above, rp, n);
+    if (squared) {
+      const out2 = outRow(ctrl, sqsum, r + 1, 8);
+      memory.fill(out2 - (<usize>cn << 3), 0, <usize>cn << 3);
+      const above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
+      addRowF64U32(out2, above2, rp2, n);
+    }
+  }
+}
+
+// Float rows: out = carry + local, where local is the strip's own running sum. One
+// thread over many strips folds each strip's local sum into its running carry at the
+// strip's end, the same addition the scan phase makes when strips are split.
+function writeRowsF32(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
+  const squared = arg(ctrl, A_SQUARED) != 0;
+  const cn = arg(ctrl, A_CN);
+  const n = arg(ctrl, A_WIDTH) * cn;
+  const strip = arg(ctrl, A_STRIP);
+  const height = arg(ctrl, A_HEIGHT);
+  const sum = argPtr(ctrl, A_SUM);
+  const sqsum = argPtr(ctrl, A_SQSUM);
+  const rp = scratchRow(ctrl, tid, 0);
+  const rp2 = scratchRow(ctrl, tid, 1);
+  const local = scratchRow(ctrl, tid, 2);
+  const local2 = scratchRow(ctrl, tid, 3);
+  const split = arg(ctrl, A_SPLIT) != 0;
+  const rowBytes = <usize>n << 3;
+  let carry = scratchRow(ctrl, tid, 4);
+  let carry2 = scratchRow(ctrl, tid, 5);
+  if (split) {
+    carry = carryRow(ctrl, A_CARRY, s0);
+    carry2 = carryRow(ctrl, A_CARRY2, s0);
+  } else {
+    memory.fill(carry, 0, rowBytes);
+    memory.fill(carry2, 0, rowBytes);
+  }
+  for (let s = s0; s < s1; s++) {
+    memory.fill(local, 0, rowBytes);
+    memory.fill(local2, 0, rowBytes);
+    const r1 = min(height, (s + 1) * strip);
+    for (let r = s * strip; r < r1; r++) {
+      prefixF32(srcRow(ctrl, r), n, cn, rp, rp2, squared);
+      const out = outRow(ctrl, sum, r + 1, 8);
+      memory.fill(out - (<usize>cn << 3), 0, <usize>cn << 3);
+      addRowF64Local(out, carry, local, rp, n);
+      if (squared) {
+        const out2 = outRow(ctrl, sqsum, r + 1, 8);
+        memory.fill(out2 - (<usize>cn << 3), 0, <usize>cn << 3);
+        addRowF64Local(out2, carry2, local2, rp2, n);
+      }
+    }
+    if (!split) {
+      addF64(carry, local, n);
+      if (squared) addF64(carry2, local2, n);
+    }
+  }
+}
+
+// Phase 0: strip s's own sum of its rows, prefixed along the row, in its carry row.
+function stripTotals(ctrl: usize, s: i32, tid: i32): void {
+  const kind = arg(ctrl, A_KIND);
+  const squared = arg(ctrl, A_SQUARED) != 0;
+  const cn = arg(ctrl, A_CN);
+  const n = arg(ctrl, A_WIDTH) * cn;
+  const strip = arg(ctrl, A_STRIP);
+  const r0 = s * strip;
+  const r1 = min(arg(ctrl, A_HEIGHT), r0 + strip);
+  const total = carryRow(ctrl, A_CARRY, s);
+  const total2 = carryRow(ctrl, A_CARRY2, s);
+  const rp = scratchRow(ctrl, tid, 0);
+  const rp2 = scratchRow(ctrl, tid, 1);
+  const rowBytes = <usize>n << 3;
+  if (kind == KIND_F32_F64) {
+    // Exactly the local sums writeRowsF32 builds: rows' prefix sums added in order.
+    memory.fill(total, 0, rowBytes);
+    memory.fill(total2, 0, rowBytes);
+    for (let r = r0; r < r1; r++) {
+      prefixF32(srcRow(ctrl, r), n, cn, rp, rp2, squared);
+      addF64(total, rp, n);
+      if (squared) addF64(total2, rp2, n);
+    }
+    return;
+  }
+  columnSumsU8(ctrl, r0, r1, n, rp, rp2, squared);
+  // Prefix the column sums along the row, per channel, into the carry type.
+  const back = <usize>cn;
+  for (let e = 0; e < n; e++) {
+    const at = <usize>e;
+    if (kind == KIND_U8_I32) {
+      const prev = e >= cn ? load<i32>(total + ((at - back) << 2)) : 0;
+      store<i32>(total + (at << 2), prev + load<i32>(rp + (at << 2)));
+    } else {
+      const prev = e >= cn ? load<f64>(total + ((at - back) << 3)) : 0.0;
+      store<f64>(total + (at << 3), prev + <f64>load<u32>(rp + (at << 2)));
+    }
+    if (squared) {
+      const prev2 = e >= cn ? load<f64>(total2 + ((at - back) << 3)) : 0.0;
+      store<f64>(total2 + (at << 3), prev2 + <f64>load<u32>(rp2 + (at << 2)));
+    }
+  }
+}
+
+// Sums of each column over rows [r0, r1) into rp (u32) and, squared, rp2 (u32).
+// A strip has at most 256 rows, so 65025 · 256 fits u32.
+function columnSumsU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, rp2: usize, squared: bool): void {
+  memory.fill(rp, 0, <usize>n << 2);
+  if (squared) memory.fill(rp2, 0, <usize>n << 2);
+  const n16 = n & ~15;
+  for (let r = r0; r < r1; r++) {
+    const row = srcRow(ctrl, r);
+    for (let e = 0; e < n16; e += 16) {
+      const b = v128.load(row + <usize>e);
+      const lo = i16x8.extend_low_i8x16_u(b);
+      const hi = i16x8.extend_high_i8x16_u(b);
+      const at = rp + (<usize>e << 2);
+      v128.store(at, i32x4.add(v128.load(at), i32x4.extend_low_i16x8_u(lo)));
+      v128.store(at, i32x4.add(v128.load(at, 16), i32x4.extend_high_i16x8_u(lo)), 16);
+      v128.store(at, i32x4.add(v128.load(at, 32), i32x4.extend_low_i16x8_u(hi)), 32);
+      v128.store(at, i32x4.add(v128.load(at, 48), i32x4.extend_high_i16x8_u(hi)), 48);
+      if (squared) {
+        const slo = i16x8.mul(lo, lo);
+        const shi = i16x8.mul(hi, hi);
+        const at2 = rp2 + (<usize>e << 2);
+        v128.store(at2, i32x4.add(v128.load(at2), i32x4.extend_low_i16x8_u(slo)));
+        v128.store(at2, i32x4.add(v128.load(at2, 16), i32x4.extend_high_i16x8_u(slo)), 16);
+        v128.store(at2, i32x4.add(v128.load(at2, 32), i32x4.extend_low_i16x8_u(shi)), 32);
+        v128.store(at2, i32x4.add(v128.load(at2, 48), i32x4.extend_high_i16x8_u(shi)), 48);
+      }
+    }
+    for (let e = n16; e < n; e++) {
+      const v = <u32>load<u8>(row + <usize>e);
+      const at = <usize>e << 2;
+      store<u32>(rp + at, load<u32>(rp + at) + v);
+      if (squared) store<u32>(rp2 + at, load<u32>(rp2 + at) + v * v);
+    }
+  }
+}
+
+// Phase 1: exclusive prefix over strips of the carry rows, for one chunk of columns.
+// Rows are padded to 16 bytes, so the loop runs whole vectors past n harmlessly.
+function scanCarries(ctrl: usize, chunk: i32): void {
+  const kind = arg(ctrl, A_KIND);
+  const squared = arg(ctrl, A_SQUARED) != 0;
+  const n = arg(ctrl, A_WIDTH) * arg(ctrl, A_CN);
+  const strips = arg(ctrl, A_STRIPS);
+  const per = arg(ctrl, A_CHUNK);
+  const e0 = chunk * per;
+  const e1 = min(n, e0 + per);
+  if (kind == KIND_U8_I32) {
+    scanI32(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 2, <usize>e1 << 2);
+  } else {
+    scanF64(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3);
+  }
+  if (squared) scanF64(argPtr(ctrl, A_CARRY2), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3);
+}
+
+function scanI32(base: usize, pitch: usize, strips: i32, b0: usize, b1: usize): void {
+  for (let b = b0; b < b1; b += 16) {
+    let acc = i32x4.splat(0);
+    for (let s = 0; s < strips; s++) {
+      const at = base + <usize>s * pitch + b;
+      const t = v128.load(at);
+      v128.store(at, acc);
+      acc = i32x4.add(acc, t);
+    }
+  }
+}
+
+function scanF64(base: usize, pitch: usize, strips: i32, b0: usize, b1: usize): void {
+  for (let b = b0; b < b1; b += 16) {
+    let acc = f64x2.splat(0);
+    for (let s = 0; s < strips; s++) {
+      const at = base + <usize>s * pitch + b;
+      const t = v128.load(at);
+      v128.store(at, acc);
+      acc = f64x2.add(acc, t);
+    }
+  }
+}

@@ -1,0 +1,167 @@
+// createContext(): load the kernels, make the memory, start the Workers; and the
+// Context that queues each call's job so that calls never interleave.
+import { checkInt, checkOptions, describe } from "./errors.js";
+import * as J from "./job.js";
+import { Arena } from "./memory.js";
+import { planIntegral, runIntegral, type IntegralOptions, type IntegralResult, type IntegralSource } from "./ops/integral.js";
+import type { Engine } from "./ops/engine.js";
+import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.js";
+import { Pool } from "./pool.js";
+import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.js";
+
+export interface ContextOptions {
+  /** Threads to run on, the caller included. Default: the machine's cores. */
+  threads?: number;
+  /**
+   * A compiled simdcl module (dist/simdcl*.wasm), for runtimes that forbid compiling
+   * Wasm from bytes (Cloudflare Workers, Vercel Edge). Default: the embedded build.
+   */
+  module?: WebAssembly.Module;
+  /** Largest the memory may grow, in MiB (up to 4096). Default 4096. */
+  maxMemoryMiB?: number;
+  /** How long an idle thread spins before it sleeps, in ms. Default 1. */
+  spinMs?: number;
+  /** A call fails if a phase makes no progress for this long, in ms. Default 30000. */
+  stallTimeoutMs?: number;
+}
+
+const KNOWN = ["threads", "module", "maxMemoryMiB", "spinMs", "stallTimeoutMs"] as const;
+const PAGE = 65536;
+const READY_TIMEOUT_MS = 20000;
+
+/** Test hooks; not part of the stable API. */
+export const debugHooks = Symbol.for("simdcl.debug");
+
+export class Context {
+  /** Threads that actually run, the caller included. */
+  readonly threads: number;
+  /** Which build runs: "relaxed" (FMA), "simd", or "single" (no shared memory). */
+  readonly variant: Variant;
+  /** Why fewer threads run than were asked for, if they do. */
+  readonly note: string | null;
+  private readonly engine: Engine;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed: Error | null = null;
+
+  /** @internal Use createContext(). */
+  constructor(
+    private readonly arena: Arena,
+    private readonly pool: Pool,
+    variant: Variant,
+    note: string | null,
+  ) {
+    this.threads = pool.threads;
+    this.variant = variant;
+    this.note = note;
+    this.engine = { arena, threads: pool.threads, run: (op, args, phases) => pool.run(op, args, phases) };
+  }
+
+  /** Summed-area table of an image, OpenCV's layout: (height+1) × (width+1) × channels. */
+  integral(src: IntegralSource, options: IntegralOptions): Promise<IntegralResult> {
+    return this.call(() => planIntegral(src, options), (plan) => runIntegral(this.engine, plan));
+  }
+
+  /** Ends every Worker and frees the memory; later calls fail. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = new Error("simdcl: this context has been disposed");
+    this.pool.shutdown(this.closed);
+  }
+
+  /** Test hooks: not part of the stable API. */
+  get [debugHooks]() {
+    return {
+      arena: this.arena,
+      stall: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_STALL, [0], [this.threads * 2])),
+      trap: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_TRAP, [0], [this.threads * 2])),
+      killWorker: (index: number) => this.pool.killWorker(index),
+    };
+  }
+
+  // Validate now (errors reject before any byte moves), run when earlier calls are done.
+  private call<P, R>(plan: () => P, run: (plan: P) => Promise<R>): Promise<R> {
+    let p: P;
+    try {
+      this.throwIfUnusable();
+      p = plan();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const result = this.queue.then(() => {
+      this.throwIfUnusable();
+      return run(p);
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private throwIfUnusable(): void {
+    if (this.closed) throw this.closed;
+    const failure = this.pool.failed;
+    if (failure) {
+      this.closed = new Error(`simdcl: this context stopped after a failure (${failure.message}); create a new one`);
+      throw this.closed;
+    }
+  }
+}
+
+export async function createContext(options: ContextOptions = {}): Promise<Context> {
+  const o = checkOptions("createContext options", options, KNOWN);
+  const requested = o.threads === undefined ? await hardwareThreads() : checkInt("threads", o.threads, 1, 256);
+  const maxPages = (o.maxMemoryMiB === undefined ? 4096 : checkInt("maxMemoryMiB", o.maxMemoryMiB, 1, 4096)) * 16;
+  const spinMs = o.spinMs === undefined ? 1 : checkNumber("spinMs", o.spinMs);
+  const stallTimeoutMs = o.stallTimeoutMs === undefined ? 30000 : checkNumber("stallTimeoutMs", o.stallTimeoutMs);
+  if (o.module !== undefined && !(o.module instanceof WebAssembly.Module)) {
+    throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
+  }
+
+  let note = requested > 1 ? threadingUnavailable() : null;
+  let module = o.module as WebAssembly.Module | undefined;
+  let variant: Variant;
+  if (module) {
+    const shared = importsSharedMemory(module);
+    variant = shared ? "simd" : "single";
+    if (!shared && requested > 1) note ??= "the module given imports an unshared memory";
+  } else {
+    variant = requested > 1 && !note ? (hasRelaxedSimd() ? "relaxed" : "simd") : "single";
+    module = await compileVariant(variant);
+  }
+  const threads = variant === "single" ? 1 : requested;
+  const shared = variant !== "single";
+  const memory = new WebAssembly.Memory({ initial: J.CONTROL_BYTES / PAGE + 16, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;
+  const workers = threads > 1 ? await startWorkers(module, memory, threads - 1, spinMs) : [];
+  const pool = new Pool(memory, runPhase, workers, { spinMs, stallTimeoutMs });
+  return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null);
+}
+
+function checkNumber(name: string, v: unknown): number {
+  if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
+    throw new RangeError(`simdcl: ${name} must be a finite number ≥ 0, got ${describe(v)}`);
+  }
+  return v;
+}
+
+async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, spinMs: number): Promise<PlatformWorker[]> {
+  const workers = await Promise.all(Array.from({ length: count }, () => startWorker()));
+  const layout = { SEQ: J.SEQ, STATE: J.STATE, NPHASES: J.NPHASES, ACK: J.ACK, PHASE0: J.PHASE0, PHASE_WORDS: J.PHASE_WORDS, MAX_PHASES: J.MAX_PHASES };
+  try {
+    await Promise.all(
+      workers.map((w, i) => new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`simdcl: worker ${i + 1} did not start within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+        w.onMessage((m) => {
+          clearTimeout(timer);
+          if (m?.type === "ready") resolve();
+          else if (m?.type === "error") reject(new Error(`simdcl: worker ${i + 1} failed to start: ${m.message}`));
+        });
+        w.onDeath((reason) => { clearTimeout(timer); reject(new Error(`simdcl: worker ${i + 1} ${reason} while starting`)); });
+        w.post({ module, memory, tid: i + 1, spinMs, layout });
+      })),
+    );
+  } catch (e) {
+    for (const w of workers) w.terminate();
+    throw e;
+  }
+  return workers;
+}

@@ -1,0 +1,50 @@
+// Argument checks shared by every op. Each throws a TypeError or RangeError that names
+// the argument and says what was expected, before any byte is moved.
+
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<unknown>).length}`;
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return JSON.stringify(v);
+  return String(v);
+}
+
+export function checkInt(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number") throw new TypeError(`simdcl: ${name} must be a number, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+    throw new RangeError(`simdcl: ${name} must be ${range}, got ${v}`);
+  }
+  return v;
+}
+
+export function checkBool(name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw new TypeError(`simdcl: ${name} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+/** Options must be a plain object whose keys are all known. */
+export function checkOptions(name: string, v: unknown, known: readonly string[]): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new TypeError(`simdcl: ${name} must be an options object, got ${describe(v)}`);
+  }
+  for (const key of Object.keys(v)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`simdcl: unknown option ${name}.${key}; known options: ${known.join(", ")}`);
+    }
+  }
+  return v as Record<string, unknown>;
+}
+
+/** A typed array of enough elements whose buffer is still attached. */
+export function checkLength(name: string, v: ArrayBufferView & { length: number }, needed: number): void {
+  if (v.length < needed) {
+    const detached = v.buffer.byteLength === 0 && needed > 0;
+    throw new RangeError(
+      detached
+        ? `simdcl: ${name} is detached (its buffer was transferred), so it cannot be read`
+        : `simdcl: ${name} has ${v.length} elements, needs at least ${needed}`,
+    );
+  }
+}

@@ -1,0 +1,134 @@
+// The arena: who owns which bytes of the (shared) WebAssembly memory.
+//
+// The bottom CONTROL_BYTES hold the job descriptor. Above them, regions are handed
+// out first-fit from a sorted free list, 64-byte aligned (a cache line, and more than
+// any v128 needs), each followed by at least 64 spare bytes so kernels may read or
+// write whole vectors past their last element. The memory grows on demand up to its
+// maximum; views are rebuilt whenever the buffer changes (growth replaces it).
+import { CONTROL_BYTES } from "./job.js";
+
+const PAGE = 65536;
+const ALIGN = 64;
+const OVERHANG = 64;
+
+interface Span {
+  start: number;
+  size: number;
+}
+
+function alignUp(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  readonly maxBytes: number;
+  private free: Span[];
+  private used = new Map<number, number>();
+  private buffer: ArrayBufferLike | null = null;
+  private views: { u8: Uint8Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
+
+  constructor(memory: WebAssembly.Memory, maxPages: number) {
+    this.memory = memory;
+    this.maxBytes = maxPages * PAGE;
+    this.free = [{ start: CONTROL_BYTES, size: memory.buffer.byteLength - CONTROL_BYTES }];
+  }
+
+  /** Views of the whole memory, fresh after any growth. */
+  get u8(): Uint8Array { return this.fresh().u8; }
+  get i32(): Int32Array { return this.fresh().i32; }
+  get f32(): Float32Array { return this.fresh().f32; }
+  get f64(): Float64Array { return this.fresh().f64; }
+
+  private fresh() {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.buffer || !this.views) {
+      this.buffer = buffer;
+      this.views = {
+        u8: new Uint8Array(buffer),
+        i32: new Int32Array(buffer),
+        f32: new Float32Array(buffer),
+        f64: new Float64Array(buffer),
+      };
+    }
+    return this.views;
+  }
+
+  /** Bytes in use, for tests and diagnostics. */
+  get bytesInUse(): number {
+    let n = 0;
+    for (const size of this.used.values()) n += size;
+    return n;
+  }
+
+  /** A region of at least `bytes` bytes; returns its byte offset. */
+  alloc(bytes: number): number {
+    const size = alignUp(Math.max(bytes, 0) + OVERHANG, ALIGN);
+    let i = this.free.findIndex((s) => s.size >= size);
+    if (i < 0) {
+      this.grow(size);
+      i = this.free.findIndex((s) => s.size >= size);
+    }
+    const span = this.free[i];
+    const start = span.start;
+    span.start += size;
+    span.size -= size;
+    if (span.size === 0) this.free.splice(i, 1);
+    this.used.set(start, size);
+    return start;
+  }
+
+  release(offset: number): void {
+    const size = this.used.get(offset);
+    if (size === undefined) throw new Error(`simdcl: internal error, region ${offset} is not allocated`);
+    this.used.delete(offset);
+    let i = this.free.findIndex((s) => s.start > offset);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, { start: offset, size });
+    // Merge with the neighbours so space does not fragment.
+    const next = this.free[i + 1];
+    if (next && offset + size === next.start) {
+      this.free[i].size += next.size;
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    if (prev && prev.start + prev.size === offset) {
+      prev.size += this.free[i].size;
+      this.free.splice(i, 1);
+    }
+  }
+
+  /** Allocate several regions and release them all when `fn` settles. */
+  async scoped<T>(sizes: number[], fn: (offsets: number[]) => Promise<T> | T): Promise<T> {
+    const offsets: number[] = [];
+    try {
+      for (const s of sizes) offsets.push(this.alloc(s));
+      return await fn(offsets);
+    } finally {
+      for (const o of offsets) this.release(o);
+    }
+  }
+
+  // Grow so that a free span at the end can hold `size` bytes.
+  private grow(size: number): void {
+    const end = this.memory.buffer.byteLength;
+    const last = this.free[this.free.length - 1];
+    const tailFree = last && last.start + last.size === end ? last.size : 0;
+    const needed = alignUp(end + size - tailFree, PAGE);
+    if (needed > this.maxBytes) {
+      const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+      throw new RangeError(
+        `simdcl: this call needs ${mib(size)} MiB more memory, but the context's memory is ${mib(end)} MiB ` +
+          `of at most ${mib(this.maxBytes)} MiB (createContext({ maxMemoryMiB }) raises it, up to 4096)`,
+      );
+    }
+    const pages = (needed - end) / PAGE;
+    try {
+      this.memory.grow(pages);
+    } catch (e) {
+      throw new RangeError(`simdcl: could not grow the memory by ${pages} pages: ${(e as Error).message}`);
+    }
+    if (tailFree) last.size += needed - end;
+    else this.free.push({ start: end, size: needed - end });
+  }
+}

@@ -1,0 +1,9 @@
+// What an op needs from the context: the arena, the thread count, and dispatch.
+import type { Arena } from "../memory.js";
+
+export interface Engine {
+  readonly arena: Arena;
+  /** Threads a job runs on, the caller included. */
+  readonly threads: number;
+  run(op: number, args: ArrayLike<number>, phases: number[]): Promise<void>;
+}

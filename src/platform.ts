@@ -1,0 +1,75 @@
+// What differs between Node, Deno, Bun and browsers: how many cores there are, whether
+// memory can be shared, and how a Worker is started. Everything else is the same code.
+import { workerMain } from "./worker.js";
+
+/** A started Worker, whatever the runtime. */
+export interface PlatformWorker {
+  post(msg: unknown): void;
+  onMessage(fn: (msg: any) => void): void;
+  /** Called once if the Worker throws outside our handlers or exits. */
+  onDeath(fn: (reason: string) => void): void;
+  terminate(): void;
+}
+
+// Hidden from bundlers, which would otherwise try to resolve Node's modules for browsers.
+const nodeModule = (name: string): Promise<any> => import(/* @vite-ignore */ `node:${name}`);
+
+const isNode = typeof (globalThis as any).process?.versions?.node === "string";
+
+export async function hardwareThreads(): Promise<number> {
+  const n = (globalThis as any).navigator?.hardwareConcurrency;
+  if (typeof n === "number" && n > 0) return n;
+  if (isNode) {
+    const os = await nodeModule("os");
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return 1;
+}
+
+/** Why Workers sharing one memory cannot run here, or null when they can. */
+export function threadingUnavailable(): string | null {
+  if (typeof SharedArrayBuffer !== "function") {
+    return "SharedArrayBuffer is missing (a page needs Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers)";
+  }
+  if ((globalThis as any).crossOriginIsolated === false) return "the page is not cross-origin isolated";
+  if (typeof (globalThis as any).Worker !== "function" && !isNode) return "this runtime has no Worker";
+  return null;
+}
+
+export async function startWorker(): Promise<PlatformWorker> {
+  const body = `(${workerMain.toString()})`;
+  const WebWorker = (globalThis as any).Worker;
+  if (typeof WebWorker === "function") {
+    const code = `${body}({ onInit: (f) => self.addEventListener("message", (e) => f(e.data), { once: true }),` +
+      ` post: (m) => self.postMessage(m), close: () => self.close() });`;
+    const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+    const w = new WebWorker(url, { type: "module" });
+    // Bun fetches the URL after the constructor returns: revoke only once the Worker speaks.
+    w.addEventListener("message", () => URL.revokeObjectURL(url), { once: true });
+    return {
+      post: (m) => w.postMessage(m),
+      onMessage: (fn) => w.addEventListener("message", (e: MessageEvent) => fn(e.data)),
+      onDeath: (fn) => {
+        w.addEventListener("error", (e: ErrorEvent) => { e.preventDefault?.(); fn(`threw ${e.message ?? "an error"}`); });
+        w.addEventListener("messageerror", () => fn("could not receive a message"));
+      },
+      terminate: () => {
+        w.terminate();
+        URL.revokeObjectURL(url);
+      },
+    };
+  }
+  const { Worker } = await nodeModule("worker_threads");
+  const code = `const { parentPort } = require("node:worker_threads");\n` +
+    `${body}({ onInit: (f) => parentPort.once("message", f), post: (m) => parentPort.postMessage(m), close: () => parentPort.close() });`;
+  const w = new Worker(code, { eval: true });
+  return {
+    post: (m) => w.postMessage(m),
+    onMessage: (fn) => w.on("message", fn),
+    onDeath: (fn) => {
+      w.on("error", (e: Error) => fn(`threw ${e.message}`));
+      w.on("exit", (code: number) => fn(`exited with code ${code}`));
+    },
+    terminate: () => void w.terminate(),
+  };
+}

@@ -1,0 +1,175 @@
+// Dispatch of one job at a time over the caller's thread and n-1 Workers.
+//
+// A job is an operation id, its arguments and a list of phases, each an NDRange of
+// work-groups. The caller publishes the job by bumping SEQ; every thread, the caller
+// included, claims groups from the phase's atomic counter (runPhase in Wasm) and then
+// waits at the phase's barrier until all its groups are done. Waits spin for a bounded
+// time, then sleep: Workers with Atomics.wait, the caller with Atomics.waitAsync, so
+// its event loop keeps running and a Worker that dies is noticed, never waited on.
+import * as J from "./job.js";
+import type { PlatformWorker } from "./platform.js";
+
+type RunPhase = (ctrl: number, phase: number, tid: number) => number;
+
+export interface PoolOptions {
+  spinMs: number;
+  stallTimeoutMs: number;
+}
+
+const now = () => performance.now();
+const tick = () => new Promise<void>((r) => setTimeout(r, 1));
+
+export class Pool {
+  readonly threads: number;
+  private view: Int32Array;
+  private failure: Error | null = null;
+  private failureListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly runPhase: RunPhase,
+    private readonly workers: PlatformWorker[],
+    private readonly options: PoolOptions,
+  ) {
+    this.threads = workers.length + 1;
+    this.view = new Int32Array(memory.buffer, 0, J.ARGS + J.MAX_ARGS);
+    // No job yet: every Worker counts as having left the last one.
+    Atomics.store(this.words, J.ACK, workers.length);
+    workers.forEach((w, i) => {
+      const tid = i + 1;
+      w.onDeath((reason) => this.fail(new Error(`simdcl: worker ${tid} ${reason}`)));
+      w.onMessage((m) => {
+        if (m?.type === "error") this.fail(new Error(`simdcl: worker ${tid} failed: ${m.message}`));
+      });
+    });
+  }
+
+  // The control words. A shared buffer never moves; an unshared one is replaced on growth.
+  private get words(): Int32Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Int32Array(this.memory.buffer, 0, J.ARGS + J.MAX_ARGS);
+    return this.view;
+  }
+
+  /** The error that made this pool unusable, if any. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Run a job to completion. Arguments are u32 words (f32 bits written by the op). */
+  async run(op: number, args: ArrayLike<number>, phases: number[]): Promise<void> {
+    if (phases.length > J.MAX_PHASES || args.length > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
+    const w = this.words;
+    this.throwIfFailed();
+    // Every Worker must have left the previous job before its descriptor is rewritten.
+    if (this.workers.length) await this.waitFor(J.ACK, () => Atomics.load(w, J.ACK) >= this.workers.length);
+    w[J.OP] = op;
+    w[J.NPHASES] = phases.length;
+    phases.forEach((groups, p) => {
+      const c = J.phaseWords(p);
+      w[c.next] = 0;
+      w[c.done] = 0;
+      w[c.total] = groups;
+    });
+    for (let i = 0; i < args.length; i++) w[J.ARGS + i] = args[i] | 0;
+    if (!this.workers.length) {
+      for (let p = 0; p < phases.length; p++) this.runPhase(0, p, 0);
+      return;
+    }
+    Atomics.store(w, J.ACK, 0);
+    Atomics.add(w, J.SEQ, 1);
+    Atomics.notify(w, J.SEQ);
+    for (let p = 0; p < phases.length; p++) {
+      const c = J.phaseWords(p);
+      if (this.runPhase(0, p, 0)) Atomics.notify(w, c.done);
+      await this.waitFor(c.done, () => Atomics.load(w, c.done) >= phases[p]);
+    }
+    // Kernels may cut a group short once the job is aborted or shut down: no valid result.
+    if (Atomics.load(w, J.STATE) !== J.STATE_RUNNING) await this.aborted();
+  }
+
+  /** Stop every Worker; the pool is unusable afterwards. */
+  shutdown(reason: Error): void {
+    if (!this.failure) this.failure = reason;
+    Atomics.store(this.words, J.STATE, J.STATE_SHUTDOWN);
+    Atomics.add(this.words, J.SEQ, 1);
+    this.wakeAll();
+    for (const w of this.workers) w.terminate();
+  }
+
+  /** Test hook: end Worker `index` (1-based) as if it had died. */
+  killWorker(index: number): void {
+    const w = this.workers[index - 1];
+    if (!w) throw new RangeError(`simdcl: no worker ${index}`);
+    w.terminate();
+    this.fail(new Error(`simdcl: worker ${index} was terminated`));
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    Atomics.store(this.words, J.STATE, J.STATE_ABORT);
+    this.wakeAll();
+    for (const w of this.workers) w.terminate();
+    for (const f of this.failureListeners.splice(0)) f();
+  }
+
+  private wakeAll(): void {
+    for (let i = 0; i < J.ARGS; i++) Atomics.notify(this.words, i);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  // Wait until done(): spin up to spinMs, then sleep in waitAsync slices, failing on a
+  // Worker's death, an abort, or when the word has not moved for stallTimeoutMs.
+  private async waitFor(index: number, done: () => boolean): Promise<void> {
+    const w = this.words;
+    const t0 = now();
+    for (let spins = 0; !done(); spins++) {
+      if (Atomics.load(w, J.STATE) !== J.STATE_RUNNING) return this.aborted();
+      if ((spins & 255) === 0 && now() - t0 > this.options.spinMs) return this.sleepFor(index, done);
+    }
+  }
+
+  private async sleepFor(index: number, done: () => boolean): Promise<void> {
+    const w = this.words;
+    const waitAsync = (Atomics as any).waitAsync as
+      | ((a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: any })
+      | undefined;
+    let seen = Atomics.load(w, index);
+    let lastMove = now();
+    while (!done()) {
+      if (this.failure || Atomics.load(w, J.STATE) !== J.STATE_RUNNING) return this.aborted();
+      const value = Atomics.load(w, index);
+      if (value !== seen) {
+        seen = value;
+        lastMove = now();
+      } else if (now() - lastMove > this.options.stallTimeoutMs) {
+        const error = new Error(
+          `simdcl: a worker made no progress for ${this.options.stallTimeoutMs} ms (stuck); the context is closed`,
+        );
+        this.fail(error);
+        throw error;
+      }
+      if (waitAsync) {
+        const r = waitAsync(w, index, value, 50);
+        if (r.async) await r.value;
+        else await Promise.resolve();
+      } else {
+        await tick();
+      }
+    }
+  }
+
+  // The job was aborted: wait briefly for the Worker's message saying why, then throw it.
+  private async aborted(): Promise<never> {
+    if (!this.failure) {
+      await new Promise<void>((resolve) => {
+        this.failureListeners.push(resolve);
+        setTimeout(resolve, 1000);
+      });
+    }
+    throw this.failure ?? new Error("simdcl: a worker aborted the job without saying why");
+  }
+}

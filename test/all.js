@@ -1,0 +1,4 @@
+// Every test file, for runtimes that run one file (Deno, Bun, the browser page).
+import "./integral.test.js";
+import "./errors.test.js";
+import "./pool.test.js";

@@ -1,0 +1,54 @@
+// Shared by the test files: a seeded random source, the scalar reference, and assertions
+// that work the same on Node, Deno, Bun and browsers.
+import * as assert from "uvu/assert";
+
+/** mulberry32: a small seeded generator, so a failing case can be replayed. */
+export function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomU8(rand, n) {
+  const a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rand() * 256) | 0;
+  return a;
+}
+
+export function randomF32(rand, n) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rand() - 0.5) * 200;
+  return a;
+}
+
+/** Expect `promise` to reject with an error of class `Type` whose message matches `pattern`. */
+export async function rejects(promise, Type, pattern) {
+  let error = null;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, `expected a ${Type.name} matching ${pattern}, but the call succeeded`);
+  assert.instance(error, Type, `expected a ${Type.name}, got ${error && error.name}: ${error && error.message}`);
+  assert.match(error.message, pattern);
+  return error;
+}
+
+/** Index of the first difference between two arrays, or -1. */
+export function firstDifference(a, b) {
+  if (a.length !== b.length) return -2;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+export function assertSame(actual, expected, what) {
+  const i = firstDifference(actual, expected);
+  if (i === -2) assert.unreachable(`${what}: length ${actual.length}, expected ${expected.length}`);
+  if (i >= 0) assert.unreachable(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+}
