@@ -8,6 +8,9 @@ import { integralReference } from "./reference.js";
 
 const test = suite("pool");
 const debug = Symbol.for("simdcl.debug");
+// A page without cross-origin isolation has no SharedArrayBuffer: one thread only.
+const threaded = typeof SharedArrayBuffer === "function" && globalThis.crossOriginIsolated !== false;
+const threadedTest = threaded ? test : () => {};
 
 async function withTimeout(promise, ms, what) {
   let timer;
@@ -26,7 +29,17 @@ test("threads: 1 runs on the caller alone, without shared memory", async () => {
   cl.dispose();
 });
 
-test("threads: 2 runs the shared-memory build on two threads", async () => {
+if (!threaded) {
+  test("without SharedArrayBuffer, threads: 2 falls back to one thread and says why", async () => {
+    const cl = await createContext({ threads: 2 });
+    assert.is(cl.threads, 1);
+    assert.is(cl.variant, "single");
+    assert.match(cl.note, /SharedArrayBuffer|cross-origin isolated/);
+    cl.dispose();
+  });
+}
+
+threadedTest("threads: 2 runs the shared-memory build on two threads", async () => {
   const cl = await createContext({ threads: 2 });
   assert.is(cl.threads, 2);
   assert.ok(cl.variant === "simd" || cl.variant === "relaxed", cl.variant);
@@ -60,7 +73,7 @@ test("a bad call among good ones fails alone", async () => {
   cl.dispose();
 });
 
-test("a Worker killed mid-call makes the call throw, and the context refuses further calls", async () => {
+threadedTest("a Worker killed mid-call makes the call throw, and the context refuses further calls", async () => {
   const cl = await createContext({ threads: 2 });
   const hooks = cl[debug];
   const call = hooks.stall();
@@ -70,20 +83,20 @@ test("a Worker killed mid-call makes the call throw, and the context refuses fur
   cl.dispose();
 });
 
-test("a Worker that traps makes the call throw with the trap's message", async () => {
+threadedTest("a Worker that traps makes the call throw with the trap's message", async () => {
   const cl = await createContext({ threads: 2 });
   await withTimeout(rejects(cl[debug].trap(), Error, /worker 1 failed: RuntimeError: unreachable/i), 5000, "the trapping call");
   await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure/);
   cl.dispose();
 });
 
-test("a Worker stuck in a loop is reported after stallTimeoutMs, not waited on forever", async () => {
+threadedTest("a Worker stuck in a loop is reported after stallTimeoutMs, not waited on forever", async () => {
   const cl = await createContext({ threads: 2, stallTimeoutMs: 300 });
   await withTimeout(rejects(cl[debug].stall(), Error, /no progress for 300 ms/), 5000, "the stalled call");
   cl.dispose();
 });
 
-test("dispose() during a call ends it with an error", async () => {
+threadedTest("dispose() during a call ends it with an error", async () => {
   const cl = await createContext({ threads: 2 });
   const call = cl[debug].stall();
   setTimeout(() => cl.dispose(), 50);
