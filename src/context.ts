@@ -3,7 +3,8 @@
 import { checkInt, checkOptions, describe } from "./errors.js";
 import * as J from "./job.js";
 import { Arena } from "./memory.js";
-import { planIntegral, runIntegral, type IntegralOptions, type IntegralResult, type IntegralSource } from "./ops/integral.js";
+import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.js";
+import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.js";
 import type { Engine } from "./ops/engine.js";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.js";
 import { Pool } from "./pool.js";
@@ -56,9 +57,28 @@ export class Context {
     this.engine = { arena, threads: pool.threads, run: (op, args, phases) => pool.run(op, args, phases) };
   }
 
-  /** Summed-area table of an image, OpenCV's layout: (height+1) × (width+1) × channels. */
-  integral(src: IntegralSource, options: IntegralOptions): Promise<IntegralResult> {
-    return this.call(() => planIntegral(src, options), (plan) => runIntegral(this.engine, plan));
+  /**
+   * A typed array in the context's memory that ops read and write without copying
+   * (see DeviceBuffer). Free it with dispose().
+   */
+  buffer<T extends ElementArray>(type: ElementType<T>, length: number): DeviceBuffer<T> {
+    this.throwIfUnusable();
+    if (!ELEMENT_TYPES.includes(type as ElementType)) {
+      throw new TypeError(`simdcl: buffer type must be one of ${ELEMENT_TYPES.map((t) => t.name).join(", ")}, got ${describe(type)}`);
+    }
+    checkInt("buffer length", length, 0, 2 ** 32);
+    const bytes = length * type.BYTES_PER_ELEMENT;
+    return new DeviceBuffer(this.arena, type, length, this.arena.alloc(bytes));
+  }
+
+  /**
+   * Summed-area table of an image, OpenCV's layout: (height+1) × (width+1) × channels.
+   * With `out`, writes into those device buffers and resolves to them.
+   */
+  integral(src: IntegralSource, options: IntegralOptions & { out: IntegralOut }): Promise<IntegralOut>;
+  integral(src: IntegralSource, options: IntegralOptions): Promise<IntegralResult>;
+  integral(src: IntegralSource, options: IntegralOptions & { out?: IntegralOut }): Promise<IntegralResult | IntegralOut> {
+    return this.call(() => planIntegral(this.engine, src, options), (plan) => runIntegral(this.engine, plan));
   }
 
   /** Ends every Worker and frees the memory; later calls fail. */
@@ -79,7 +99,8 @@ export class Context {
   }
 
   // Validate now (errors reject before any byte moves), run when earlier calls are done.
-  private call<P, R>(plan: () => P, run: (plan: P) => Promise<R>): Promise<R> {
+  // Device buffers the call uses are held until it settles, even if disposed meanwhile.
+  private call<P extends { buffers?: DeviceBuffer[] } | null, R>(plan: () => P, run: (plan: P) => Promise<R>): Promise<R> {
     let p: P;
     try {
       this.throwIfUnusable();
@@ -87,10 +108,16 @@ export class Context {
     } catch (e) {
       return Promise.reject(e);
     }
-    const result = this.queue.then(() => {
-      this.throwIfUnusable();
-      return run(p);
-    });
+    const held = p?.buffers ?? [];
+    for (const b of held) b.retain();
+    const result = this.queue
+      .then(() => {
+        this.throwIfUnusable();
+        return run(p);
+      })
+      .finally(() => {
+        for (const b of held) b.unretain();
+      });
     this.queue = result.catch(() => undefined);
     return result;
   }

@@ -1,10 +1,13 @@
 // Argument checks shared by every op. Each throws a TypeError or RangeError that names
 // the argument and says what was expected, before any byte is moved.
+import { DeviceBuffer } from "./buffer.js";
 
 export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<unknown>).length}`;
+  if (v instanceof DeviceBuffer) return `a device buffer of ${v.length} ${(v as DeviceBuffer).type.name} elements`;
+  if (typeof v === "function") return `the function ${v.name || "(anonymous)"}`;
   if (typeof v === "object") return "an object";
   if (typeof v === "string") return JSON.stringify(v);
   return String(v);
@@ -37,10 +40,10 @@ export function checkOptions(name: string, v: unknown, known: readonly string[])
   return v as Record<string, unknown>;
 }
 
-/** A typed array of enough elements whose buffer is still attached. */
-export function checkLength(name: string, v: ArrayBufferView & { length: number }, needed: number): void {
+/** A typed array (or device buffer) of enough elements, whose buffer is still attached. */
+export function checkLength(name: string, v: { length: number; buffer?: ArrayBufferLike }, needed: number): void {
   if (v.length < needed) {
-    const detached = v.buffer.byteLength === 0 && needed > 0;
+    const detached = v.buffer?.byteLength === 0 && needed > 0;
     throw new RangeError(
       detached
         ? `simdcl: ${name} is detached (its buffer was transferred), so it cannot be read`

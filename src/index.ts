@@ -1,3 +1,4 @@
 // simdcl: WebAssembly SIMD kernels dispatched OpenCL-style across Workers.
 export { createContext, Context, type ContextOptions } from "./context.js";
-export type { IntegralOptions, IntegralResult, IntegralSource } from "./ops/integral.js";
+export { DeviceBuffer, type ElementArray, type ElementType } from "./buffer.js";
+export type { IntegralOptions, IntegralOut, IntegralResult, IntegralSource } from "./ops/integral.js";

@@ -16,7 +16,7 @@ const img = new Uint8Array(12);
 const ok = { width: 4, height: 3 };
 
 test("integral: source of the wrong type", async () => {
-  await rejects(cl.integral([1, 2, 3], ok), TypeError, /src must be a Uint8Array, Uint8ClampedArray or Float32Array, got an array/);
+  await rejects(cl.integral([1, 2, 3], ok), TypeError, /src must be a Uint8Array, Uint8ClampedArray or Float32Array \(or a device buffer of one\), got an array/);
   await rejects(cl.integral(new Int16Array(12), ok), TypeError, /got a Int16Array/);
   await rejects(cl.integral("pixels", ok), TypeError, /src must be/);
   await rejects(cl.integral(undefined, ok), TypeError, /src must be/);

@@ -3,6 +3,7 @@
 import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.js";
 import { OP_INTEGRAL } from "../job.js";
 import type { Engine } from "./engine.js";
+import { DeviceBuffer } from "../buffer.js";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -17,6 +18,14 @@ export interface IntegralOptions {
   stride?: number;
 }
 
+/** Device buffers to write the tables into, instead of returning new arrays. */
+export interface IntegralOut {
+  /** Int32Array for 8-bit input while 255·W·H < 2³¹, else Float64Array; (H+1)·(W+1)·channels elements. */
+  sum: DeviceBuffer<Int32Array> | DeviceBuffer<Float64Array>;
+  /** Float64Array, required with `squared`. */
+  sqsum?: DeviceBuffer<Float64Array>;
+}
+
 export interface IntegralResult {
   /** (height+1) × (width+1) × channels sums: Int32Array for 8-bit input while 255·W·H < 2³¹, else Float64Array. */
   sum: Int32Array | Float64Array;
@@ -24,9 +33,11 @@ export interface IntegralResult {
   sqsum?: Float64Array;
 }
 
-export type IntegralSource = Uint8Array | Uint8ClampedArray | Float32Array;
+export type IntegralSource =
+  | Uint8Array | Uint8ClampedArray | Float32Array
+  | DeviceBuffer<Uint8Array> | DeviceBuffer<Uint8ClampedArray> | DeviceBuffer<Float32Array>;
 
-const KNOWN = ["width", "height", "channels", "squared", "stride"] as const;
+const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as const;
 const KIND_U8_I32 = 0, KIND_U8_F64 = 1, KIND_F32_F64 = 2;
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
@@ -34,7 +45,10 @@ const F32_STRIP = 64;
 const SPLIT_MIN_ELEMENTS = 1 << 16;
 
 export interface IntegralPlan {
-  src: IntegralSource;
+  src: Uint8Array | Uint8ClampedArray | Float32Array | DeviceBuffer;
+  out: IntegralOut | null;
+  /** Device buffers the call reads or writes, held until it is done. */
+  buffers: DeviceBuffer[];
   width: number;
   height: number;
   cn: number;
@@ -43,10 +57,16 @@ export interface IntegralPlan {
   kind: number;
 }
 
-export function planIntegral(src: unknown, options: unknown): IntegralPlan {
-  if (!(src instanceof Uint8Array || src instanceof Uint8ClampedArray || src instanceof Float32Array)) {
-    throw new TypeError(`simdcl: integral src must be a Uint8Array, Uint8ClampedArray or Float32Array, got ${describe(src)}`);
+export function planIntegral(engine: Engine, src: unknown, options: unknown): IntegralPlan {
+  // instanceof, not constructor identity: Node's Buffer is a Uint8Array too.
+  const srcType = src instanceof DeviceBuffer ? src.type
+    : src instanceof Uint8Array ? Uint8Array
+    : src instanceof Uint8ClampedArray ? Uint8ClampedArray
+    : src instanceof Float32Array ? Float32Array : null;
+  if (!(srcType === Uint8Array || srcType === Uint8ClampedArray || srcType === Float32Array)) {
+    throw new TypeError(`simdcl: integral src must be a Uint8Array, Uint8ClampedArray or Float32Array (or a device buffer of one), got ${describe(src)}`);
   }
+  if (src instanceof DeviceBuffer) checkDeviceBuffer(engine, "integral src", src);
   const o = checkOptions("integral options", options, KNOWN);
   const width = checkInt("integral width", o.width, 0, 2 ** 24);
   const height = checkInt("integral height", o.height, 0, 2 ** 24);
@@ -54,22 +74,54 @@ export function planIntegral(src: unknown, options: unknown): IntegralPlan {
   const squared = o.squared === undefined ? false : checkBool("integral squared", o.squared);
   const rowElems = width * cn;
   const stride = o.stride === undefined ? rowElems : checkInt("integral stride", o.stride, rowElems);
-  const isFloat = src instanceof Float32Array;
+  const isFloat = srcType === Float32Array;
   if (squared && !isFloat && width > 65536) {
     throw new RangeError(`simdcl: integral width must be at most 65536 with squared 8-bit input (row sums of squares are u32), got ${width}`);
   }
-  if (height > 0 && width > 0) checkLength("integral src", src, (height - 1) * stride + rowElems);
+  if (height > 0 && width > 0) checkLength("integral src", src as DeviceBuffer, (height - 1) * stride + rowElems);
   const kind = isFloat ? KIND_F32_F64 : 255 * width * height < 2 ** 31 ? KIND_U8_I32 : KIND_U8_F64;
-  return { src, width, height, cn, stride, squared, kind };
+  const outLen = (height + 1) * (width + 1) * cn;
+  const buffers = src instanceof DeviceBuffer ? [src] : [];
+  let out: IntegralOut | null = null;
+  if (o.out !== undefined) {
+    const given = checkOptions("integral out", o.out, ["sum", "sqsum"]);
+    const sumType = kind === KIND_U8_I32 ? Int32Array : Float64Array;
+    const sum = checkOutBuffer(engine, "integral out.sum", given.sum, sumType, outLen);
+    const sqsum = squared ? checkOutBuffer(engine, "integral out.sqsum", given.sqsum, Float64Array, outLen) : undefined;
+    if (!squared && given.sqsum !== undefined) throw new TypeError("simdcl: integral out.sqsum is only written with squared: true");
+    if (sqsum === sum) throw new RangeError("simdcl: integral out.sum and out.sqsum must be different buffers");
+    out = { sum, sqsum } as IntegralOut;
+    buffers.push(sum, ...(sqsum ? [sqsum] : []));
+  }
+  return { src: src as IntegralPlan["src"], out, buffers, width, height, cn, stride, squared, kind };
+}
+
+function checkDeviceBuffer(engine: Engine, name: string, b: DeviceBuffer): void {
+  if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);
+  if (!b.belongsTo(engine.arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
+}
+
+function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof Int32Array | typeof Float64Array, length: number): DeviceBuffer {
+  if (!(b instanceof DeviceBuffer) || b.type !== type) {
+    throw new TypeError(`simdcl: ${name} must be a device buffer of ${type.name} (cl.buffer(${type.name}, ${length})) for this call, got ${describe(b)}`);
+  }
+  checkDeviceBuffer(engine, name, b);
+  if (b.length < length) throw new RangeError(`simdcl: ${name} has ${b.length} elements, needs at least ${length}`);
+  return b;
 }
 
 const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors assembly/image/integral.ts
 
-export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult> {
+export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
   const { width, height, cn, squared, kind } = p;
   const outLen = (height + 1) * (width + 1) * cn;
   const SumArray = kind === KIND_U8_I32 ? Int32Array : Float64Array;
   if (width === 0 || height === 0) {
+    if (p.out) {
+      p.out.sum.array.fill(0, 0, outLen);
+      p.out.sqsum?.array.fill(0, 0, outLen);
+      return p.out;
+    }
     return squared ? { sum: new SumArray(outLen), sqsum: new Float64Array(outLen) } : { sum: new SumArray(outLen) };
   }
   const n = width * cn;
@@ -84,14 +136,28 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   const carryBytes = split ? strips * rowPitch(n) : 0;
   // Scratch rows per thread: row prefix sums (and squares); float input adds local and carry rows.
   const scratchRows = kind === KIND_F32_F64 ? 6 : 2;
-  const sizes = [srcLen * srcEsz, outLen * sumEsz, squared ? outLen * 8 : 0, threads * scratchRows * rowPitch(n), carryBytes, squared ? carryBytes : 0];
+  const deviceSrc = p.src instanceof DeviceBuffer ? p.src : null;
+  // Regions this call needs besides the device buffers it was given (size 0: not needed).
+  const sizes = [
+    deviceSrc ? 0 : srcLen * srcEsz,
+    p.out ? 0 : outLen * sumEsz,
+    squared && !p.out ? outLen * 8 : 0,
+    threads * scratchRows * rowPitch(n),
+    carryBytes,
+    squared ? carryBytes : 0,
+  ];
 
-  return engine.arena.scoped(sizes, async ([srcAt, sumAt, sqAt, scratchAt, carryAt, carry2At]) => {
+  return engine.arena.scoped(sizes, async ([srcTmp, sumTmp, sqTmp, scratchAt, carryAt, carry2At]) => {
     const a = engine.arena;
-    if (kind === KIND_F32_F64) a.f32.set(p.src.subarray(0, srcLen) as Float32Array, srcAt / 4);
-    else a.u8.set(p.src.subarray(0, srcLen) as Uint8Array, srcAt);
+    let srcAt = srcTmp;
+    if (deviceSrc) srcAt = deviceSrc.offset;
+    else if (kind === KIND_F32_F64) a.f32.set((p.src as Float32Array).subarray(0, srcLen), srcAt / 4);
+    else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
+    const sumAt = p.out ? p.out.sum.offset : sumTmp;
+    const sqAt = p.out?.sqsum ? p.out.sqsum.offset : sqTmp;
     const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0];
     await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
+    if (p.out) return p.out;
     const sum = kind === KIND_U8_I32 ? a.i32.slice(sumAt / 4, sumAt / 4 + outLen) : a.f64.slice(sumAt / 8, sumAt / 8 + outLen);
     if (!squared) return { sum };
     return { sum, sqsum: a.f64.slice(sqAt / 8, sqAt / 8 + outLen) };

@@ -1,0 +1,67 @@
+// Device buffers: typed arrays that live in the context's memory, like OpenCL buffers.
+// Ops read them and write into them without a copy, so data can stay in the memory
+// from one op to the next. A buffer's `array` is a view of that memory: take it afresh
+// after any call that may grow the memory (any op or allocation), and do not write to
+// it while a call that uses the buffer is in flight.
+import type { Arena } from "./memory.js";
+
+export type ElementArray = Uint8Array | Uint8ClampedArray | Int32Array | Float32Array | Float64Array;
+export type ElementType<T extends ElementArray = ElementArray> = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+};
+
+export const ELEMENT_TYPES: readonly ElementType[] = [Uint8Array, Uint8ClampedArray, Int32Array, Float32Array, Float64Array];
+
+export class DeviceBuffer<T extends ElementArray = ElementArray> {
+  private disposed = false;
+  private uses = 0;
+  private view: T | null = null;
+
+  /** @internal Use Context.buffer(). */
+  constructor(
+    private readonly arena: Arena,
+    /** The element type, e.g. Uint8Array. */
+    readonly type: ElementType<T>,
+    /** Elements in the buffer. */
+    readonly length: number,
+    /** @internal Byte offset in the memory. */
+    readonly offset: number,
+  ) {}
+
+  /** A view of the buffer's elements in the context's memory (fresh after growth). */
+  get array(): T {
+    if (this.disposed) throw new Error("simdcl: this buffer has been disposed");
+    const memory = this.arena.memory.buffer;
+    if (!this.view || this.view.buffer !== memory) this.view = new this.type(memory, this.offset, this.length);
+    return this.view;
+  }
+
+  /** @internal The context this buffer belongs to. */
+  belongsTo(arena: Arena): boolean {
+    return arena === this.arena;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Free the buffer's memory (once no queued call uses it any more). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.view = null;
+    if (this.uses === 0) this.arena.release(this.offset);
+  }
+
+  /** @internal Hold the memory while a queued call uses it. */
+  retain(): void {
+    this.uses++;
+  }
+
+  /** @internal */
+  unretain(): void {
+    if (--this.uses === 0 && this.disposed) this.arena.release(this.offset);
+  }
+}
