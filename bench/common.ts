@@ -1,0 +1,54 @@
+// What every suite shares: timing with tinybench, the machine's line, the copy
+// bandwidth ceiling, and a table a person can read at a glance.
+import { Bench } from "tinybench";
+import { cpus } from "node:os";
+
+export interface Row {
+  case: string;
+  impl: string;
+  ms: number;
+  /** The figure of merit: GB/s or GFLOP/s. */
+  rate: number;
+  /** The same figure for the row this one is compared with, if any. */
+  vs?: number;
+  note?: string;
+}
+
+/** Median time in ms of `fn` (sync or async), after warm-up. */
+export async function median(fn: () => unknown, { time = 500, iterations = 10 } = {}): Promise<number> {
+  const bench = new Bench({ time, iterations, warmupTime: 100, warmupIterations: 3 });
+  bench.add("task", fn as () => void);
+  await bench.run();
+  const result = bench.tasks[0].result as { latency?: { p50: number }; error?: unknown; state?: string };
+  if (!result.latency) throw new Error(`benchmark task failed: ${String(result.error ?? result.state)}`);
+  return result.latency.p50;
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  return `${cpu}, ${cpus().length} cores, Node ${process.versions.node} (V8 ${process.versions.v8})`;
+}
+
+/** GB/s of TypedArray.prototype.set over 64 MiB, counting bytes read plus written. */
+export async function copyBandwidth(): Promise<number> {
+  const n = 64 << 20;
+  const src = new Uint8Array(n).fill(1);
+  const dst = new Uint8Array(n);
+  const ms = await median(() => dst.set(src), { time: 1000, iterations: 10 });
+  return (2 * n) / (ms * 1e6);
+}
+
+export function printTable(title: string, unit: string, rows: Row[], vsLabel: string): void {
+  const header = ["case", "implementation", "median ms", unit, vsLabel];
+  const body = rows.map((r) => [
+    r.case,
+    r.impl,
+    r.ms.toFixed(3),
+    r.rate.toFixed(2),
+    r.vs ? `${(r.rate / r.vs).toFixed(2)}×` : "",
+  ].concat(r.note ? [r.note] : []));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+  for (const b of body) console.log(line(b));
+}
