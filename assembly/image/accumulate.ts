@@ -1,33 +1,5 @@
-// Row accumulation: one output row of the integral from the row above and this row's
-// prefix sums. All loops run four elements a step with a scalar tail.
-
-// out = above + rp, exact in i32.
-export function addRowI32(out: usize, above: usize, rp: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const at = <usize>j << 2;
-    v128.store(out + at, i32x4.add(v128.load(above + at), v128.load(rp + at)));
-  }
-  for (; j < n; j++) {
-    const at = <usize>j << 2;
-    store<i32>(out + at, load<i32>(above + at) + load<i32>(rp + at));
-  }
-}
-
-// out = above + f64(rp) with rp in u32 lanes; exact while the sums stay below 2⁵³.
-export function addRowF64U32(out: usize, above: usize, rp: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const q = v128.load(rp + (<usize>j << 2));
-    const at = out + (<usize>j << 3);
-    const up = above + (<usize>j << 3);
-    v128.store(at, f64x2.add(v128.load(up), f64x2.convert_low_i32x4_u(q)));
-    v128.store(at, f64x2.add(v128.load(up, 16), f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 2, 3))), 16);
-  }
-  for (; j < n; j++) {
-    store<f64>(out + (<usize>j << 3), load<f64>(above + (<usize>j << 3)) + <f64>load<u32>(rp + (<usize>j << 2)));
-  }
-}
+// Row accumulation for float input: one output row of the integral from the carry,
+// the strip's local sums and this row's prefix sums. Two f64 a step, scalar tail.
 
 // Float input: local += rp (the strip's own running sum), out = carry + local.
 // Keeping the strip's sum apart from the carry makes the additions the same

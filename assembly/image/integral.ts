@@ -12,8 +12,9 @@
 // fixed by the caller and the strip's own sum is kept apart from the carry: every
 // thread count then performs the very same additions.
 import { argPtr, argU32 } from "../runtime/job";
-import { prefixF32, prefixU8 } from "./prefix";
-import { addF64, addRowF64Local, addRowF64U32, addRowI32 } from "./accumulate";
+import { prefixF32 } from "./prefix";
+import { addF64, addRowF64Local } from "./accumulate";
+import { integralRowU8 } from "./rows-u8";
 
 // Argument slots (src/ops/integral.ts writes them).
 const A_KIND = 0; // KIND_*
@@ -92,8 +93,6 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
   const sum = argPtr(ctrl, A_SUM);
   const sqsum = argPtr(ctrl, A_SQSUM);
   const esz: usize = kind == KIND_U8_I32 ? 4 : 8;
-  const rp = scratchRow(ctrl, tid, 0);
-  const rp2 = scratchRow(ctrl, tid, 1);
   const border = <usize>cn * esz;
   if (r0 == 0) {
     memory.fill(sum, 0, <usize>(n + cn) * esz);
@@ -104,20 +103,19 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
     return;
   }
   for (let r = r0; r < r1; r++) {
-    prefixU8(srcRow(ctrl, r), n, cn, rp, rp2, squared);
     // The first row of a strip below the top starts from the strip's carry.
     const fromCarry = r == r0 && r0 > 0;
     const out = outRow(ctrl, sum, r + 1, esz);
     memory.fill(out - border, 0, border);
     const above = fromCarry ? carryRow(ctrl, A_CARRY, s0) : outRow(ctrl, sum, r, esz);
-    if (kind == KIND_U8_I32) addRowI32(out, above, rp, n);
-    else addRowF64U32(out, above, rp, n);
+    let out2: usize = 0;
+    let above2: usize = 0;
     if (squared) {
-      const out2 = outRow(ctrl, sqsum, r + 1, 8);
+      out2 = outRow(ctrl, sqsum, r + 1, 8);
       memory.fill(out2 - (<usize>cn << 3), 0, <usize>cn << 3);
-      const above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
-      addRowF64U32(out2, above2, rp2, n);
+      above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
     }
+    integralRowU8(srcRow(ctrl, r), n, cn, out, above, kind != KIND_U8_I32, out2, above2, squared);
   }
 }
 
