@@ -123,6 +123,18 @@ test("sum switches from Int32Array to Float64Array exactly at 255·W·H ≥ 2³�
   assert.is(b.sum[b.sum.length - 1], 255 * 1684301 * 5);
 });
 
+test("rows whose sums pass 2³¹ convert exactly (squares past width 33025, sums past 8421504)", async () => {
+  const rand = random(4);
+  const wide = randomU8(rand, 40000 * 3);
+  for (let i = 0; i < 40000; i++) wide[i] = 255; // first row all 255: 65025 · 40000 > 2³¹
+  await checkCase(wide, 40000, 3, 1, { squared: true }, "squares 40000 wide");
+  const row = new Uint8Array(8421506).fill(255);
+  const r = await contexts[1].integral(row, { width: row.length, height: 1 });
+  assert.instance(r.sum, Float64Array);
+  assert.is(r.sum[r.sum.length - 1], 255 * row.length);
+  assert.is(r.sum[r.sum.length - 2], 255 * (row.length - 1));
+});
+
 test("empty images give zero tables of the right size", async () => {
   for (const [w, h] of [[0, 0], [0, 5], [5, 0]]) {
     const r = await contexts[2].integral(new Uint8Array(0), { width: w, height: h, channels: 3, squared: true });

@@ -38,16 +38,23 @@
   return i32x4.add(q, carry);
 }
 
-// Store above + q for four elements starting at element j, as i32 or f64.
-@inline function emit(out: usize, above: usize, j: usize, q: v128, f64out: bool): void {
+// Store above + q for four elements starting at element j, as i32 or f64. Row sums
+// below 2³¹ convert as signed (one cvtdq2pd on x64; the unsigned form takes several).
+@inline function emit(out: usize, above: usize, j: usize, q: v128, f64out: bool, unsigned: bool = false): void {
   if (!f64out) {
     const at = j << 2;
     v128.store(out + at, i32x4.add(v128.load(above + at), q));
   } else {
     const o = out + (j << 3);
     const a = above + (j << 3);
-    v128.store(o, f64x2.add(v128.load(a), f64x2.convert_low_i32x4_u(q)));
-    v128.store(o, f64x2.add(v128.load(a, 16), f64x2.convert_low_i32x4_u(i32x4.shuffle(q, q, 2, 3, 2, 3))), 16);
+    const hi = i32x4.shuffle(q, q, 2, 3, 2, 3);
+    if (unsigned) {
+      v128.store(o, f64x2.add(v128.load(a), f64x2.convert_low_i32x4_u(q)));
+      v128.store(o, f64x2.add(v128.load(a, 16), f64x2.convert_low_i32x4_u(hi)), 16);
+    } else {
+      v128.store(o, f64x2.add(v128.load(a), f64x2.convert_low_i32x4_s(q)));
+      v128.store(o, f64x2.add(v128.load(a, 16), f64x2.convert_low_i32x4_s(hi)), 16);
+    }
   }
 }
 
@@ -69,6 +76,8 @@
 @inline function rowVec(src: usize, n: i32, cn: i32, out: usize, above: usize, f64out: bool, sq: usize, sqAbove: usize, squared: bool): void {
   let carry = i32x4.splat(0);
   let carry2 = carry;
+  // 255 · 8421504 < 2³¹: narrower rows convert their sums as signed.
+  const wideSum = n > 8421504 * cn;
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const b = v128.load(src + <usize>j);
@@ -77,22 +86,24 @@
     const pl = prefix16(lo, cn);
     const ph = i16x8.add(prefix16(hi, cn), last16(pl, cn));
     const q3 = i32x4.add(i32x4.extend_high_i16x8_u(ph), carry);
-    emit(out, above, <usize>j, i32x4.add(i32x4.extend_low_i16x8_u(pl), carry), f64out);
-    emit(out, above, <usize>j + 4, i32x4.add(i32x4.extend_high_i16x8_u(pl), carry), f64out);
-    emit(out, above, <usize>j + 8, i32x4.add(i32x4.extend_low_i16x8_u(ph), carry), f64out);
-    emit(out, above, <usize>j + 12, q3, f64out);
+    emit(out, above, <usize>j, i32x4.add(i32x4.extend_low_i16x8_u(pl), carry), f64out, wideSum);
+    emit(out, above, <usize>j + 4, i32x4.add(i32x4.extend_high_i16x8_u(pl), carry), f64out, wideSum);
+    emit(out, above, <usize>j + 8, i32x4.add(i32x4.extend_low_i16x8_u(ph), carry), f64out, wideSum);
+    emit(out, above, <usize>j + 12, q3, f64out, wideSum);
     carry = last32(q3, cn);
     if (squared) {
+      // 65025 · 33025 < 2³¹: narrower rows convert their sums of squares as signed.
+      const wide = n > 33025 * cn;
       const slo = i16x8.mul(lo, lo);
       const shi = i16x8.mul(hi, hi);
       let s = prefix32(i32x4.extend_low_i16x8_u(slo), carry2, cn);
-      emit(sq, sqAbove, <usize>j, s, true);
+      emit(sq, sqAbove, <usize>j, s, true, wide);
       s = prefix32(i32x4.extend_high_i16x8_u(slo), last32(s, cn), cn);
-      emit(sq, sqAbove, <usize>j + 4, s, true);
+      emit(sq, sqAbove, <usize>j + 4, s, true, wide);
       s = prefix32(i32x4.extend_low_i16x8_u(shi), last32(s, cn), cn);
-      emit(sq, sqAbove, <usize>j + 8, s, true);
+      emit(sq, sqAbove, <usize>j + 8, s, true, wide);
       s = prefix32(i32x4.extend_high_i16x8_u(shi), last32(s, cn), cn);
-      emit(sq, sqAbove, <usize>j + 12, s, true);
+      emit(sq, sqAbove, <usize>j + 12, s, true, wide);
       carry2 = last32(s, cn);
     }
   }
@@ -117,7 +128,7 @@ function rowC3(src: usize, n: i32, out: usize, above: usize, f64out: bool, sq: u
     emit(out, above, <usize>j, acc, f64out);
     if (squared) {
       acc2 = i32x4.add(acc2, i32x4.mul(px, px));
-      emit(sq, sqAbove, <usize>j, acc2, true);
+      emit(sq, sqAbove, <usize>j, acc2, true, n > 33025 * 3);
     }
   }
   for (; j < n; j++) {
