@@ -9,9 +9,9 @@ const bin = (name) => `node_modules/.bin/${name}`;
 mkdirSync(".cache/deno", { recursive: true });
 const env = { ...process.env, DENO_DIR: ".cache/deno", NO_COLOR: "1", FORCE_COLOR: "0" };
 const runtimes = {
-  node: [process.execPath, ["test/all.js"]],
-  deno: [bin("deno"), ["run", "-A", "--quiet", "test/all.js"]],
-  bun: [bin("bun"), ["test/all.js"]],
+  node: [process.execPath, ["test/node.js"]],
+  deno: [bin("deno"), ["run", "-A", "--quiet", "test/node.js"]],
+  bun: [bin("bun"), ["test/node.js"]],
   chromium: [process.execPath, ["scripts/test-browser.mjs"]],
 };
 const wanted = (process.env.SIMDCL_RUNTIMES ?? Object.keys(runtimes).join(",")).split(",");
