@@ -41,6 +41,26 @@ test("integral from and into device buffers equals the array path", async () => 
   assert.is(cl[Symbol.for("simdcl.debug")].arena.bytesInUse, 0);
 });
 
+test("plain arrays as out are filled in place and returned", async () => {
+  const rand = random(13);
+  const pixels = randomU8(rand, 333 * 257 * 3);
+  const len = 334 * 258 * 3;
+  const sum = new Int32Array(len + 5).fill(-7);
+  const sqsum = new Float64Array(len);
+  const r = await cl.integral(pixels, { width: 333, height: 257, channels: 3, squared: true, out: { sum, sqsum } });
+  assert.is(r.sum, sum);
+  assert.is(r.sqsum, sqsum);
+  assertSame(sum.subarray(0, len), integralReference(pixels, 333, 257, 3), "sum");
+  assert.equal(Array.from(sum.subarray(len)), [-7, -7, -7, -7, -7], "elements past the table untouched");
+  assertSame(sqsum, integralReference(pixels, 333, 257, 3, { square: true }), "sqsum");
+  // A device sum with a plain sqsum.
+  const dsum = cl.buffer(Int32Array, len);
+  await cl.integral(pixels, { width: 333, height: 257, channels: 3, squared: true, out: { sum: dsum, sqsum: sqsum.fill(0) } });
+  assertSame(dsum.array, integralReference(pixels, 333, 257, 3), "device sum");
+  assertSame(sqsum, integralReference(pixels, 333, 257, 3, { square: true }), "plain sqsum");
+  dsum.dispose();
+});
+
 test("float device buffers", async () => {
   const src = cl.buffer(Float32Array, 6);
   src.array.set([1, 2, 3, 4, 5, 6]);
@@ -57,11 +77,12 @@ test("wrong out buffers are refused with the expected type and size", async () =
   const f64 = cl.buffer(Float64Array, 20);
   const short = cl.buffer(Int32Array, 19);
   const right = cl.buffer(Int32Array, 20);
-  await rejects(cl.integral(img, { ...opts, out: { sum: f64 } }), TypeError, /out\.sum must be a device buffer of Int32Array \(cl\.buffer\(Int32Array, 20\)\)/);
+  await rejects(cl.integral(img, { ...opts, out: { sum: f64 } }), TypeError, /out\.sum must be a Int32Array or a device buffer of one \(cl\.buffer\(Int32Array, 20\)\)/);
   await rejects(cl.integral(img, { ...opts, out: { sum: short } }), RangeError, /out\.sum has 19 elements, needs at least 20/);
-  await rejects(cl.integral(img, { ...opts, out: { sum: new Int32Array(20) } }), TypeError, /must be a device buffer/);
+  await rejects(cl.integral(img, { ...opts, out: { sum: new Float64Array(20) } }), TypeError, /out\.sum must be a Int32Array or a device buffer of one/);
+  await rejects(cl.integral(img, { ...opts, out: { sum: new Int32Array(19) } }), RangeError, /out\.sum has 19 elements, needs at least 20/);
   await rejects(cl.integral(img, { ...opts, out: { sum: right, sqsum: f64 } }), TypeError, /out\.sqsum is only written with squared: true/);
-  await rejects(cl.integral(img, { ...opts, squared: true, out: { sum: right } }), TypeError, /out\.sqsum must be a device buffer of Float64Array/);
+  await rejects(cl.integral(img, { ...opts, squared: true, out: { sum: right } }), TypeError, /out\.sqsum must be a Float64Array or a device buffer of one/);
   const foreign = other.buffer(Uint8Array, 12);
   await rejects(cl.integral(foreign, opts), RangeError, /src belongs to another context/);
   const gone = cl.buffer(Uint8Array, 12);

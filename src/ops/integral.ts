@@ -18,12 +18,15 @@ export interface IntegralOptions {
   stride?: number;
 }
 
-/** Device buffers to write the tables into, instead of returning new arrays. */
+/**
+ * Where to write the tables instead of new arrays: device buffers (no copy at all) or
+ * plain typed arrays reused from call to call (one copy, no allocation).
+ */
 export interface IntegralOut {
   /** Int32Array for 8-bit input while 255·W·H < 2³¹, else Float64Array; (H+1)·(W+1)·channels elements. */
-  sum: DeviceBuffer<Int32Array> | DeviceBuffer<Float64Array>;
+  sum: DeviceBuffer<Int32Array> | DeviceBuffer<Float64Array> | Int32Array | Float64Array;
   /** Float64Array, required with `squared`. */
-  sqsum?: DeviceBuffer<Float64Array>;
+  sqsum?: DeviceBuffer<Float64Array> | Float64Array;
 }
 
 export interface IntegralResult {
@@ -91,7 +94,7 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
     if (!squared && given.sqsum !== undefined) throw new TypeError("simdcl: integral out.sqsum is only written with squared: true");
     if (sqsum === sum) throw new RangeError("simdcl: integral out.sum and out.sqsum must be different buffers");
     out = { sum, sqsum } as IntegralOut;
-    buffers.push(sum, ...(sqsum ? [sqsum] : []));
+    for (const b of [sum, sqsum]) if (b instanceof DeviceBuffer) buffers.push(b);
   }
   return { src: src as IntegralPlan["src"], out, buffers, width, height, cn, stride, squared, kind };
 }
@@ -101,13 +104,14 @@ function checkDeviceBuffer(engine: Engine, name: string, b: DeviceBuffer): void 
   if (!b.belongsTo(engine.arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
 }
 
-function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof Int32Array | typeof Float64Array, length: number): DeviceBuffer {
-  if (!(b instanceof DeviceBuffer) || b.type !== type) {
-    throw new TypeError(`simdcl: ${name} must be a device buffer of ${type.name} (cl.buffer(${type.name}, ${length})) for this call, got ${describe(b)}`);
+function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof Int32Array | typeof Float64Array, length: number): DeviceBuffer | Int32Array | Float64Array {
+  const device = b instanceof DeviceBuffer && b.type === type;
+  if (!device && !(b instanceof type)) {
+    throw new TypeError(`simdcl: ${name} must be a ${type.name} or a device buffer of one (cl.buffer(${type.name}, ${length})) for this call, got ${describe(b)}`);
   }
-  checkDeviceBuffer(engine, name, b);
-  if (b.length < length) throw new RangeError(`simdcl: ${name} has ${b.length} elements, needs at least ${length}`);
-  return b;
+  if (device) checkDeviceBuffer(engine, name, b as DeviceBuffer);
+  checkLength(name, b as Int32Array, length);
+  return b as DeviceBuffer | Int32Array | Float64Array;
 }
 
 const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors assembly/image/integral.ts
@@ -118,8 +122,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   const SumArray = kind === KIND_U8_I32 ? Int32Array : Float64Array;
   if (width === 0 || height === 0) {
     if (p.out) {
-      p.out.sum.array.fill(0, 0, outLen);
-      p.out.sqsum?.array.fill(0, 0, outLen);
+      for (const b of [p.out.sum, p.out.sqsum]) (b instanceof DeviceBuffer ? b.array : b)?.fill(0, 0, outLen);
       return p.out;
     }
     return squared ? { sum: new SumArray(outLen), sqsum: new Float64Array(outLen) } : { sum: new SumArray(outLen) };
@@ -137,11 +140,13 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   // Scratch rows per thread: row prefix sums (and squares); float input adds local and carry rows.
   const scratchRows = kind === KIND_F32_F64 ? 6 : 2;
   const deviceSrc = p.src instanceof DeviceBuffer ? p.src : null;
+  const deviceSum = p.out?.sum instanceof DeviceBuffer ? p.out.sum : null;
+  const deviceSq = p.out?.sqsum instanceof DeviceBuffer ? p.out.sqsum : null;
   // Regions this call needs besides the device buffers it was given (size 0: not needed).
   const sizes = [
     deviceSrc ? 0 : srcLen * srcEsz,
-    p.out ? 0 : outLen * sumEsz,
-    squared && !p.out ? outLen * 8 : 0,
+    deviceSum ? 0 : outLen * sumEsz,
+    squared && !deviceSq ? outLen * 8 : 0,
     threads * scratchRows * rowPitch(n),
     carryBytes,
     squared ? carryBytes : 0,
@@ -153,13 +158,19 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     if (deviceSrc) srcAt = deviceSrc.offset;
     else if (kind === KIND_F32_F64) a.f32.set((p.src as Float32Array).subarray(0, srcLen), srcAt / 4);
     else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
-    const sumAt = p.out ? p.out.sum.offset : sumTmp;
-    const sqAt = p.out?.sqsum ? p.out.sqsum.offset : sqTmp;
+    const sumAt = deviceSum ? deviceSum.offset : sumTmp;
+    const sqAt = deviceSq ? deviceSq.offset : sqTmp;
     const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0];
     await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
-    if (p.out) return p.out;
-    const sum = kind === KIND_U8_I32 ? a.i32.slice(sumAt / 4, sumAt / 4 + outLen) : a.f64.slice(sumAt / 8, sumAt / 8 + outLen);
-    if (!squared) return { sum };
-    return { sum, sqsum: a.f64.slice(sqAt / 8, sqAt / 8 + outLen) };
+    const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + outLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + outLen);
+    const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + outLen);
+    if (p.out) {
+      // Plain arrays given as out get one copy; device buffers already hold the result.
+      if (!deviceSum) (p.out.sum as Int32Array | Float64Array).set(sumView);
+      if (squared && !deviceSq) (p.out.sqsum as Float64Array).set(sqView);
+      return p.out;
+    }
+    const sum = sumView.slice();
+    return squared ? { sum, sqsum: sqView.slice() } : { sum };
   });
 }
