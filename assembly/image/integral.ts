@@ -59,6 +59,13 @@ const KIND_F32_F64 = 2;
   return base + (<usize>r * (<usize>arg(ctrl, A_WIDTH) + 1) * cn + cn) * esz;
 }
 
+// Zero the first column (cn elements of esz bytes) just before a row's data: a few
+// stores, cheaper than a memory.fill call per row.
+@inline function zeroBorder(rowData: usize, cn: i32, esz: usize): void {
+  const start = rowData - <usize>cn * esz;
+  for (let p = start; p < rowData; p += 4) store<i32>(p, 0);
+}
+
 @inline function srcRow(ctrl: usize, r: i32): usize {
   const esz: usize = arg(ctrl, A_KIND) == KIND_F32_F64 ? 4 : 1;
   return argPtr(ctrl, A_SRC) + <usize>r * argPtr(ctrl, A_SRC_STRIDE) * esz;
@@ -93,7 +100,6 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
   const sum = argPtr(ctrl, A_SUM);
   const sqsum = argPtr(ctrl, A_SQSUM);
   const esz: usize = kind == KIND_U8_I32 ? 4 : 8;
-  const border = <usize>cn * esz;
   if (r0 == 0) {
     memory.fill(sum, 0, <usize>(n + cn) * esz);
     if (squared) memory.fill(sqsum, 0, <usize>(n + cn) << 3);
@@ -106,13 +112,13 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
     // The first row of a strip below the top starts from the strip's carry.
     const fromCarry = r == r0 && r0 > 0;
     const out = outRow(ctrl, sum, r + 1, esz);
-    memory.fill(out - border, 0, border);
+    zeroBorder(out, cn, esz);
     const above = fromCarry ? carryRow(ctrl, A_CARRY, s0) : outRow(ctrl, sum, r, esz);
     let out2: usize = 0;
     let above2: usize = 0;
     if (squared) {
       out2 = outRow(ctrl, sqsum, r + 1, 8);
-      memory.fill(out2 - (<usize>cn << 3), 0, <usize>cn << 3);
+      zeroBorder(out2, cn, 8);
       above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
     }
     integralRowU8(srcRow(ctrl, r), n, cn, out, above, kind != KIND_U8_I32, out2, above2, squared);
@@ -152,11 +158,11 @@ function writeRowsF32(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
     for (let r = s * strip; r < r1; r++) {
       prefixF32(srcRow(ctrl, r), n, cn, rp, rp2, squared);
       const out = outRow(ctrl, sum, r + 1, 8);
-      memory.fill(out - (<usize>cn << 3), 0, <usize>cn << 3);
+      zeroBorder(out, cn, 8);
       addRowF64Local(out, carry, local, rp, n);
       if (squared) {
         const out2 = outRow(ctrl, sqsum, r + 1, 8);
-        memory.fill(out2 - (<usize>cn << 3), 0, <usize>cn << 3);
+        zeroBorder(out2, cn, 8);
         addRowF64Local(out2, carry2, local2, rp2, n);
       }
     }
