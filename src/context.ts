@@ -6,6 +6,7 @@ import { Arena } from "./memory.js";
 import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.js";
 import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.js";
 import type { Engine } from "./ops/engine.js";
+import { planGemm, runGemm, type GemmOptions } from "./ops/gemm.js";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.js";
 import { Pool } from "./pool.js";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.js";
@@ -54,7 +55,15 @@ export class Context {
     this.threads = pool.threads;
     this.variant = variant;
     this.note = note;
-    this.engine = { arena, threads: pool.threads, run: (op, args, phases) => pool.run(op, args, phases) };
+    this.engine = { arena, threads: pool.threads, run: (op, args, phases, options) => pool.run(op, args, phases, options) };
+  }
+
+  /**
+   * C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32. Resolves
+   * to `c` (written in place) when given, else to a new m×n Float32Array.
+   */
+  gemm(a: Float32Array, b: Float32Array, options: GemmOptions): Promise<Float32Array> {
+    return this.call(() => planGemm(a, b, options), (plan) => runGemm(this.engine, plan));
   }
 
   /**
@@ -100,7 +109,7 @@ export class Context {
 
   // Validate now (errors reject before any byte moves), run when earlier calls are done.
   // Device buffers the call uses are held until it settles, even if disposed meanwhile.
-  private call<P extends { buffers?: DeviceBuffer[] } | null, R>(plan: () => P, run: (plan: P) => Promise<R>): Promise<R> {
+  private call<P, R>(plan: () => P, run: (plan: P) => Promise<R>): Promise<R> {
     let p: P;
     try {
       this.throwIfUnusable();
@@ -108,7 +117,7 @@ export class Context {
     } catch (e) {
       return Promise.reject(e);
     }
-    const held = p?.buffers ?? [];
+    const held = (p as { buffers?: DeviceBuffer[] } | null)?.buffers ?? [];
     for (const b of held) b.retain();
     const result = this.queue
       .then(() => {

@@ -43,11 +43,22 @@ export function checkOptions(name: string, v: unknown, known: readonly string[])
 /** A typed array (or device buffer) of enough elements, whose buffer is still attached. */
 export function checkLength(name: string, v: { length: number; buffer?: ArrayBufferLike }, needed: number): void {
   if (v.length < needed) {
-    const detached = v.buffer?.byteLength === 0 && needed > 0;
+    const detached = v.buffer !== undefined && isDetached(v.buffer);
     throw new RangeError(
       detached
         ? `simdcl: ${name} is detached (its buffer was transferred), so it cannot be read`
         : `simdcl: ${name} has ${v.length} elements, needs at least ${needed}`,
     );
+  }
+}
+
+/** A detached buffer and an empty one both have byteLength 0; only a view of the first throws. */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
   }
 }

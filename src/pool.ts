@@ -56,7 +56,7 @@ export class Pool {
   }
 
   /** Run a job to completion. Arguments are u32 words (f32 bits written by the op). */
-  async run(op: number, args: ArrayLike<number>, phases: number[]): Promise<void> {
+  async run(op: number, args: ArrayLike<number>, phases: number[], { solo = false } = {}): Promise<void> {
     if (phases.length > J.MAX_PHASES || args.length > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
     const w = this.words;
     this.throwIfFailed();
@@ -71,7 +71,8 @@ export class Pool {
       w[c.total] = groups;
     });
     for (let i = 0; i < args.length; i++) w[J.ARGS + i] = args[i] | 0;
-    if (!this.workers.length) {
+    if (!this.workers.length || solo) {
+      // Runs on this thread alone; the Workers, idle, never see the job.
       for (let p = 0; p < phases.length; p++) this.runPhase(0, p, 0);
       return;
     }

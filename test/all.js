@@ -1,5 +1,6 @@
 // Every test file, for runtimes that run one file (Deno, Bun, the browser page).
 import "./integral.test.js";
+import "./gemm.test.js";
 import "./errors.test.js";
 import "./buffer.test.js";
 import "./pool.test.js";

@@ -22,3 +22,42 @@ export function integralReference(src, w, h, cn, { stride = w * cn, square = fal
   }
   return out;
 }
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C + bias, activated, in float64, with row strides.
+ * Also returns, per element, the magnitude the rounding error scales with:
+ * |alpha|·Σ|a||b| + |beta·c| + |bias|.
+ */
+export function gemmReference(A, B, { m, n, k, transA = false, transB = false, alpha = 1, beta = 0, c = null, bias = null, activation = "none", lda, ldb, ldc }) {
+  lda ??= transA ? m : k;
+  ldb ??= transB ? k : n;
+  ldc ??= n;
+  const out = new Float64Array(m * n);
+  const scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0, s2 = 0;
+      for (let l = 0; l < k; l++) {
+        const a = transA ? A[l * lda + i] : A[i * lda + l];
+        const b = transB ? B[j * ldb + l] : B[l * ldb + j];
+        s += a * b;
+        s2 += Math.abs(a * b);
+      }
+      let v = alpha * s;
+      let mag = Math.abs(alpha) * s2;
+      if (beta !== 0) {
+        v += beta * c[i * ldc + j];
+        mag += Math.abs(beta * c[i * ldc + j]);
+      }
+      if (bias) {
+        v += bias[j];
+        mag += Math.abs(bias[j]);
+      }
+      if (activation !== "none" && !Number.isNaN(v)) v = Math.max(v, 0);
+      if (activation === "relu6" && !Number.isNaN(v)) v = Math.min(v, 6);
+      out[i * n + j] = v;
+      scale[i * n + j] = mag;
+    }
+  }
+  return { out, scale };
+}

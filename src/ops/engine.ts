@@ -5,5 +5,6 @@ export interface Engine {
   readonly arena: Arena;
   /** Threads a job runs on, the caller included. */
   readonly threads: number;
-  run(op: number, args: ArrayLike<number>, phases: number[]): Promise<void>;
+  /** Run a job; `solo` keeps it on the calling thread (small work, not worth a dispatch). */
+  run(op: number, args: ArrayLike<number>, phases: number[], options?: { solo?: boolean }): Promise<void>;
 }

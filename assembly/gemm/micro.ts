@@ -1,0 +1,115 @@
+// The microkernel (BLIS's contract): C[MR×NR] := alpha·A·B + beta·C over packed
+// micro-panels of depth kc, with the epilogue (bias, activation) fused in the store.
+//
+// 4×8 as XNNPACK uses on x86: eight f32x4 accumulators, per k one v128 load of A's four
+// values, broadcast per row with a shuffle (clean on V8 and JavaScriptCore alike), and
+// two v128 loads of B. With 15 vector registers V8 keeps all of it in registers only
+// at this size and without unrolling (../shared/TOOLCHAIN.md). The relaxed-SIMD build
+// uses relaxed_madd (FMA); the plain build multiplies and adds.
+import { MR, NR } from "./pack";
+
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export const ACT_RELU6 = 2;
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function activate(v: v128, act: i32): v128 {
+  if (act == ACT_NONE) return v;
+  v = f32x4.max(v, f32x4.splat(0));
+  return act == ACT_RELU6 ? f32x4.min(v, f32x4.splat(6)) : v;
+}
+
+@inline function activateScalar(v: f32, act: i32): f32 {
+  if (act == ACT_NONE) return v;
+  v = v > 0 ? v : (v != v ? v : 0); // NaN stays NaN, as f32x4.max keeps it
+  return act == ACT_RELU6 ? (v < 6 ? v : (v != v ? v : 6)) : v;
+}
+
+// How a tile's result combines with what C holds. `first`: this is the first k block,
+// so C is scaled by beta (not read at all when beta is 0, as BLAS does); otherwise
+// the k blocks before have left partial sums in C. `last`: add bias, activate.
+export function microkernel(
+  kc: i32, a: usize, b: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32, tile: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const aEnd = a + (<usize>kc << 4);
+  let pa = a;
+  let pb = b;
+  if (kc > 0) {
+    do {
+      const va = v128.load(pa);
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      const a0 = i32x4.shuffle(va, va, 0, 0, 0, 0);
+      c00 = madd(a0, b0, c00);
+      c01 = madd(a0, b1, c01);
+      const a1 = i32x4.shuffle(va, va, 1, 1, 1, 1);
+      c10 = madd(a1, b0, c10);
+      c11 = madd(a1, b1, c11);
+      const a2 = i32x4.shuffle(va, va, 2, 2, 2, 2);
+      c20 = madd(a2, b0, c20);
+      c21 = madd(a2, b1, c21);
+      const a3 = i32x4.shuffle(va, va, 3, 3, 3, 3);
+      c30 = madd(a3, b0, c30);
+      c31 = madd(a3, b1, c31);
+      pa += MR << 2;
+      pb += NR << 2;
+    } while (pa < aEnd);
+  }
+  const ldcBytes = <usize>ldc << 2;
+  if (mr == MR && nr == NR) {
+    storeRow(c, c00, c01, alpha, beta, first, last, bias, act);
+    storeRow(c + ldcBytes, c10, c11, alpha, beta, first, last, bias, act);
+    storeRow(c + 2 * ldcBytes, c20, c21, alpha, beta, first, last, bias, act);
+    storeRow(c + 3 * ldcBytes, c30, c31, alpha, beta, first, last, bias, act);
+    return;
+  }
+  // Edge tile: park the accumulators in this thread's tile scratch, store what fits.
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const at = c + <usize>i * ldcBytes + (<usize>j << 2);
+      let v = alpha * load<f32>(tile + ((<usize>(i * NR + j)) << 2));
+      if (!first) v += load<f32>(at);
+      else if (beta != 0) v += beta * load<f32>(at);
+      if (last) {
+        if (bias) v += load<f32>(bias + (<usize>j << 2));
+        v = activateScalar(v, act);
+      }
+      store<f32>(at, v);
+    }
+  }
+}
+
+@inline function storeRow(c: usize, x0: v128, x1: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
+  const va = f32x4.splat(alpha);
+  x0 = f32x4.mul(x0, va);
+  x1 = f32x4.mul(x1, va);
+  if (!first) {
+    x0 = f32x4.add(x0, v128.load(c));
+    x1 = f32x4.add(x1, v128.load(c, 16));
+  } else if (beta != 0) {
+    const vb = f32x4.splat(beta);
+    x0 = madd(vb, v128.load(c), x0);
+    x1 = madd(vb, v128.load(c, 16), x1);
+  }
+  if (last) {
+    if (bias) {
+      x0 = f32x4.add(x0, v128.load(bias));
+      x1 = f32x4.add(x1, v128.load(bias, 16));
+    }
+    x0 = activate(x0, act);
+    x1 = activate(x1, act);
+  }
+  v128.store(c, x0);
+  v128.store(c, x1, 16);
+}

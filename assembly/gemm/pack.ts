@@ -1,0 +1,56 @@
+// Packing (BLIS): copy a block of A into MR-row micro-panels and a block of B into
+// NR-column micro-panels, k-major, so the microkernel reads both with unit stride.
+// Transposes are absorbed here. Rows or columns past the matrix edge are zero, so the
+// microkernel always computes a whole MR×NR tile.
+
+export const MR = 4;
+export const NR = 8;
+
+// A block: rows [i0, i0+mc) × k range [p0, p0+kc) of op(A) into dst, panel after panel:
+// panel r holds, for each k, the MR values op(A)[i0+r·MR .. +MR][k].
+export function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  let out = dst;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        let v: f32 = 0;
+        if (r < rows) {
+          const i = i0 + ir + r;
+          const kk = p0 + p;
+          v = transA ? load<f32>(a + ((<usize>kk * <usize>lda + <usize>i) << 2)) : load<f32>(a + ((<usize>i * <usize>lda + <usize>kk) << 2));
+        }
+        store<f32>(out, v);
+        out += 4;
+      }
+    }
+  }
+}
+
+// One B micro-panel: columns [j0, j0+NR) × k range [p0, p0+kc) of op(B), k-major.
+export function packBPanel(b: usize, ldb: i32, transB: bool, n: i32, j0: i32, p0: i32, kc: i32, dst: usize): void {
+  const cols = min(NR, n - j0);
+  let out = dst;
+  if (!transB && cols == NR) {
+    // Row-major B, whole panel: two vector copies per k.
+    for (let p = 0; p < kc; p++) {
+      const src = b + ((<usize>(p0 + p) * <usize>ldb + <usize>j0) << 2);
+      v128.store(out, v128.load(src));
+      v128.store(out, v128.load(src, 16), 16);
+      out += NR << 2;
+    }
+    return;
+  }
+  for (let p = 0; p < kc; p++) {
+    const kk = p0 + p;
+    for (let c = 0; c < NR; c++) {
+      let v: f32 = 0;
+      if (c < cols) {
+        const j = j0 + c;
+        v = transB ? load<f32>(b + ((<usize>j * <usize>ldb + <usize>kk) << 2)) : load<f32>(b + ((<usize>kk * <usize>ldb + <usize>j) << 2));
+      }
+      store<f32>(out, v);
+      out += 4;
+    }
+  }
+}

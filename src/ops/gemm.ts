@@ -1,0 +1,179 @@
+// gemm(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32.
+// Validate, plan the blocks, copy in, dispatch, copy out. Kernels: assembly/gemm/.
+import { checkInt, checkLength, checkOptions, describe } from "../errors.js";
+import { OP_GEMM } from "../job.js";
+import type { Engine } from "./engine.js";
+
+export type Activation = "none" | "relu" | "relu6";
+
+export interface GemmOptions {
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored k×m (its transpose). Default false. */
+  transA?: boolean;
+  /** B is stored n×k. Default false. */
+  transB?: boolean;
+  /** Default 1. */
+  alpha?: number;
+  /** Default 0; then C is not read (NaN in it does not propagate), as BLAS does. */
+  beta?: number;
+  /** C, m×n (row stride ldc): read when beta ≠ 0, and written in place. */
+  c?: Float32Array;
+  /** n values added to every row after alpha and beta. */
+  bias?: Float32Array;
+  /** Applied last. Default "none". */
+  activation?: Activation;
+  /** Row strides in elements, for sub-matrices; default the row widths. */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+}
+
+const KNOWN = ["m", "n", "k", "transA", "transB", "alpha", "beta", "c", "bias", "activation", "lda", "ldb", "ldc"] as const;
+const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
+const MAX_DIM = 2 ** 24;
+
+// Tile and block sizes (assembly/gemm/micro.ts and gemm.ts say why the kernel has them):
+const MR = 4;
+const NR = 8;
+/** One B micro-panel KC·NR·4 = 8 KiB stays in L1 (32 KiB) with the A micro-panel. */
+const KC = 256;
+/** The A block MC·KC·4 = 128 KiB stays in L2 (512 KiB). */
+const MC = 128;
+/** Widest column block; narrower when that leaves threads without work. */
+const NC = 1024;
+/** Below this m·n·k the caller runs alone: a dispatch costs more than it saves. */
+const SOLO_BELOW = 64 * 64 * 64;
+
+export interface GemmPlan {
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array | null;
+  bias: Float32Array | null;
+  m: number; n: number; k: number;
+  transA: boolean; transB: boolean;
+  alpha: number; beta: number;
+  act: number;
+  lda: number; ldb: number; ldc: number;
+}
+
+function checkF32(name: string, v: unknown): Float32Array {
+  if (!(v instanceof Float32Array)) throw new TypeError(`simdcl: gemm ${name} must be a Float32Array, got ${describe(v)}`);
+  return v;
+}
+
+function checkNumber(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number") throw new TypeError(`simdcl: gemm ${name} must be a number, got ${describe(v)}`);
+  return v;
+}
+
+function checkFlag(name: string, v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== "boolean") throw new TypeError(`simdcl: gemm ${name} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
+  const o = checkOptions("gemm options", options, KNOWN);
+  const m = checkInt("gemm m", o.m, 0, MAX_DIM);
+  const n = checkInt("gemm n", o.n, 0, MAX_DIM);
+  const k = checkInt("gemm k", o.k, 0, MAX_DIM);
+  const transA = checkFlag("transA", o.transA);
+  const transB = checkFlag("transB", o.transB);
+  const alpha = checkNumber("alpha", o.alpha, 1);
+  const beta = checkNumber("beta", o.beta, 0);
+  const A = checkF32("a", a);
+  const B = checkF32("b", b);
+  // Stored shapes: A is m×k (k×m transposed), B is k×n (n×k transposed).
+  const [aRows, aCols] = transA ? [k, m] : [m, k];
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const lda = o.lda === undefined ? aCols : checkInt("gemm lda", o.lda, Math.max(1, aCols));
+  const ldb = o.ldb === undefined ? bCols : checkInt("gemm ldb", o.ldb, Math.max(1, bCols));
+  const ldc = o.ldc === undefined ? n : checkInt("gemm ldc", o.ldc, Math.max(1, n));
+  const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
+  checkLength("gemm a", A, span(aRows, aCols, lda));
+  checkLength("gemm b", B, span(bRows, bCols, ldb));
+  const C = o.c === undefined ? null : checkF32("c", o.c);
+  if (C) checkLength("gemm c", C, span(m, n, ldc));
+  else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
+  if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
+  const bias = o.bias === undefined ? null : checkF32("bias", o.bias);
+  if (bias && bias.length !== n) throw new RangeError(`simdcl: gemm bias must have n = ${n} elements, got ${bias.length}`);
+  const activation = o.activation === undefined ? "none" : o.activation;
+  const act = ACTIVATIONS.indexOf(activation as Activation);
+  if (act < 0) throw new TypeError(`simdcl: gemm activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
+  return { a: A, b: B, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc };
+}
+
+const bits = new Float32Array(1);
+const bitsU32 = new Uint32Array(bits.buffer);
+function f32Bits(x: number): number {
+  bits[0] = x;
+  return bitsU32[0];
+}
+
+function activate(v: number, act: number): number {
+  if (act === 0 || Number.isNaN(v)) return v;
+  v = Math.max(v, 0);
+  return act === 2 ? Math.min(v, 6) : v;
+}
+
+export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array> {
+  const { m, n, k } = p;
+  const out = p.c ?? new Float32Array(m * n);
+  const ldc = p.c ? p.ldc : n;
+  if (m === 0 || n === 0) return out;
+  if (k === 0) {
+    // An empty sum: C = beta·C + bias, activated (f32 rounding as the kernel would).
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const at = i * ldc + j;
+        const v = (p.beta === 0 ? 0 : Math.fround(p.beta * out[at])) + (p.bias ? p.bias[j] : 0);
+        out[at] = activate(Math.fround(v), p.act);
+      }
+    }
+    return out;
+  }
+
+  const solo = engine.threads === 1 || m * n * k < SOLO_BELOW;
+  const threads = solo ? 1 : engine.threads;
+  // Blocks: MC×NC, narrowed (in whole tiles) until every thread has a few groups.
+  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
+  let nc = Math.min(NC, Math.ceil(n / NR) * NR);
+  const groups = () => Math.ceil(m / mc) * Math.ceil(n / nc);
+  while (groups() < 4 * threads && (nc > 4 * NR || mc > 4 * MR)) {
+    if (nc > 4 * NR && nc >= mc) nc = Math.ceil(nc / 2 / NR) * NR;
+    else mc = Math.ceil(mc / 2 / MR) * MR;
+  }
+  const kc = Math.min(KC, k);
+  const [aRows, aCols] = p.transA ? [k, m] : [m, k];
+  const [bRows, bCols] = p.transB ? [n, k] : [k, n];
+  const aLen = (aRows - 1) * p.lda + aCols;
+  const bLen = (bRows - 1) * p.ldb + bCols;
+  const cLen = (m - 1) * ldc + n;
+  const panels = Math.ceil(n / NR);
+  const packedLen = k * panels * NR;
+  const scratchStride = (Math.ceil(mc / MR) * MR * kc + 32) * 4;
+  const sizes = [aLen * 4, bLen * 4, cLen * 4, p.bias ? n * 4 : 0, packedLen * 4, threads * scratchStride];
+
+  return engine.arena.scoped(sizes, async ([aAt, bAt, cAt, biasAt, packedAt, scratchAt]) => {
+    const f32 = engine.arena.f32;
+    f32.set(p.a.subarray(0, aLen), aAt / 4);
+    f32.set(p.b.subarray(0, bLen), bAt / 4);
+    if (p.beta !== 0) f32.set(out.subarray(0, cLen), cAt / 4);
+    if (p.bias) f32.set(p.bias, biasAt / 4);
+    const mBlocks = Math.ceil(m / mc);
+    const args = [
+      m, n, k, aAt, p.lda, p.transA ? 1 : 0, bAt, p.ldb, p.transB ? 1 : 0, cAt, ldc,
+      f32Bits(p.alpha), f32Bits(p.beta), p.bias ? biasAt : 0, p.act, packedAt, scratchAt, scratchStride,
+      mc, kc, nc, mBlocks, 1,
+    ];
+    await engine.run(OP_GEMM, args, [panels, mBlocks * Math.ceil(n / nc)], { solo });
+    const result = engine.arena.f32.subarray(cAt / 4, cAt / 4 + cLen);
+    if (ldc === n) out.set(result);
+    else for (let i = 0; i < m; i++) out.set(result.subarray(i * ldc, i * ldc + n), i * ldc);
+    return out;
+  });
+}
