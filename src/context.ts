@@ -151,7 +151,10 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
     throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
   }
 
-  let note = requested > 1 ? threadingUnavailable() : null;
+  // The shared builds wherever shared memory exists (even for one thread: the relaxed
+  // build is only there); the unshared "single" build where it does not.
+  const unavailable = threadingUnavailable();
+  let note = requested > 1 ? unavailable : null;
   let module = o.module as WebAssembly.Module | undefined;
   let variant: Variant;
   if (module) {
@@ -159,7 +162,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
     variant = shared ? "simd" : "single";
     if (!shared && requested > 1) note ??= "the module given imports an unshared memory";
   } else {
-    variant = requested > 1 && !note ? (hasRelaxedSimd() ? "relaxed" : "simd") : "single";
+    variant = unavailable ? "single" : hasRelaxedSimd() ? "relaxed" : "simd";
     module = await compileVariant(variant);
   }
   const threads = variant === "single" ? 1 : requested;

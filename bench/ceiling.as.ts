@@ -1,0 +1,23 @@
+// AssemblyScript, compiled by scripts/bench.mjs into build/bench/ceiling{,-relaxed}.wasm:
+// the machine's f32x4 arithmetic ceiling, twelve independent multiply-add chains held in
+// registers (twelve hide the 6-cycle mul+add latency at two of each per cycle). Each
+// chain step is 8 FLOP: 4 multiplies and 4 adds, or one relaxed_madd (FMA) of 4 lanes.
+export function ceiling(iterations: i32, seed: f32): f32 {
+  const a = f32x4.splat(0.9999999);
+  const b = f32x4.splat(seed);
+  let c0 = f32x4.splat(1), c1 = f32x4.splat(2), c2 = f32x4.splat(3), c3 = f32x4.splat(4);
+  let c4 = f32x4.splat(5), c5 = f32x4.splat(6), c6 = f32x4.splat(7), c7 = f32x4.splat(8);
+  let c8 = f32x4.splat(9), c9 = f32x4.splat(10), c10 = f32x4.splat(11), c11 = f32x4.splat(12);
+  for (let i = 0; i < iterations; i++) {
+    c0 = step(c0, a, b); c1 = step(c1, a, b); c2 = step(c2, a, b); c3 = step(c3, a, b);
+    c4 = step(c4, a, b); c5 = step(c5, a, b); c6 = step(c6, a, b); c7 = step(c7, a, b);
+    c8 = step(c8, a, b); c9 = step(c9, a, b); c10 = step(c10, a, b); c11 = step(c11, a, b);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
+  return f32x4.extract_lane(f32x4.add(s, f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11))), 0);
+}
+
+@inline function step(c: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(c, a, b);
+  return f32x4.add(f32x4.mul(c, a), b);
+}

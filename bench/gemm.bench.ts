@@ -1,0 +1,94 @@
+// f32 matrix multiply: simdcl on 1 and 2 threads against XNNPACK (tfjs-backend-wasm,
+// SIMD build, one thread: its threaded build does not start in Node), ml-matrix and a
+// plain JavaScript i-k-j loop, in the same run. GFLOP/s = 2·m·n·k / median time; "of
+// ceiling" is the fraction of this machine's f32x4 ceiling (bench/ceiling.as.ts) for
+// the build simdcl runs (relaxed SIMD where the runtime has it, else plain SIMD).
+//
+// Every call is whole: arrays in, a new result array out. simdcl packs B on every
+// call; XNNPACK caches its packed B per tensor, so its figures exclude packing.
+import { createContext, type Context } from "simdcl";
+import { machine, median, printTable, type Row } from "./common.js";
+import { wasmCeiling } from "./peers/ceiling.js";
+import { loadTfjsWasm } from "./peers/tfjs.js";
+import { createRequire } from "node:module";
+
+const { Matrix } = createRequire(import.meta.url)("ml-matrix");
+
+const CASES = [
+  ...[64, 128, 256, 512, 1024, 2048].map((s) => ({ name: `${s}³`, m: s, n: s, k: s })),
+  { name: "m=1, k=n=1024", m: 1, n: 1024, k: 1024 },
+  { name: "m=64, k=n=1024", m: 64, n: 1024, k: 1024 },
+  { name: "m=n=64, k=4096", m: 64, n: 64, k: 4096 },
+];
+
+function ikj(A: Float32Array, B: Float32Array, C: Float32Array, m: number, n: number, k: number): void {
+  C.fill(0);
+  for (let i = 0; i < m; i++) {
+    for (let l = 0; l < k; l++) {
+      const a = A[i * k + l];
+      for (let j = 0; j < n; j++) C[i * n + j] += a * B[l * n + j];
+    }
+  }
+}
+
+async function main() {
+  console.log(`f32 GEMM — ${machine()}`);
+  const plain = (await wasmCeiling(false))!;
+  const relaxed = await wasmCeiling(true);
+  console.log(`wasm f32x4 ceiling on one core: ${plain.toFixed(1)} GFLOP/s (mul+add)` +
+    (relaxed ? `, ${relaxed.toFixed(1)} GFLOP/s (relaxed_madd)` : ", relaxed SIMD off in this runtime"));
+  const { tf } = await loadTfjsWasm();
+  const t1 = await createContext({ threads: 1 });
+  const t2 = await createContext({ threads: 2 });
+  const ceiling = t1.variant === "relaxed" && relaxed ? relaxed : plain;
+  console.log(`simdcl build: ${t1.variant}; "of ceiling" is against ${ceiling.toFixed(1)} GFLOP/s per thread`);
+  const rows: Row[] = [];
+
+  for (const c of CASES) {
+    const flops = 2 * c.m * c.n * c.k;
+    const big = flops > 2e9;
+    const opts = big ? { time: 300, iterations: 5 } : { time: 400, iterations: 10 };
+    const gflops = (ms: number) => flops / (ms * 1e6);
+    const A = Float32Array.from({ length: c.m * c.k }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
+    const B = Float32Array.from({ length: c.k * c.n }, (_, i) => ((i * 53) % 103) / 103 - 0.5);
+
+    const ta = tf.tensor2d(A, [c.m, c.k]);
+    const tb = tf.tensor2d(B, [c.k, c.n]);
+    const xnnMs = await median(() => {
+      const r = tf.matMul(ta, tb);
+      r.dataSync();
+      r.dispose();
+    }, opts);
+    const xnn = gflops(xnnMs);
+    rows.push({ case: c.name, impl: "XNNPACK (tfjs-wasm), 1 thread", ms: xnnMs, rate: xnn });
+    const expected = tf.matMul(ta, tb).dataSync() as Float32Array;
+
+    for (const [label, cl] of [["1 thread", t1], ["2 threads", t2]] as [string, Context][]) {
+      const ms = await median(() => cl.gemm(A, B, { m: c.m, n: c.n, k: c.k }), opts);
+      const got = await cl.gemm(A, B, { m: c.m, n: c.n, k: c.k });
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+      if (!(worst < 1e-3 * Math.sqrt(c.k))) throw new Error(`${c.name}: simdcl and XNNPACK differ by ${worst}`);
+      const threads = label === "1 thread" ? 1 : 2;
+      rows.push({ case: c.name, impl: `simdcl, ${label}`, ms, rate: gflops(ms), vs: xnn, note: `${((100 * gflops(ms)) / (ceiling * threads)).toFixed(0)} % of ceiling` });
+    }
+    ta.dispose();
+    tb.dispose();
+
+    if (flops <= 2 * 512 ** 3) {
+      const ma = new Matrix(c.m, c.k), mb = new Matrix(c.k, c.n);
+      const mlMs = await median(() => ma.mmul(mb), { time: 300, iterations: 3 });
+      rows.push({ case: c.name, impl: "ml-matrix", ms: mlMs, rate: gflops(mlMs), vs: xnn });
+    }
+    if (flops <= 2 * 256 ** 3 || c.m === 1) {
+      const C = new Float32Array(c.m * c.n);
+      const jsMs = await median(() => ikj(A, B, C, c.m, c.n, c.k), { time: 300, iterations: 3 });
+      rows.push({ case: c.name, impl: "plain JavaScript i-k-j", ms: jsMs, rate: gflops(jsMs), vs: xnn });
+    }
+  }
+  t1.dispose();
+  t2.dispose();
+  printTable("f32 GEMM, C = A·B (row-major)", "GFLOP/s", rows, "vs XNNPACK");
+}
+
+await main();

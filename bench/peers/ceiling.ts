@@ -1,0 +1,13 @@
+// Loads build/bench/ceiling*.wasm (bench/ceiling.as.ts) and measures GFLOP/s.
+import { readFileSync } from "node:fs";
+import { median } from "../common.js";
+
+export async function wasmCeiling(relaxed: boolean): Promise<number | null> {
+  const bytes = readFileSync(new URL(relaxed ? "./ceiling-relaxed.wasm" : "./ceiling.wasm", new URL("..", import.meta.url)));
+  if (!WebAssembly.validate(bytes)) return null;
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const ceiling = instance.exports.ceiling as (iterations: number, seed: number) => number;
+  const iterations = 2_000_000;
+  const ms = await median(() => ceiling(iterations, 1e-7), { time: 500, iterations: 10 });
+  return (12 * 8 * iterations) / (ms * 1e6);
+}
