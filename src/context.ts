@@ -6,7 +6,7 @@ import { Arena } from "./memory.js";
 import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.js";
 import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.js";
 import type { Engine } from "./ops/engine.js";
-import { planGemm, runGemm, type GemmOptions } from "./ops/gemm.js";
+import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.js";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.js";
 import { Pool } from "./pool.js";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.js";
@@ -62,8 +62,13 @@ export class Context {
    * C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32. Resolves
    * to `c` (written in place) when given, else to a new m×n Float32Array.
    */
-  gemm(a: Float32Array, b: Float32Array, options: GemmOptions): Promise<Float32Array> {
+  gemm(a: Float32Array, b: Float32Array | PackedMatrix, options: GemmOptions): Promise<Float32Array> {
     return this.call(() => planGemm(a, b, options), (plan) => runGemm(this.engine, plan));
+  }
+
+  /** Pack op(B) once (k×n) for many gemm() calls; the handle frees its memory with dispose(). */
+  packB(b: Float32Array, options: PackBOptions): Promise<PackedMatrix> {
+    return this.call(() => planPackB(b, options), (plan) => runPackB(this.engine, plan, (length) => this.buffer(Float32Array, length)));
   }
 
   /**

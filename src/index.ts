@@ -2,4 +2,4 @@
 export { createContext, Context, type ContextOptions } from "./context.js";
 export { DeviceBuffer, type ElementArray, type ElementType } from "./buffer.js";
 export type { IntegralOptions, IntegralOut, IntegralResult, IntegralSource } from "./ops/integral.js";
-export type { Activation, GemmOptions } from "./ops/gemm.js";
+export { PackedMatrix, type Activation, type GemmOptions, type PackBOptions } from "./ops/gemm.js";

@@ -151,6 +151,53 @@ test("NaN and infinities propagate as IEEE says; beta = 0 never reads C", async 
   }
 });
 
+test("prepacked B gives the very same bits as plain B", async () => {
+  const rand = random(25);
+  for (const t of THREADS) {
+    const cl = contexts[t];
+    for (const [m, n, k, transB] of [[1, 1024, 300, false], [37, 29, 513, true], [130, 70, 256, false], [3, 5, 1, true]]) {
+      const A = randomF32(rand, m * k);
+      const B = randomF32(rand, k * n);
+      const bias = randomF32(rand, n);
+      const plain = await cl.gemm(A, B, { m, n, k, transB, bias, activation: "relu" });
+      const packed = await cl.packB(B, { k, n, transB });
+      assert.is(packed.k, k);
+      assert.is(packed.n, n);
+      const again = await cl.gemm(A, packed, { m, n, k, bias, activation: "relu" });
+      assert.ok(plain.every((v, i) => Object.is(v, again[i])), `threads=${t} ${m}x${n}x${k}: packed differs from plain`);
+      checkClose(again, gemmReference(A, B, { m, n, k, transB, bias, activation: "relu" }), { m, n, k }, `packed ${m}x${n}x${k}`);
+      packed.dispose();
+    }
+  }
+});
+
+test("packB: row stride, and a handle held while queued", async () => {
+  const cl = contexts[2];
+  const rand = random(26);
+  const B = randomF32(rand, 9 * 12); // 9×7 inside rows of 12
+  const A = randomF32(rand, 5 * 9);
+  const packed = await cl.packB(B, { k: 9, n: 7, ldb: 12 });
+  const pending = cl.gemm(A, packed, { m: 5, n: 7, k: 9 });
+  packed.dispose(); // the queued call still holds it
+  checkClose(await pending, gemmReference(A, B, { m: 5, n: 7, k: 9, ldb: 12 }), { m: 5, n: 7, k: 9 }, "ldb 12");
+  await rejects(cl.gemm(A, packed, { m: 5, n: 7, k: 9 }), Error, /disposed packed matrix/);
+});
+
+test("packB: mismatched or misused handles are refused", async () => {
+  const cl = contexts[2];
+  const packed = await cl.packB(new Float32Array(12), { k: 3, n: 4 });
+  const a = new Float32Array(6);
+  await rejects(cl.gemm(a, packed, { m: 2, n: 4, k: 2 }), RangeError, /packed for k=3, n=4, not k=2, n=4/);
+  await rejects(cl.gemm(a, packed, { m: 2, n: 4, k: 3, transB: true }), TypeError, /transB and ldb were fixed when b was packed/);
+  await rejects(cl.packB(new Float32Array(11), { k: 3, n: 4 }), RangeError, /packB b has 11 elements, needs at least 12/);
+  await rejects(cl.packB(new Float64Array(12), { k: 3, n: 4 }), TypeError, /packB b must be a Float32Array/);
+  await rejects(cl.packB(new Float32Array(12), { k: 3, n: 4, transA: true }), TypeError, /unknown option packB options\.transA/);
+  const arena = cl[Symbol.for("simdcl.debug")].arena;
+  const before = arena.bytesInUse;
+  packed.dispose();
+  assert.ok(arena.bytesInUse < before, "dispose frees the packed panels");
+});
+
 test("bad input names the argument", async () => {
   const cl = contexts[2];
   const a = new Float32Array(6), b = new Float32Array(6);

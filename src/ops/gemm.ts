@@ -3,6 +3,39 @@
 import { checkInt, checkLength, checkOptions, describe } from "../errors.js";
 import { OP_GEMM } from "../job.js";
 import type { Engine } from "./engine.js";
+import { DeviceBuffer } from "../buffer.js";
+
+/**
+ * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that
+ * multiplies by the same weights every time: gemm() takes it in place of b and skips
+ * packing. Its memory stays in the context until dispose().
+ */
+export class PackedMatrix {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly panels: DeviceBuffer<Float32Array>,
+    readonly k: number,
+    readonly n: number,
+  ) {}
+
+  get isDisposed(): boolean {
+    return this.panels.isDisposed;
+  }
+
+  /** Free the packed panels (once no queued call uses them). */
+  dispose(): void {
+    this.panels.dispose();
+  }
+}
+
+export interface PackBOptions {
+  k: number;
+  n: number;
+  /** B is stored n×k. Default false. */
+  transB?: boolean;
+  /** Row stride of B in elements; default its row width. */
+  ldb?: number;
+}
 
 export type Activation = "none" | "relu" | "relu6";
 
@@ -48,7 +81,9 @@ const SOLO_BELOW = 64 * 64 * 64;
 
 export interface GemmPlan {
   a: Float32Array;
-  b: Float32Array;
+  b: Float32Array | PackedMatrix;
+  /** Device buffers the call reads, held until it is done. */
+  buffers: DeviceBuffer[];
   c: Float32Array | null;
   bias: Float32Array | null;
   m: number; n: number; k: number;
@@ -85,7 +120,13 @@ export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
   const alpha = checkNumber("alpha", o.alpha, 1);
   const beta = checkNumber("beta", o.beta, 0);
   const A = checkF32("a", a);
-  const B = checkF32("b", b);
+  const packed = b instanceof PackedMatrix ? b : null;
+  if (packed) {
+    if (packed.isDisposed) throw new Error("simdcl: gemm b is a disposed packed matrix");
+    if (packed.k !== k || packed.n !== n) throw new RangeError(`simdcl: gemm b was packed for k=${packed.k}, n=${packed.n}, not k=${k}, n=${n}`);
+    if (o.transB !== undefined || o.ldb !== undefined) throw new TypeError("simdcl: gemm transB and ldb were fixed when b was packed; leave them out");
+  }
+  const B = packed ?? checkF32("b", b);
   // Stored shapes: A is m×k (k×m transposed), B is k×n (n×k transposed).
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
@@ -94,7 +135,7 @@ export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
   const ldc = o.ldc === undefined ? n : checkInt("gemm ldc", o.ldc, Math.max(1, n));
   const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
   checkLength("gemm a", A, span(aRows, aCols, lda));
-  checkLength("gemm b", B, span(bRows, bCols, ldb));
+  if (!packed) checkLength("gemm b", B as Float32Array, span(bRows, bCols, ldb));
   const C = o.c === undefined ? null : checkF32("c", o.c);
   if (C) checkLength("gemm c", C, span(m, n, ldc));
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
@@ -104,7 +145,58 @@ export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
   const activation = o.activation === undefined ? "none" : o.activation;
   const act = ACTIVATIONS.indexOf(activation as Activation);
   if (act < 0) throw new TypeError(`simdcl: gemm activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
-  return { a: A, b: B, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc };
+  const buffers = packed ? [packed.panels as DeviceBuffer] : [];
+  return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc };
+}
+
+export interface PackBPlan {
+  b: Float32Array;
+  k: number;
+  n: number;
+  transB: boolean;
+  ldb: number;
+}
+
+export function planPackB(b: unknown, options: unknown): PackBPlan {
+  const o = checkOptions("packB options", options, ["k", "n", "transB", "ldb"]);
+  const k = checkInt("packB k", o.k, 0, MAX_DIM);
+  const n = checkInt("packB n", o.n, 0, MAX_DIM);
+  const transB = checkFlag("transB", o.transB);
+  if (!(b instanceof Float32Array)) throw new TypeError(`simdcl: packB b must be a Float32Array, got ${describe(b)}`);
+  const [rows, cols] = transB ? [n, k] : [k, n];
+  const ldb = o.ldb === undefined ? cols : checkInt("packB ldb", o.ldb, Math.max(1, cols));
+  checkLength("packB b", b, rows === 0 || cols === 0 ? 0 : (rows - 1) * ldb + cols);
+  return { b, k, n, transB, ldb };
+}
+
+/** Packed size: k rows of every NR-wide panel (the layout assembly/gemm/gemm.ts reads). */
+const packedLength = (k: number, n: number) => k * Math.ceil(n / NR) * NR;
+
+export async function runPackB(engine: Engine, p: PackBPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedMatrix> {
+  const { k, n } = p;
+  const panels = allocate(packedLength(k, n));
+  try {
+    if (k > 0 && n > 0) {
+      const [rows, cols] = p.transB ? [n, k] : [k, n];
+      const bLen = (rows - 1) * p.ldb + cols;
+      await engine.arena.scoped([bLen * 4], async ([bAt]) => {
+        engine.arena.f32.set(p.b.subarray(0, bLen), bAt / 4);
+        const args = packArgs(0, n, k, 0, 0, false, bAt, p.ldb, p.transB, panels.offset);
+        await engine.run(OP_GEMM, args, [Math.ceil(n / NR), 0], { solo: n * k < SOLO_BELOW / 64 });
+      });
+    }
+  } catch (e) {
+    panels.dispose();
+    throw e;
+  }
+  return new PackedMatrix(panels, k, n);
+}
+
+// The job's argument words (assembly/gemm/gemm.ts lists the slots); zero where unused.
+function packArgs(m: number, n: number, k: number, aAt: number, lda: number, transA: boolean, bAt: number, ldb: number, transB: boolean, packedAt: number): number[] {
+  const args = new Array(23).fill(0);
+  Object.assign(args, { 0: m, 1: n, 2: k, 3: aAt, 4: lda, 5: transA ? 1 : 0, 6: bAt, 7: ldb, 8: transB ? 1 : 0, 15: packedAt, 19: Math.min(KC, k), 22: 1 });
+  return args;
 }
 
 const bits = new Float32Array(1);
@@ -151,26 +243,25 @@ export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array
   const [aRows, aCols] = p.transA ? [k, m] : [m, k];
   const [bRows, bCols] = p.transB ? [n, k] : [k, n];
   const aLen = (aRows - 1) * p.lda + aCols;
-  const bLen = (bRows - 1) * p.ldb + bCols;
+  const packed = p.b instanceof PackedMatrix ? p.b : null;
+  const bLen = packed ? 0 : (bRows - 1) * p.ldb + bCols;
   const cLen = (m - 1) * ldc + n;
   const panels = Math.ceil(n / NR);
-  const packedLen = k * panels * NR;
   const scratchStride = (Math.ceil(mc / MR) * MR * kc + 32) * 4;
-  const sizes = [aLen * 4, bLen * 4, cLen * 4, p.bias ? n * 4 : 0, packedLen * 4, threads * scratchStride];
+  const sizes = [aLen * 4, bLen * 4, cLen * 4, p.bias ? n * 4 : 0, packed ? 0 : packedLength(k, n) * 4, threads * scratchStride];
 
-  return engine.arena.scoped(sizes, async ([aAt, bAt, cAt, biasAt, packedAt, scratchAt]) => {
+  return engine.arena.scoped(sizes, async ([aAt, bAt, cAt, biasAt, packTmp, scratchAt]) => {
     const f32 = engine.arena.f32;
     f32.set(p.a.subarray(0, aLen), aAt / 4);
-    f32.set(p.b.subarray(0, bLen), bAt / 4);
+    if (!packed) f32.set((p.b as Float32Array).subarray(0, bLen), bAt / 4);
+    const packedAt = packed ? packed.panels.offset : packTmp;
     if (p.beta !== 0) f32.set(out.subarray(0, cLen), cAt / 4);
     if (p.bias) f32.set(p.bias, biasAt / 4);
     const mBlocks = Math.ceil(m / mc);
-    const args = [
-      m, n, k, aAt, p.lda, p.transA ? 1 : 0, bAt, p.ldb, p.transB ? 1 : 0, cAt, ldc,
-      f32Bits(p.alpha), f32Bits(p.beta), p.bias ? biasAt : 0, p.act, packedAt, scratchAt, scratchStride,
-      mc, kc, nc, mBlocks, 1,
-    ];
-    await engine.run(OP_GEMM, args, [panels, mBlocks * Math.ceil(n / nc)], { solo });
+    const args = packArgs(m, n, k, aAt, p.lda, p.transA, bAt, p.ldb, p.transB, packedAt);
+    Object.assign(args, { 9: cAt, 10: ldc, 11: f32Bits(p.alpha), 12: f32Bits(p.beta), 13: p.bias ? biasAt : 0, 14: p.act });
+    Object.assign(args, { 16: scratchAt, 17: scratchStride, 18: mc, 20: nc, 21: mBlocks, 22: packed ? 0 : 1 });
+    await engine.run(OP_GEMM, args, [packed ? 0 : panels, mBlocks * Math.ceil(n / nc)], { solo });
     const result = engine.arena.f32.subarray(cAt / 4, cAt / 4 + cLen);
     if (ldc === n) out.set(result);
     else for (let i = 0; i < m; i++) out.set(result.subarray(i * ldc, i * ldc + n), i * ldc);
