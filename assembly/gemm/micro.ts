@@ -70,7 +70,14 @@ export function microkernel(
     storeRow(c + 3 * ldcBytes, c30, c31, alpha, beta, first, last, bias, act);
     return;
   }
-  // Edge tile: park the accumulators in this thread's tile scratch, store what fits.
+  if (nr == NR) {
+    // Fewer rows, whole columns: store the rows there are, straight from registers.
+    storeRow(c, c00, c01, alpha, beta, first, last, bias, act);
+    if (mr > 1) storeRow(c + ldcBytes, c10, c11, alpha, beta, first, last, bias, act);
+    if (mr > 2) storeRow(c + 2 * ldcBytes, c20, c21, alpha, beta, first, last, bias, act);
+    return;
+  }
+  // Fewer columns: park the accumulators in this thread's tile scratch, store what fits.
   v128.store(tile, c00); v128.store(tile, c01, 16);
   v128.store(tile, c10, 32); v128.store(tile, c11, 48);
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);

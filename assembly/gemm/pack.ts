@@ -12,6 +12,10 @@ export function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i3
   let out = dst;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
+    if (rows == MR) {
+      out = transA ? packPanelT(a, lda, i0 + ir, p0, kc, out) : packPanelN(a, lda, i0 + ir, p0, kc, out);
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
         let v: f32 = 0;
@@ -53,4 +57,48 @@ export function packBPanel(b: usize, ldb: i32, transB: bool, n: i32, j0: i32, p0
       out += 4;
     }
   }
+}
+
+// A whole panel of row-major A: four rows, four k at a time, transposed in registers.
+function packPanelN(a: usize, lda: i32, i: i32, p0: i32, kc: i32, out: usize): usize {
+  const stride = <usize>lda << 2;
+  const r0 = a + ((<usize>i * <usize>lda + <usize>p0) << 2);
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const at = r0 + (<usize>p << 2);
+    const x0 = v128.load(at);
+    const x1 = v128.load(at + stride);
+    const x2 = v128.load(at + 2 * stride);
+    const x3 = v128.load(at + 3 * stride);
+    const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+    const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+    const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+    const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+    v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+    v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+    v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+    v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+    out += 64;
+  }
+  for (; p < kc; p++) {
+    const at = r0 + (<usize>p << 2);
+    store<f32>(out, load<f32>(at));
+    store<f32>(out, load<f32>(at + stride), 4);
+    store<f32>(out, load<f32>(at + 2 * stride), 8);
+    store<f32>(out, load<f32>(at + 3 * stride), 12);
+    out += 16;
+  }
+  return out;
+}
+
+// A whole panel of transposed A (stored k×m): a k's four values are already adjacent.
+function packPanelT(a: usize, lda: i32, i: i32, p0: i32, kc: i32, out: usize): usize {
+  let at = a + ((<usize>p0 * <usize>lda + <usize>i) << 2);
+  const stride = <usize>lda << 2;
+  for (let p = 0; p < kc; p++) {
+    v128.store(out, v128.load(at));
+    at += stride;
+    out += 16;
+  }
+  return out;
 }
