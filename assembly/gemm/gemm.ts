@@ -8,7 +8,7 @@
 // Block sizes are chosen by src/ops/gemm.ts, which documents them.
 import { argPtr, argU32 } from "../runtime/job";
 import { MR, NR, packA, packBPanel } from "./pack";
-import { microkernel } from "./micro";
+import { microkernel, microkernel1 } from "./micro";
 
 const A_M = 0;
 const A_N = 1;
@@ -99,7 +99,10 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
       const biasAt: usize = bias ? bias + (<usize>j << 2) : 0;
       for (let ir = 0; ir < mc; ir += MR) {
         const cp = c + ((<usize>(i0 + ir) * <usize>ldc + <usize>j) << 2);
-        microkernel(kc, scratch + (<usize>ir * <usize>kc << 2), bp, cp, ldc, min(MR, mc - ir), nr, alpha, beta, first, last, biasAt, act, tile);
+        const ap = scratch + (<usize>ir * <usize>kc << 2);
+        const mr = min(MR, mc - ir);
+        if (mr == 1) microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
+        else microkernel(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, first, last, biasAt, act, tile);
       }
     }
   }
