@@ -6,18 +6,12 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { random, rejects } from "./helpers.js";
+import { contextsPerThreadCount, random, rejects } from "./helpers.js";
 import { gemmReference } from "./reference.js";
 
 const test = suite("gemm");
 const THREADS = [1, 2, 3];
-const contexts = {};
-test.before(async () => {
-  for (const t of THREADS) contexts[t] = await createContext({ threads: t });
-});
-test.after(() => {
-  for (const t of THREADS) contexts[t].dispose();
-});
+const contexts = contextsPerThreadCount(test, createContext, THREADS);
 
 function randomF32(rand, n) {
   const a = new Float32Array(n);

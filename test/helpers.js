@@ -52,3 +52,18 @@ export function assertSame(actual, expected, what) {
   if (i === -2) assert.unreachable(`${what}: length ${actual.length}, expected ${expected.length}`);
   if (i >= 0) assert.unreachable(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
 }
+
+/**
+ * One context per thread count, created before the suite's tests and disposed after.
+ * Returns the object the contexts appear in, keyed by thread count.
+ */
+export function contextsPerThreadCount(test, createContext, threadCounts) {
+  const contexts = {};
+  test.before(async () => {
+    for (const t of threadCounts) contexts[t] = await createContext({ threads: t });
+  });
+  test.after(() => {
+    for (const t of threadCounts) contexts[t].dispose();
+  });
+  return contexts;
+}

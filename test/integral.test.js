@@ -3,19 +3,12 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { assertSame, random, randomF32, randomU8 } from "./helpers.js";
+import { assertSame, contextsPerThreadCount, random, randomF32, randomU8 } from "./helpers.js";
 import { integralReference } from "./reference.js";
 
 const test = suite("integral");
 const THREADS = [1, 2, 3];
-const contexts = {};
-
-test.before(async () => {
-  for (const t of THREADS) contexts[t] = await createContext({ threads: t });
-});
-test.after(() => {
-  for (const t of THREADS) contexts[t].dispose();
-});
+const contexts = contextsPerThreadCount(test, createContext, THREADS);
 
 // Float sums are checked within |error| ≤ 8·ε₆₄·(w+h+2)·Σ|x|, the bound for two
 // orderings of the same additions; 8-bit sums must be exact.

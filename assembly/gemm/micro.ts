@@ -82,6 +82,12 @@ export function microkernel(
   v128.store(tile, c10, 32); v128.store(tile, c11, 48);
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);
   v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  storeTile(c, ldcBytes, tile, mr, nr, alpha, beta, first, last, bias, act);
+}
+
+// The epilogue element by element, from accumulators parked in the tile scratch
+// (rows NR floats apart): for tiles cut short by the matrix's right edge.
+function storeTile(c: usize, ldcBytes: usize, tile: usize, mr: i32, nr: i32, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const at = c + <usize>i * ldcBytes + (<usize>j << 2);
@@ -142,17 +148,7 @@ export function microkernel1(
   }
   v128.store(tile, r0);
   v128.store(tile, r1, 16);
-  for (let j = 0; j < nr; j++) {
-    const at = c + (<usize>j << 2);
-    let v = alpha * load<f32>(tile + (<usize>j << 2));
-    if (!first) v += load<f32>(at);
-    else if (beta != 0) v += beta * load<f32>(at);
-    if (last) {
-      if (bias) v += load<f32>(bias + (<usize>j << 2));
-      v = activateScalar(v, act);
-    }
-    store<f32>(at, v);
-  }
+  storeTile(c, 0, tile, 1, nr, alpha, beta, first, last, bias, act);
 }
 
 @inline function storeRow(c: usize, x0: v128, x1: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {

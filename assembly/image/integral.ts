@@ -264,33 +264,23 @@ function scanCarries(ctrl: usize, chunk: i32): void {
   const e0 = chunk * per;
   const e1 = min(n, e0 + per);
   if (kind == KIND_U8_I32) {
-    scanI32(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 2, <usize>e1 << 2);
+    scan(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 2, <usize>e1 << 2, false);
   } else {
-    scanF64(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3);
+    scan(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3, true);
   }
-  if (squared) scanF64(argPtr(ctrl, A_CARRY2), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3);
+  if (squared) scan(argPtr(ctrl, A_CARRY2), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3, true);
 }
 
-function scanI32(base: usize, pitch: usize, strips: i32, b0: usize, b1: usize): void {
+// Running exclusive sum down the strips, one vector of columns at a time: i32 lanes for
+// the exact 32-bit tables, f64 lanes otherwise.
+function scan(base: usize, pitch: usize, strips: i32, b0: usize, b1: usize, f64: bool): void {
   for (let b = b0; b < b1; b += 16) {
-    let acc = i32x4.splat(0);
+    let acc = i32x4.splat(0); // all-zero bits: 0 in either lane type
     for (let s = 0; s < strips; s++) {
       const at = base + <usize>s * pitch + b;
       const t = v128.load(at);
       v128.store(at, acc);
-      acc = i32x4.add(acc, t);
-    }
-  }
-}
-
-function scanF64(base: usize, pitch: usize, strips: i32, b0: usize, b1: usize): void {
-  for (let b = b0; b < b1; b += 16) {
-    let acc = f64x2.splat(0);
-    for (let s = 0; s < strips; s++) {
-      const at = base + <usize>s * pitch + b;
-      const t = v128.load(at);
-      v128.store(at, acc);
-      acc = f64x2.add(acc, t);
+      acc = f64 ? f64x2.add(acc, t) : i32x4.add(acc, t);
     }
   }
 }
