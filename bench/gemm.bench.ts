@@ -1,6 +1,7 @@
 // f32 matrix multiply: simdcl on 1 and 2 threads against XNNPACK (tfjs-backend-wasm,
-// SIMD build, one thread: its threaded build does not start in Node), ml-matrix and a
-// plain JavaScript i-k-j loop, in the same run. GFLOP/s = 2·m·n·k / median time; "of
+// SIMD build, one thread: its threaded build does not start in Node), onnxruntime-web on
+// 2 threads (the threaded peer that starts in Node), ml-matrix and a plain JavaScript
+// i-k-j loop, in the same run. GFLOP/s = 2·m·n·k / median time; "of
 // ceiling" is the fraction of this machine's f32x4 ceiling (bench/ceiling.as.ts) for
 // the build simdcl runs (relaxed SIMD where the runtime has it, else plain SIMD).
 //
@@ -11,6 +12,7 @@ import { createContext, type Context } from "simdcl";
 import { machine, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
+import { loadOnnxRuntime, matMulModel } from "./peers/onnx.js";
 import { createRequire } from "node:module";
 
 const { Matrix } = createRequire(import.meta.url)("ml-matrix");
@@ -39,6 +41,7 @@ async function main() {
   console.log(`wasm f32x4 ceiling on one core: ${plain.toFixed(1)} GFLOP/s (mul+add)` +
     (relaxed ? `, ${relaxed.toFixed(1)} GFLOP/s (relaxed_madd)` : ", relaxed SIMD off in this runtime"));
   const { tf } = await loadTfjsWasm();
+  const { ort } = await loadOnnxRuntime(2);
   const t1 = await createContext({ threads: 1 });
   const t2 = await createContext({ threads: 2 });
   const ceiling = t1.variant === "relaxed" && relaxed ? relaxed : plain;
@@ -64,6 +67,12 @@ async function main() {
     rows.push({ case: c.name, impl: "XNNPACK (tfjs-wasm), 1 thread", ms: xnnMs, rate: xnn });
     const expected = tf.matMul(ta, tb).dataSync() as Float32Array;
 
+    const session = await ort.InferenceSession.create(matMulModel(c.m, c.n, c.k));
+    const feeds = { A: new ort.Tensor("float32", A, [c.m, c.k]), B: new ort.Tensor("float32", B, [c.k, c.n]) };
+    const ortMs = await median(() => session.run(feeds), opts);
+    rows.push({ case: c.name, impl: "onnxruntime-web, 2 threads", ms: ortMs, rate: gflops(ortMs), vs: xnn });
+    await session.release();
+
     for (const [label, cl] of [["1 thread", t1], ["2 threads", t2]] as [string, Context][]) {
       const ms = await median(() => cl.gemm(A, B, { m: c.m, n: c.n, k: c.k }), opts);
       const got = await cl.gemm(A, B, { m: c.m, n: c.n, k: c.k });
@@ -71,7 +80,8 @@ async function main() {
       for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
       if (!(worst < 1e-3 * Math.sqrt(c.k))) throw new Error(`${c.name}: simdcl and XNNPACK differ by ${worst}`);
       const threads = label === "1 thread" ? 1 : 2;
-      const ofCeiling = (x: number) => `${((100 * gflops(x)) / (ceiling * threads)).toFixed(0)} % of ceiling`;
+      const vsOrt = (x: number) => (threads === 2 ? `, ${(gflops(x) / gflops(ortMs)).toFixed(2)}× onnxruntime 2T` : "");
+      const ofCeiling = (x: number) => `${((100 * gflops(x)) / (ceiling * threads)).toFixed(0)} % of ceiling${vsOrt(x)}`;
       rows.push({ case: c.name, impl: `simdcl, ${label}`, ms, rate: gflops(ms), vs: xnn, note: ofCeiling(ms) });
       const packed = await cl.packB(B, { k: c.k, n: c.n });
       const msPacked = await median(() => cl.gemm(A, packed, { m: c.m, n: c.n, k: c.k }), opts);
@@ -98,3 +108,4 @@ async function main() {
 }
 
 await main();
+process.exit(0); // onnxruntime-web's thread pool would keep the process alive
