@@ -25,7 +25,6 @@ export class Arena {
   readonly maxBytes: number;
   private free: Span[];
   private used = new Map<number, number>();
-  private buffer: ArrayBufferLike | null = null;
   private views: { u8: Uint8Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
 
   constructor(memory: WebAssembly.Memory, maxPages: number) {
@@ -34,16 +33,15 @@ export class Arena {
     this.free = [{ start: CONTROL_BYTES, size: memory.buffer.byteLength - CONTROL_BYTES }];
   }
 
-  /** Views of the whole memory, fresh after any growth. */
+  /** Views of the whole memory, rebuilt after growth (only the arena grows the memory). */
   get u8(): Uint8Array { return this.fresh().u8; }
   get i32(): Int32Array { return this.fresh().i32; }
   get f32(): Float32Array { return this.fresh().f32; }
   get f64(): Float64Array { return this.fresh().f64; }
 
   private fresh() {
-    const buffer = this.memory.buffer;
-    if (buffer !== this.buffer || !this.views) {
-      this.buffer = buffer;
+    if (!this.views) {
+      const buffer = this.memory.buffer;
       this.views = {
         u8: new Uint8Array(buffer),
         i32: new Int32Array(buffer),
@@ -128,6 +126,7 @@ export class Arena {
     } catch (e) {
       throw new RangeError(`simdcl: could not grow the memory by ${pages} pages: ${(e as Error).message}`);
     }
+    this.views = null;
     if (tailFree) last.size += needed - end;
     else this.free.push({ start: end, size: needed - end });
   }

@@ -44,9 +44,10 @@ export class Pool {
     });
   }
 
-  // The control words. A shared buffer never moves; an unshared one is replaced on growth.
+  // The control words. A shared buffer never moves; an unshared one is detached by
+  // growth, which leaves its views with length 0.
   private get words(): Int32Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Int32Array(this.memory.buffer, 0, J.ARGS + J.MAX_ARGS);
+    if (this.view.length === 0) this.view = new Int32Array(this.memory.buffer, 0, J.ARGS + J.MAX_ARGS);
     return this.view;
   }
 
