@@ -62,7 +62,7 @@ async function checkCase(rand, shape, extra = {}) {
   }
 }
 
-// 0, 1, primes, and one below, at and above MR (4), NR (8), KC (256), MC (128).
+// 1, primes, and one below, at and above MR (4), NR (8), KC (256), MC (128); NC below.
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 127, 128, 129];
 const KS = [1, 3, 8, 17, 255, 256, 257, 600];
 
@@ -108,6 +108,11 @@ test("large and skinny: m=1, n=1, k=1, wide n past a column block", async () => 
   await checkCase(rand, { m: 200, n: 300, k: 1 });
   await checkCase(rand, { m: 5, n: 1100, k: 20 });
   await checkCase(rand, { m: 260, n: 250, k: 530 }, { bias: new Float32Array(250).fill(0.5) });
+});
+
+test("one below, at and above NC (1024 columns): 260 rows keep whole column blocks", async () => {
+  const rand = random(27);
+  for (const n of [1023, 1024, 1025]) await checkCase(rand, { m: 260, n, k: 5 }, { bias: randomF32(rand, n), activation: "relu6" });
 });
 
 test("m, n or k of 0: an empty result, or beta·C + bias", async () => {
