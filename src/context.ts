@@ -6,6 +6,7 @@ import { Arena } from "./memory.js";
 import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.js";
 import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.js";
 import type { Engine } from "./ops/engine.js";
+import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layout.js";
 import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.js";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.js";
 import { Pool } from "./pool.js";
@@ -69,6 +70,19 @@ export class Context {
   /** Pack op(B) once (k×n) for many gemm() calls; the handle frees its memory with dispose(). */
   packB(b: Float32Array, options: PackBOptions): Promise<PackedMatrix> {
     return this.call(() => planPackB(b, options), (plan) => runPackB(this.engine, plan, (length) => this.buffer(Float32Array, length)));
+  }
+
+  /**
+   * An f32 tensor of `shape` [n, c, h, w] from NCHW (default) or NHWC to NC4HW4:
+   * [n][⌈c/4⌉][h][w][4], channels past c zero.
+   */
+  toNC4HW4(x: Float32Array, shape: Shape4, options?: { from?: PlainLayout }): Promise<Float32Array> {
+    return this.call(() => planLayout(x, shape, options, true), (plan) => runLayout(this.engine, plan));
+  }
+
+  /** The inverse of toNC4HW4: an NC4HW4 tensor of logical `shape` to NCHW (default) or NHWC. */
+  fromNC4HW4(x: Float32Array, shape: Shape4, options?: { to?: PlainLayout }): Promise<Float32Array> {
+    return this.call(() => planLayout(x, shape, options, false), (plan) => runLayout(this.engine, plan));
   }
 
   /**

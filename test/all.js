@@ -1,6 +1,7 @@
 // Every test file, for runtimes that run one file (Deno, Bun, the browser page).
 import "./integral.test.js";
 import "./gemm.test.js";
+import "./layout.test.js";
 import "./errors.test.js";
 import "./buffer.test.js";
 import "./pool.test.js";

@@ -61,3 +61,20 @@ export function gemmReference(A, B, { m, n, k, transA = false, transB = false, a
   }
   return { out, scale };
 }
+
+/** NCHW or NHWC → NC4HW4 ([n][⌈c/4⌉][h][w][4], padded channels 0), element by element. */
+export function toNC4HW4Reference(x, [n, c, h, w], from = "NCHW") {
+  const c4 = Math.ceil(c / 4);
+  const out = new Float32Array(n * c4 * h * w * 4);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let y = 0; y < h; y++) {
+        for (let xx = 0; xx < w; xx++) {
+          const v = from === "NCHW" ? x[((b * c + ch) * h + y) * w + xx] : x[((b * h + y) * w + xx) * c + ch];
+          out[(((b * c4 + (ch >> 2)) * h + y) * w + xx) * 4 + (ch & 3)] = v;
+        }
+      }
+    }
+  }
+  return out;
+}

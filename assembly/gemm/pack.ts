@@ -3,6 +3,8 @@
 // Transposes are absorbed here. Rows or columns past the matrix edge are zero, so the
 // microkernel always computes a whole MR×NR tile.
 
+import { transpose4x4 } from "../simd/transpose";
+
 export const MR = 4;
 export const NR = 8;
 
@@ -65,19 +67,7 @@ function packPanelN(a: usize, lda: i32, i: i32, p0: i32, kc: i32, out: usize): u
   const r0 = a + ((<usize>i * <usize>lda + <usize>p0) << 2);
   let p = 0;
   for (; p + 4 <= kc; p += 4) {
-    const at = r0 + (<usize>p << 2);
-    const x0 = v128.load(at);
-    const x1 = v128.load(at + stride);
-    const x2 = v128.load(at + 2 * stride);
-    const x3 = v128.load(at + 3 * stride);
-    const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
-    const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-    const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-    const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-    v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-    v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-    v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-    v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+    transpose4x4(r0 + (<usize>p << 2), stride, out);
     out += 64;
   }
   for (; p < kc; p++) {

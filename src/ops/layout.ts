@@ -1,0 +1,60 @@
+// toNC4HW4() / fromNC4HW4(): f32 tensors between NCHW or NHWC and NC4HW4
+// ([N][⌈C/4⌉][H][W][4], padded channels zero). Kernels: assembly/conv/layout.ts.
+import { checkInt, checkLength, checkOptions, describe } from "../errors.js";
+import { OP_LAYOUT } from "../job.js";
+import type { Engine } from "./engine.js";
+
+export type PlainLayout = "NCHW" | "NHWC";
+export type Shape4 = [n: number, c: number, h: number, w: number];
+
+const MODES = { "NCHW>NC4HW4": 0, "NHWC>NC4HW4": 1, "NC4HW4>NCHW": 2, "NC4HW4>NHWC": 3 } as const;
+/** Pixels per work-group (a multiple of 4): enough work to outweigh claiming it. */
+const CHUNK = 4096;
+/** Below this many elements the caller converts alone. */
+const SOLO_BELOW = 1 << 16;
+
+export interface LayoutPlan {
+  x: Float32Array;
+  n: number; c: number; h: number; w: number;
+  mode: number;
+  /** Elements read and written. */
+  inLength: number;
+  outLength: number;
+}
+
+export function checkShape(name: string, shape: unknown): Shape4 {
+  if (!Array.isArray(shape) || shape.length !== 4) {
+    throw new TypeError(`simdcl: ${name} must be [n, c, h, w], got ${describe(shape)}`);
+  }
+  return ["n", "c", "h", "w"].map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], 0, 2 ** 24)) as Shape4;
+}
+
+export function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean): LayoutPlan {
+  const op = toNC4 ? "toNC4HW4" : "fromNC4HW4";
+  const key = toNC4 ? "from" : "to";
+  if (!(x instanceof Float32Array)) throw new TypeError(`simdcl: ${op} x must be a Float32Array, got ${describe(x)}`);
+  const [n, c, h, w] = checkShape(`${op} shape`, shape);
+  const o = checkOptions(`${op} options`, options ?? {}, [key]);
+  const layout = o[key] ?? "NCHW";
+  if (layout !== "NCHW" && layout !== "NHWC") {
+    throw new TypeError(`simdcl: ${op} ${key} must be "NCHW" or "NHWC", got ${describe(layout)}`);
+  }
+  const plain = n * c * h * w;
+  const packed = n * Math.ceil(c / 4) * 4 * h * w;
+  const [inLength, outLength] = toNC4 ? [plain, packed] : [packed, plain];
+  checkLength(`${op} x`, x, inLength);
+  const mode = MODES[(toNC4 ? `${layout}>NC4HW4` : `NC4HW4>${layout}`) as keyof typeof MODES];
+  return { x, n, c, h, w, mode, inLength, outLength };
+}
+
+export async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
+  if (p.outLength === 0) return new Float32Array(0);
+  const hw = p.h * p.w;
+  const groups = p.n * Math.ceil(p.c / 4) * Math.ceil(hw / CHUNK);
+  return engine.arena.scoped([p.inLength * 4, p.outLength * 4], async ([srcAt, dstAt]) => {
+    engine.arena.f32.set(p.x.subarray(0, p.inLength), srcAt / 4);
+    const args = [p.mode, p.n, p.c, hw, srcAt, dstAt, CHUNK];
+    await engine.run(OP_LAYOUT, args, [groups], { solo: p.outLength < SOLO_BELOW });
+    return engine.arena.f32.slice(dstAt / 4, dstAt / 4 + p.outLength);
+  });
+}
