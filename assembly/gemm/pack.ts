@@ -18,18 +18,20 @@ export function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i3
       out = transA ? packPanelT(a, lda, i0 + ir, p0, kc, out) : packPanelN(a, lda, i0 + ir, p0, kc, out);
       continue;
     }
-    for (let p = 0; p < kc; p++) {
-      for (let r = 0; r < MR; r++) {
-        let v: f32 = 0;
-        if (r < rows) {
-          const i = i0 + ir + r;
-          const kk = p0 + p;
-          v = transA ? load<f32>(a + ((<usize>kk * <usize>lda + <usize>i) << 2)) : load<f32>(a + ((<usize>i * <usize>lda + <usize>kk) << 2));
-        }
-        store<f32>(out, v);
-        out += 4;
+    // A last panel of fewer rows: zeros, then each real row's values in its lane.
+    memory.fill(out, 0, <usize>kc * MR * 4);
+    for (let r = 0; r < rows; r++) {
+      const i = i0 + ir + r;
+      let at = transA ? a + ((<usize>p0 * <usize>lda + <usize>i) << 2) : a + ((<usize>i * <usize>lda + <usize>p0) << 2);
+      const step: usize = transA ? <usize>lda << 2 : 4;
+      let to = out + (<usize>r << 2);
+      for (let p = 0; p < kc; p++) {
+        store<f32>(to, load<f32>(at));
+        at += step;
+        to += MR * 4;
       }
     }
+    out += <usize>kc * MR * 4;
   }
 }
 

@@ -252,7 +252,8 @@ export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array
   let mc = Math.min(MC, Math.ceil(m / MR) * MR);
   let nc = Math.min(NC, Math.ceil(n / NR) * NR);
   const groups = () => Math.ceil(m / mc) * Math.ceil(n / nc);
-  while (groups() < 4 * threads && (nc > 4 * NR || mc > 4 * MR)) {
+  // (One thread needs no split: each extra column block would only pack A again.)
+  while (threads > 1 && groups() < 4 * threads && (nc > 4 * NR || mc > 4 * MR)) {
     if (nc > 4 * NR && nc >= mc) nc = Math.ceil(nc / 2 / NR) * NR;
     else mc = Math.ceil(mc / 2 / MR) * MR;
   }
