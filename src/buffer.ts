@@ -3,7 +3,7 @@
 // from one op to the next. A buffer's `array` is a view of that memory: take it afresh
 // after any call that may grow the memory (any op or allocation), and do not write to
 // it while a call that uses the buffer is in flight.
-import type { Arena } from "./memory.js";
+import type { Arena } from "./memory.ts";
 
 export type ElementArray = Uint8Array | Uint8ClampedArray | Int32Array | Float32Array | Float64Array;
 export type ElementType<T extends ElementArray = ElementArray> = {

@@ -1,16 +1,16 @@
 // createContext(): load the kernels, make the memory, start the Workers; and the
 // Context that queues each call's job so that calls never interleave.
-import { checkInt, checkOptions, describe } from "./errors.js";
-import * as J from "./job.js";
-import { Arena } from "./memory.js";
-import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.js";
-import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.js";
-import type { Engine } from "./ops/engine.js";
-import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layout.js";
-import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.js";
-import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.js";
-import { Pool } from "./pool.js";
-import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.js";
+import { checkInt, checkOptions, describe } from "./errors.ts";
+import * as J from "./job.ts";
+import { Arena } from "./memory.ts";
+import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.ts";
+import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.ts";
+import type { Engine } from "./ops/engine.ts";
+import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layout.ts";
+import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
+import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
+import { Pool } from "./pool.ts";
+import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.ts";
 
 export interface ContextOptions {
   /** Threads to run on, the caller included. Default: the machine's cores. */
@@ -33,7 +33,18 @@ const PAGE = 65536;
 const READY_TIMEOUT_MS = 20000;
 
 /** Test hooks; not part of the stable API. */
-export const debugHooks = Symbol.for("simdcl.debug");
+export const debugHooks: unique symbol = Symbol.for("simdcl.debug") as typeof debugHooks;
+
+/** @internal What the test hooks offer. */
+export interface DebugHooks {
+  arena: Arena;
+  /** A job whose Worker groups never finish until the job is aborted. */
+  stall(): Promise<void>;
+  /** A job whose Worker groups trap. */
+  trap(): Promise<void>;
+  /** End Worker `index` (1-based) as if it had died. */
+  killWorker(index: number): void;
+}
 
 export class Context {
   /** Threads that actually run, the caller included. */
@@ -117,7 +128,7 @@ export class Context {
   }
 
   /** Test hooks: not part of the stable API. */
-  get [debugHooks]() {
+  get [debugHooks](): DebugHooks {
     return {
       arena: this.arena,
       stall: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_STALL, [0], [this.threads * 2])),

@@ -1,6 +1,6 @@
 // Argument checks shared by every op. Each throws a TypeError or RangeError that names
 // the argument and says what was expected, before any byte is moved.
-import { DeviceBuffer } from "./buffer.js";
+import { DeviceBuffer } from "./buffer.ts";
 
 export function describe(v: unknown): string {
   if (v === null) return "null";

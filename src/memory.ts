@@ -5,7 +5,7 @@
 // any v128 needs), each followed by at least 64 spare bytes so kernels may read or
 // write whole vectors past their last element. The memory grows on demand up to its
 // maximum; views are rebuilt whenever the buffer changes (growth replaces it).
-import { CONTROL_BYTES } from "./job.js";
+import { CONTROL_BYTES } from "./job.ts";
 
 const PAGE = 65536;
 const ALIGN = 64;

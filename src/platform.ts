@@ -1,6 +1,6 @@
 // What differs between Node, Deno, Bun and browsers: how many cores there are, whether
 // memory can be shared, and how a Worker is started. Everything else is the same code.
-import { workerMain } from "./worker.js";
+import { workerMain } from "./worker.ts";
 
 /** A started Worker, whatever the runtime. */
 export interface PlatformWorker {

@@ -6,8 +6,8 @@
 // waits at the phase's barrier until all its groups are done. Waits spin for a bounded
 // time, then sleep: Workers with Atomics.wait, the caller with Atomics.waitAsync, so
 // its event loop keeps running and a Worker that dies is noticed, never waited on.
-import * as J from "./job.js";
-import type { PlatformWorker } from "./platform.js";
+import * as J from "./job.ts";
+import type { PlatformWorker } from "./platform.ts";
 
 type RunPhase = (ctrl: number, phase: number, tid: number) => number;
 

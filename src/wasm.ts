@@ -1,5 +1,5 @@
 // Picking and compiling the kernels' module.
-import { relaxedWasm, simdWasm, singleWasm } from "./wasm.gen.js";
+import { relaxedWasm, simdWasm, singleWasm } from "./wasm.gen.ts";
 
 export type Variant = "relaxed" | "simd" | "single";
 

@@ -1,5 +1,5 @@
 // What an op needs from the context: the arena, the thread count, and dispatch.
-import type { Arena } from "../memory.js";
+import type { Arena } from "../memory.ts";
 
 export interface Engine {
   readonly arena: Arena;

@@ -1,9 +1,9 @@
 // gemm(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32.
 // Validate, plan the blocks, copy in, dispatch, copy out. Kernels: assembly/gemm/.
-import { checkInt, checkLength, checkOptions, describe } from "../errors.js";
-import { OP_GEMM } from "../job.js";
-import type { Engine } from "./engine.js";
-import { DeviceBuffer } from "../buffer.js";
+import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { OP_GEMM } from "../job.ts";
+import type { Engine } from "./engine.ts";
+import { DeviceBuffer } from "../buffer.ts";
 
 /**
  * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that

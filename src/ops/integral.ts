@@ -1,9 +1,9 @@
 // integral(): validate, plan strips and scratch, copy in, dispatch, copy out.
 // The kernels are in assembly/image/; their argument slots are listed there.
-import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.js";
-import { OP_INTEGRAL } from "../job.js";
-import type { Engine } from "./engine.js";
-import { DeviceBuffer } from "../buffer.js";
+import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { OP_INTEGRAL } from "../job.ts";
+import type { Engine } from "./engine.ts";
+import { DeviceBuffer } from "../buffer.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */

@@ -1,8 +1,8 @@
 // toNC4HW4() / fromNC4HW4(): f32 tensors between NCHW or NHWC and NC4HW4
 // ([N][⌈C/4⌉][H][W][4], padded channels zero). Kernels: assembly/conv/layout.ts.
-import { checkInt, checkLength, checkOptions, describe } from "../errors.js";
-import { OP_LAYOUT } from "../job.js";
-import type { Engine } from "./engine.js";
+import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { OP_LAYOUT } from "../job.ts";
+import type { Engine } from "./engine.ts";
 
 export type PlainLayout = "NCHW" | "NHWC";
 export type Shape4 = [n: number, c: number, h: number, w: number];
