@@ -65,3 +65,9 @@ export class DeviceBuffer<T extends ElementArray = ElementArray> {
     if (--this.uses === 0 && this.disposed) this.arena.release(this.offset);
   }
 }
+
+/** A device buffer an op may use: not disposed, and of this context. */
+export function checkDeviceBuffer(arena: Arena, name: string, b: DeviceBuffer): void {
+  if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);
+  if (!b.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
+}

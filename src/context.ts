@@ -7,7 +7,7 @@ import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from
 import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.ts";
 import type { Engine } from "./ops/engine.ts";
 import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layout.ts";
-import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
+import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type F32Operand, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
 import { Pool } from "./pool.ts";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.ts";
@@ -74,8 +74,10 @@ export class Context {
    * C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32. Resolves
    * to `c` (written in place) when given, else to a new m×n Float32Array.
    */
-  gemm(a: Float32Array, b: Float32Array | PackedMatrix, options: GemmOptions): Promise<Float32Array> {
-    return this.call(() => planGemm(a, b, options), (plan) => runGemm(this.engine, plan));
+  gemm(a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions & { c: DeviceBuffer<Float32Array> }): Promise<DeviceBuffer<Float32Array>>;
+  gemm(a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions): Promise<Float32Array>;
+  gemm(a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions): Promise<F32Operand> {
+    return this.call(() => planGemm(this.engine, a, b, options), (plan) => runGemm(this.engine, plan));
   }
 
   /** Pack op(B) once (k×n) for many gemm() calls; the handle frees its memory with dispose(). */

@@ -197,10 +197,48 @@ test("packB: mismatched or misused handles are refused", async () => {
   assert.ok(arena.bytesInUse < before, "dispose frees the packed panels");
 });
 
+test("device buffers as a, b and c: same bits as arrays, no copies, C written in place", async () => {
+  const rand = random(28);
+  for (const t of THREADS) {
+    const cl = contexts[t];
+    const [m, n, k] = [37, 45, 300];
+    const A = randomF32(rand, m * k), B = randomF32(rand, k * n), C0 = randomF32(rand, m * n);
+    const expected = await cl.gemm(A, B, { m, n, k, beta: 0.5, c: C0.slice(), activation: "relu" });
+    const a = cl.buffer(Float32Array, m * k), b = cl.buffer(Float32Array, k * n), c = cl.buffer(Float32Array, m * n);
+    a.array.set(A);
+    b.array.set(B);
+    c.array.set(C0);
+    const r = await cl.gemm(a, b, { m, n, k, beta: 0.5, c, activation: "relu" });
+    assert.is(r, c, "resolves to the device c");
+    assert.ok(expected.every((v, i) => Object.is(v, c.array[i])), `threads=${t}: device result differs from arrays`);
+    // Mixed: a device A with an array B and a new result array.
+    const mixed = await cl.gemm(a, B, { m, n, k });
+    assert.ok((await cl.gemm(A, B, { m, n, k })).every((v, i) => Object.is(v, mixed[i])), "mixed operands");
+    for (const x of [a, b, c]) x.dispose();
+  }
+});
+
+test("device operands: aliasing, disposal and other contexts are refused; held while queued", async () => {
+  const cl = contexts[2];
+  const a = cl.buffer(Float32Array, 16), b = cl.buffer(Float32Array, 16);
+  await rejects(cl.gemm(a, b, { m: 4, n: 4, k: 4, c: a }), RangeError, /c must not be the same buffer as a or b/);
+  await rejects(cl.gemm(a, cl.buffer(Int32Array, 16), { m: 4, n: 4, k: 4 }), TypeError, /gemm b must be a Float32Array or a device buffer of one, got a device buffer of 16 Int32Array/);
+  const foreign = contexts[1].buffer(Float32Array, 16);
+  await rejects(cl.gemm(foreign, b, { m: 4, n: 4, k: 4 }), RangeError, /gemm a belongs to another context/);
+  foreign.dispose();
+  a.array.fill(1);
+  b.array.fill(2);
+  const pending = cl.gemm(a, b, { m: 4, n: 4, k: 4 });
+  a.dispose(); // held by the queued call
+  assert.equal(Array.from(await pending), new Array(16).fill(8));
+  await rejects(cl.gemm(a, b, { m: 4, n: 4, k: 4 }), Error, /gemm a is a disposed buffer/);
+  b.dispose();
+});
+
 test("bad input names the argument", async () => {
   const cl = contexts[2];
   const a = new Float32Array(6), b = new Float32Array(6);
-  await rejects(cl.gemm([1, 2], b, { m: 1, n: 1, k: 2 }), TypeError, /gemm a must be a Float32Array, got an array/);
+  await rejects(cl.gemm([1, 2], b, { m: 1, n: 1, k: 2 }), TypeError, /gemm a must be a Float32Array or a device buffer of one, got an array/);
   await rejects(cl.gemm(a, new Float64Array(6), { m: 2, n: 2, k: 3 }), TypeError, /gemm b must be a Float32Array/);
   await rejects(cl.gemm(a, b, { m: 2, n: 2 }), TypeError, /gemm k must be a number, got undefined/);
   await rejects(cl.gemm(a, b, { m: 2.5, n: 2, k: 3 }), RangeError, /gemm m must be an integer/);

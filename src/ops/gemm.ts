@@ -3,7 +3,7 @@
 import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer } from "../buffer.ts";
+import { DeviceBuffer, checkDeviceBuffer } from "../buffer.ts";
 
 /**
  * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that
@@ -52,7 +52,7 @@ export interface GemmOptions {
   /** Default 0; then C is not read (NaN in it does not propagate), as BLAS does. */
   beta?: number;
   /** C, m×n (row stride ldc): read when beta ≠ 0, and written in place. */
-  c?: Float32Array;
+  c?: Float32Array | DeviceBuffer<Float32Array>;
   /** n values added to every row after alpha and beta. */
   bias?: Float32Array;
   /** Applied last. Default "none". */
@@ -82,12 +82,15 @@ const NC = 1024;
  */
 const SOLO_BELOW = 48 * 48 * 48;
 
+/** An f32 operand: an array, or a device buffer that stays in the context's memory. */
+export type F32Operand = Float32Array | DeviceBuffer<Float32Array>;
+
 export interface GemmPlan {
-  a: Float32Array;
-  b: Float32Array | PackedMatrix;
+  a: F32Operand;
+  b: F32Operand | PackedMatrix;
   /** Device buffers the call reads, held until it is done. */
   buffers: DeviceBuffer[];
-  c: Float32Array | null;
+  c: F32Operand | null;
   bias: Float32Array | null;
   m: number; n: number; k: number;
   transA: boolean; transB: boolean;
@@ -98,6 +101,18 @@ export interface GemmPlan {
 
 function checkF32(name: string, v: unknown): Float32Array {
   if (!(v instanceof Float32Array)) throw new TypeError(`simdcl: gemm ${name} must be a Float32Array, got ${describe(v)}`);
+  return v;
+}
+
+// A Float32Array or a device buffer of one (this context's, not disposed).
+function checkOperand(engine: Engine, name: string, v: unknown): F32Operand {
+  if (v instanceof DeviceBuffer && v.type === Float32Array) {
+    checkDeviceBuffer(engine.arena, `gemm ${name}`, v);
+    return v as DeviceBuffer<Float32Array>;
+  }
+  if (!(v instanceof Float32Array)) {
+    throw new TypeError(`simdcl: gemm ${name} must be a Float32Array or a device buffer of one, got ${describe(v)}`);
+  }
   return v;
 }
 
@@ -113,7 +128,7 @@ function checkFlag(name: string, v: unknown): boolean {
   return v;
 }
 
-export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
+export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): GemmPlan {
   const o = checkOptions("gemm options", options, KNOWN);
   const m = checkInt("gemm m", o.m, 0, MAX_DIM);
   const n = checkInt("gemm n", o.n, 0, MAX_DIM);
@@ -122,14 +137,14 @@ export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
   const transB = checkFlag("transB", o.transB);
   const alpha = checkNumber("alpha", o.alpha, 1);
   const beta = checkNumber("beta", o.beta, 0);
-  const A = checkF32("a", a);
+  const A = checkOperand(engine, "a", a);
   const packed = b instanceof PackedMatrix ? b : null;
   if (packed) {
     if (packed.isDisposed) throw new Error("simdcl: gemm b is a disposed packed matrix");
     if (packed.k !== k || packed.n !== n) throw new RangeError(`simdcl: gemm b was packed for k=${packed.k}, n=${packed.n}, not k=${k}, n=${n}`);
     if (o.transB !== undefined || o.ldb !== undefined) throw new TypeError("simdcl: gemm transB and ldb were fixed when b was packed; leave them out");
   }
-  const B = packed ?? checkF32("b", b);
+  const B = packed ?? checkOperand(engine, "b", b);
   // Stored shapes: A is m×k (k×m transposed), B is k×n (n×k transposed).
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
@@ -138,8 +153,9 @@ export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
   const ldc = o.ldc === undefined ? n : checkInt("gemm ldc", o.ldc, Math.max(1, n));
   const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
   checkLength("gemm a", A, span(aRows, aCols, lda));
-  if (!packed) checkLength("gemm b", B as Float32Array, span(bRows, bCols, ldb));
-  const C = o.c === undefined ? null : checkF32("c", o.c);
+  if (!packed) checkLength("gemm b", B as F32Operand, span(bRows, bCols, ldb));
+  const C = o.c === undefined ? null : checkOperand(engine, "c", o.c);
+  if (C && (C === A || C === B)) throw new RangeError("simdcl: gemm c must not be the same buffer as a or b");
   if (C) checkLength("gemm c", C, span(m, n, ldc));
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
   if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
@@ -148,7 +164,8 @@ export function planGemm(a: unknown, b: unknown, options: unknown): GemmPlan {
   const activation = o.activation === undefined ? "none" : o.activation;
   const act = ACTIVATIONS.indexOf(activation as Activation);
   if (act < 0) throw new TypeError(`simdcl: gemm activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
-  const buffers = packed ? [packed.panels as DeviceBuffer] : [];
+  const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
+  for (const v of [A, B, C]) if (v instanceof DeviceBuffer) buffers.push(v);
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc };
 }
 
@@ -229,12 +246,13 @@ function activate(v: number, act: number): number {
   return act === 2 ? Math.min(v, 6) : v;
 }
 
-export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array> {
+export async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   const { m, n, k } = p;
-  const out = p.c ?? new Float32Array(m * n);
+  const result = p.c ?? new Float32Array(m * n);
   const ldc = p.c ? p.ldc : n;
-  if (m === 0 || n === 0) return out;
+  if (m === 0 || n === 0) return result;
   if (k === 0) {
+    const out = result instanceof DeviceBuffer ? result.array : result;
     // An empty sum: C = beta·C + bias, activated (f32 rounding as the kernel would).
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
@@ -243,7 +261,7 @@ export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array
         out[at] = activate(Math.fround(v), p.act);
       }
     }
-    return out;
+    return result;
   }
 
   const solo = engine.threads === 1 || m * n * k < SOLO_BELOW;
@@ -262,18 +280,32 @@ export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array
   const [bRows, bCols] = p.transB ? [n, k] : [k, n];
   const aLen = (aRows - 1) * p.lda + aCols;
   const packed = p.b instanceof PackedMatrix ? p.b : null;
-  const bLen = packed ? 0 : (bRows - 1) * p.ldb + bCols;
+  const bLen = (bRows - 1) * p.ldb + bCols;
+  // Device operands are used where they lie; arrays are copied in (and C back out).
+  const deviceA = p.a instanceof DeviceBuffer ? p.a : null;
+  const deviceB = p.b instanceof DeviceBuffer ? p.b : null;
+  const deviceC = result instanceof DeviceBuffer ? result : null;
   const cLen = (m - 1) * ldc + n;
   const panels = Math.ceil(n / NR);
   const scratchStride = (Math.ceil(mc / MR) * MR * kc + 32) * 4;
-  const sizes = [aLen * 4, bLen * 4, cLen * 4, p.bias ? n * 4 : 0, packed ? 0 : packedLength(k, n) * 4, threads * scratchStride];
+  const sizes = [
+    deviceA ? 0 : aLen * 4,
+    deviceB || packed ? 0 : bLen * 4,
+    deviceC ? 0 : cLen * 4,
+    p.bias ? n * 4 : 0,
+    packed ? 0 : packedLength(k, n) * 4,
+    threads * scratchStride,
+  ];
 
-  return engine.arena.scoped(sizes, async ([aAt, bAt, cAt, biasAt, packTmp, scratchAt]) => {
+  return engine.arena.scoped(sizes, async ([aTmp, bTmp, cTmp, biasAt, packTmp, scratchAt]) => {
     const f32 = engine.arena.f32;
-    f32.set(p.a.subarray(0, aLen), aAt / 4);
-    if (!packed) f32.set((p.b as Float32Array).subarray(0, bLen), bAt / 4);
+    const aAt = deviceA ? deviceA.offset : aTmp;
+    const bAt = deviceB ? deviceB.offset : bTmp;
+    const cAt = deviceC ? deviceC.offset : cTmp;
+    if (!deviceA) f32.set((p.a as Float32Array).subarray(0, aLen), aAt / 4);
+    if (!deviceB && !packed) f32.set((p.b as Float32Array).subarray(0, bLen), bAt / 4);
     const packedAt = packed ? packed.panels.offset : packTmp;
-    if (p.beta !== 0) f32.set(out.subarray(0, cLen), cAt / 4);
+    if (p.beta !== 0 && !deviceC) f32.set((result as Float32Array).subarray(0, cLen), cAt / 4);
     if (p.bias) f32.set(p.bias, biasAt / 4);
     const mBlocks = Math.ceil(m / mc);
     const args = gemmArgs({
@@ -282,9 +314,11 @@ export async function runGemm(engine: Engine, p: GemmPlan): Promise<Float32Array
       scratch: scratchAt, scratchStride, mc, kc, nc, mBlocks, packPhase: !packed,
     });
     await engine.run(OP_GEMM, args, [packed ? 0 : panels, mBlocks * Math.ceil(n / nc)], { solo });
-    const result = engine.arena.f32.subarray(cAt / 4, cAt / 4 + cLen);
-    if (ldc === n) out.set(result);
-    else for (let i = 0; i < m; i++) out.set(result.subarray(i * ldc, i * ldc + n), i * ldc);
+    if (deviceC) return result;
+    const out = result as Float32Array;
+    const computed = engine.arena.f32.subarray(cAt / 4, cAt / 4 + cLen);
+    if (ldc === n) out.set(computed);
+    else for (let i = 0; i < m; i++) out.set(computed.subarray(i * ldc, i * ldc + n), i * ldc);
     return out;
   });
 }

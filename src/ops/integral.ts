@@ -3,7 +3,7 @@
 import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_INTEGRAL } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer } from "../buffer.ts";
+import { DeviceBuffer, checkDeviceBuffer } from "../buffer.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -69,7 +69,7 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
   if (!(srcType === Uint8Array || srcType === Uint8ClampedArray || srcType === Float32Array)) {
     throw new TypeError(`simdcl: integral src must be a Uint8Array, Uint8ClampedArray or Float32Array (or a device buffer of one), got ${describe(src)}`);
   }
-  if (src instanceof DeviceBuffer) checkDeviceBuffer(engine, "integral src", src);
+  if (src instanceof DeviceBuffer) checkDeviceBuffer(engine.arena, "integral src", src);
   const o = checkOptions("integral options", options, KNOWN);
   const width = checkInt("integral width", o.width, 0, 2 ** 24);
   const height = checkInt("integral height", o.height, 0, 2 ** 24);
@@ -99,17 +99,12 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
   return { src: src as IntegralPlan["src"], out, buffers, width, height, cn, stride, squared, kind };
 }
 
-function checkDeviceBuffer(engine: Engine, name: string, b: DeviceBuffer): void {
-  if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);
-  if (!b.belongsTo(engine.arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
-}
-
 function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof Int32Array | typeof Float64Array, length: number): DeviceBuffer | Int32Array | Float64Array {
   const device = b instanceof DeviceBuffer && b.type === type;
   if (!device && !(b instanceof type)) {
     throw new TypeError(`simdcl: ${name} must be a ${type.name} or a device buffer of one (cl.buffer(${type.name}, ${length})) for this call, got ${describe(b)}`);
   }
-  if (device) checkDeviceBuffer(engine, name, b as DeviceBuffer);
+  if (device) checkDeviceBuffer(engine.arena, name, b as DeviceBuffer);
   checkLength(name, b as Int32Array, length);
   return b as DeviceBuffer | Int32Array | Float64Array;
 }
