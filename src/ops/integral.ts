@@ -44,7 +44,11 @@ const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as con
 const KIND_U8_I32 = 0, KIND_U8_F64 = 1, KIND_F32_F64 = 2;
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
-/** Below this many input elements a second thread costs more than it saves. */
+/**
+ * Below this many input elements the caller runs alone. Measured (Node 20, 2 cores, 8-bit
+ * gray, device buffers): even at 256² (17 µs either way), two threads ahead from 362²
+ * (26 µs against 31–47).
+ */
 const SPLIT_MIN_ELEMENTS = 1 << 16;
 
 export interface IntegralPlan {
