@@ -24,6 +24,15 @@ const CASES = [
   { name: "m=n=64, k=4096", m: 64, n: 64, k: 4096 },
 ];
 
+// One case's work: its FLOP count, timing budget (big cases get fewer runs) and operands.
+function setup(c: { m: number; n: number; k: number }) {
+  const flops = 2 * c.m * c.n * c.k;
+  const opts = flops > 2e9 ? { time: 300, iterations: 5 } : { time: 400, iterations: 10 };
+  const A = Float32Array.from({ length: c.m * c.k }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
+  const B = Float32Array.from({ length: c.k * c.n }, (_, i) => ((i * 53) % 103) / 103 - 0.5);
+  return { flops, opts, A, B };
+}
+
 function ikj(A: Float32Array, B: Float32Array, C: Float32Array, m: number, n: number, k: number): void {
   C.fill(0);
   for (let i = 0; i < m; i++) {
@@ -48,12 +57,8 @@ async function main() {
   const rows: Row[] = [];
 
   for (const c of CASES) {
-    const flops = 2 * c.m * c.n * c.k;
-    const big = flops > 2e9;
-    const opts = big ? { time: 300, iterations: 5 } : { time: 400, iterations: 10 };
+    const { flops, opts, A, B } = setup(c);
     const gflops = (ms: number) => flops / (ms * 1e6);
-    const A = Float32Array.from({ length: c.m * c.k }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
-    const B = Float32Array.from({ length: c.k * c.n }, (_, i) => ((i * 53) % 103) / 103 - 0.5);
 
     const ta = tf.tensor2d(A, [c.m, c.k]);
     const tb = tf.tensor2d(B, [c.k, c.n]);
@@ -101,10 +106,7 @@ async function main() {
   // was measured next. Its rows join the table with the ratio of simdcl's 2 threads to it.
   const { ort } = await loadOnnxRuntime(2);
   for (const c of CASES) {
-    const flops = 2 * c.m * c.n * c.k;
-    const opts = flops > 2e9 ? { time: 300, iterations: 5 } : { time: 400, iterations: 10 };
-    const A = Float32Array.from({ length: c.m * c.k }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
-    const B = Float32Array.from({ length: c.k * c.n }, (_, i) => ((i * 53) % 103) / 103 - 0.5);
+    const { flops, opts, A, B } = setup(c);
     const session = await ort.InferenceSession.create(matMulModel(c.m, c.n, c.k));
     const feeds = { A: new ort.Tensor("float32", A, [c.m, c.k]), B: new ort.Tensor("float32", B, [c.k, c.n]) };
     const ms = await median(() => session.run(feeds), opts);

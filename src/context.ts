@@ -1,6 +1,6 @@
 // createContext(): load the kernels, make the memory, start the Workers; and the
 // Context that queues each call's job so that calls never interleave.
-import { checkInt, checkOptions, describe } from "./errors.ts";
+import { checkInt, checkNumber, checkOptions, describe } from "./errors.ts";
 import * as J from "./job.ts";
 import { Arena } from "./memory.ts";
 import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.ts";
@@ -114,7 +114,7 @@ export class Context {
 
   /**
    * Summed-area table of an image, OpenCV's layout: (height+1) × (width+1) × channels.
-   * With `out`, writes into those device buffers and resolves to them.
+   * With `out` (device buffers or plain arrays), writes the tables there and resolves to it.
    */
   integral(src: IntegralSource, options: IntegralOptions & { out: IntegralOut }): Promise<IntegralOut>;
   integral(src: IntegralSource, options: IntegralOptions): Promise<IntegralResult>;
@@ -177,8 +177,8 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   const o = checkOptions("createContext options", options, KNOWN);
   const requested = o.threads === undefined ? await hardwareThreads() : checkInt("threads", o.threads, 1, 256);
   const maxPages = (o.maxMemoryMiB === undefined ? 4096 : checkInt("maxMemoryMiB", o.maxMemoryMiB, 1, 4096)) * 16;
-  const spinMs = o.spinMs === undefined ? 1 : checkNumber("spinMs", o.spinMs);
-  const stallTimeoutMs = o.stallTimeoutMs === undefined ? 30000 : checkNumber("stallTimeoutMs", o.stallTimeoutMs);
+  const spinMs = checkNumber("spinMs", o.spinMs, 1, 0);
+  const stallTimeoutMs = checkNumber("stallTimeoutMs", o.stallTimeoutMs, 30000, 0);
   if (o.module !== undefined && !(o.module instanceof WebAssembly.Module)) {
     throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
   }
@@ -205,13 +205,6 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   const workers = threads > 1 ? await startWorkers(module, memory, threads - 1, spinMs) : [];
   const pool = new Pool(memory, runPhase, workers, { spinMs, stallTimeoutMs });
   return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null);
-}
-
-function checkNumber(name: string, v: unknown): number {
-  if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
-    throw new RangeError(`simdcl: ${name} must be a finite number ≥ 0, got ${describe(v)}`);
-  }
-  return v;
 }
 
 async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, spinMs: number): Promise<PlatformWorker[]> {

@@ -22,8 +22,20 @@ export function checkInt(name: string, v: unknown, min: number, max = Number.MAX
   return v;
 }
 
-export function checkBool(name: string, v: unknown): boolean {
+/** A boolean, or `fallback` when the option was left out (if one is given). */
+export function checkBool(name: string, v: unknown, fallback?: boolean): boolean {
+  if (v === undefined && fallback !== undefined) return fallback;
   if (typeof v !== "boolean") throw new TypeError(`simdcl: ${name} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+/** A number, or `fallback` when left out; with `min`, a finite one of at least min. */
+export function checkNumber(name: string, v: unknown, fallback: number, min?: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== "number") throw new TypeError(`simdcl: ${name} must be a number, got ${describe(v)}`);
+  if (min !== undefined && !(Number.isFinite(v) && v >= min)) {
+    throw new RangeError(`simdcl: ${name} must be a finite number ≥ ${min}, got ${v}`);
+  }
   return v;
 }
 

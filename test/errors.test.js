@@ -77,6 +77,9 @@ test("createContext: bad options", async () => {
   await rejects(createContext({ thread: 2 }), TypeError, /unknown option createContext options\.thread/);
   await rejects(createContext({ module: new Uint8Array(8) }), TypeError, /module must be a WebAssembly\.Module/);
   await rejects(createContext({ maxMemoryMiB: 5000 }), RangeError, /maxMemoryMiB must be an integer from 1 to 4096/);
+  await rejects(createContext({ spinMs: -1 }), RangeError, /spinMs must be a finite number ≥ 0, got -1/);
+  await rejects(createContext({ stallTimeoutMs: Infinity }), RangeError, /stallTimeoutMs must be a finite number ≥ 0, got Infinity/);
+  await rejects(createContext({ stallTimeoutMs: "5" }), TypeError, /stallTimeoutMs must be a number, got "5"/);
 });
 
 test("calls after dispose() fail clearly; dispose twice is harmless", async () => {

@@ -6,18 +6,15 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { contextsPerThreadCount, random, rejects } from "./helpers.js";
+import { contextsPerThreadCount, random, randomF32 as randomHelper, rejects } from "./helpers.js";
+
+// Operands in [−1, 1).
+const randomF32 = (rand, n) => randomHelper(rand, n, 1);
 import { gemmReference } from "./reference.js";
 
 const test = suite("gemm");
 const THREADS = [1, 2, 3];
 const contexts = contextsPerThreadCount(test, createContext, THREADS);
-
-function randomF32(rand, n) {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
-  return a;
-}
 
 function checkClose(got, ref, opts, label) {
   const { m, n, k } = opts;
@@ -250,6 +247,8 @@ test("bad input names the argument", async () => {
   await rejects(cl.gemm(a, b, { m: 2, n: 2, k: 3, c: new Float32Array(3) }), RangeError, /gemm c has 3 elements, needs at least 4/);
   await rejects(cl.gemm(a, b, { m: 2, n: 2, k: 3, activation: "gelu" }), TypeError, /activation must be "none", "relu" or "relu6", got "gelu"/);
   await rejects(cl.gemm(a, b, { m: 2, n: 2, k: 3, transA: 1 }), TypeError, /transA must be true or false/);
+  await rejects(cl.gemm(a, b, { m: 2, n: 2, k: 3, alpha: "2" }), TypeError, /gemm alpha must be a number, got "2"/);
+  await rejects(cl.packB(b, { k: 3, n: 2, transB: "yes" }), TypeError, /packB transB must be true or false/);
   await rejects(cl.gemm(a, b, { m: 2, n: 2, k: 3, alpa: 1 }), TypeError, /unknown option gemm options\.alpa/);
   const ok = await cl.gemm(Float32Array.from([1, 2]), Float32Array.from([3, 4]), { m: 1, n: 1, k: 2 });
   assert.equal(Array.from(ok), [11]);

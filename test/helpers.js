@@ -20,9 +20,10 @@ export function randomU8(rand, n) {
   return a;
 }
 
-export function randomF32(rand, n) {
+/** n floats uniform in [−scale, scale). */
+export function randomF32(rand, n, scale = 100) {
   const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rand() - 0.5) * 200;
+  for (let i = 0; i < n; i++) a[i] = (rand() * 2 - 1) * scale;
   return a;
 }
 

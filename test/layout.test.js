@@ -3,7 +3,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { assertSame, contextsPerThreadCount, random, rejects } from "./helpers.js";
+import { assertSame, contextsPerThreadCount, random, randomF32, rejects } from "./helpers.js";
 import { toNC4HW4Reference } from "./reference.js";
 
 const test = suite("layout");
@@ -19,7 +19,7 @@ test("to and from NC4HW4, NCHW and NHWC, exact on every thread count", async () 
   const rand = random(31);
   for (const shape of SHAPES) {
     const [n, c, h, w] = shape;
-    const x = Float32Array.from({ length: n * c * h * w }, () => rand() * 200 - 100);
+    const x = randomF32(rand, n * c * h * w);
     for (const layout of ["NCHW", "NHWC"]) {
       const expected = toNC4HW4Reference(x, shape, layout);
       for (const t of THREADS) {

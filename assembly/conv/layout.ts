@@ -5,7 +5,7 @@
 // meet NC4HW4 through a 4×4 transpose, four pixels at a time; NHWC's pixels hold their
 // channels together already, so a whole quad is one v128 copy. The last quad of a C that
 // is not a multiple of 4 goes element by element, writing zeros into the padding.
-import { argPtr, argU32 } from "../runtime/job";
+import { argI32, argPtr } from "../runtime/job";
 import { transpose4x4, transpose4x4Out } from "../simd/transpose";
 
 const A_MODE = 0; // MODE_*
@@ -22,10 +22,10 @@ const NC4_TO_NCHW = 2;
 const NC4_TO_NHWC = 3;
 
 export function layoutGroup(ctrl: usize, group: i32): void {
-  const mode = <i32>argU32(ctrl, A_MODE);
-  const c = <i32>argU32(ctrl, A_C);
-  const hw = <i32>argU32(ctrl, A_HW);
-  const chunk = <i32>argU32(ctrl, A_CHUNK);
+  const mode = argI32(ctrl, A_MODE);
+  const c = argI32(ctrl, A_C);
+  const hw = argI32(ctrl, A_HW);
+  const chunk = argI32(ctrl, A_CHUNK);
   const c4 = (c + 3) >> 2;
   const chunks = (hw + chunk - 1) / chunk;
   const b = group / (c4 * chunks);

@@ -6,7 +6,7 @@
 //              MR×NR tile, NR panels outside, MR panels inside, so one B micro-panel
 //              (KC·NR·4 = 8 KiB) stays in L1 while the A block (MC·KC·4) sits in L2.
 // Block sizes are chosen by src/ops/gemm.ts, which documents them.
-import { argPtr, argU32 } from "../runtime/job";
+import { argF32, argI32 as arg, argPtr } from "../runtime/job";
 import { MR, NR, packA, packBPanel } from "./pack";
 import { microkernel, microkernel1 } from "./micro";
 
@@ -34,23 +34,15 @@ const A_NC = 20;
 const A_M_BLOCKS = 21;
 const A_PACK_PHASE = 22; // 1: phase 0 packs B; 0: B came packed
 
-@inline function arg(ctrl: usize, slot: i32): i32 {
-  return <i32>argU32(ctrl, slot);
-}
-
-@inline function argF32(ctrl: usize, slot: i32): f32 {
-  return reinterpret<f32>(argU32(ctrl, slot));
-}
-
 // Byte offset of B's packed panel `panel` in the KC block starting at p0.
 // Layout: KC blocks one after another, each holding all panels of kc·NR floats.
-@inline export function packedPanel(packed: usize, n: i32, p0: i32, kc: i32, panel: i32): usize {
+@inline function packedPanel(packed: usize, n: i32, p0: i32, kc: i32, panel: i32): usize {
   const npad = <usize>((n + NR - 1) / NR) * NR;
   return packed + ((<usize>p0 * npad + <usize>panel * <usize>kc * NR) << 2);
 }
 
-/** Pack every KC block of one NR panel of op(B): used by phase 0 and by cl.packB. */
-export function packBAll(b: usize, ldb: i32, transB: bool, n: i32, k: i32, kcBlock: i32, panel: i32, packed: usize): void {
+// Pack every KC block of one NR panel of op(B): phase 0 (cl.packB runs phase 0 alone).
+function packBAll(b: usize, ldb: i32, transB: bool, n: i32, k: i32, kcBlock: i32, panel: i32, packed: usize): void {
   for (let p0 = 0; p0 < k; p0 += kcBlock) {
     const kc = min(kcBlock, k - p0);
     packBPanel(b, ldb, transB, n, panel * NR, p0, kc, packedPanel(packed, n, p0, kc, panel));

@@ -8,9 +8,9 @@
 // uses relaxed_madd (FMA); the plain build multiplies and adds.
 import { MR, NR } from "./pack";
 
-export const ACT_NONE = 0;
-export const ACT_RELU = 1;
-export const ACT_RELU6 = 2;
+// Activation codes (src/ops/gemm.ts sends the index of "none", "relu", "relu6").
+const ACT_NONE = 0;
+const ACT_RELU6 = 2; // 1 is ReLU: clamp below only
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);

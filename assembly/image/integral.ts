@@ -11,7 +11,7 @@
 // split gives the same bits. f32 sums are not associative, so their strip height is
 // fixed by the caller and the strip's own sum is kept apart from the carry: every
 // thread count then performs the very same additions.
-import { argPtr, argU32 } from "../runtime/job";
+import { argI32 as arg, argPtr } from "../runtime/job";
 import { prefixF32 } from "./prefix";
 import { addF64, addRowF64Local } from "./accumulate";
 import { integralRowU8 } from "./rows-u8";
@@ -42,10 +42,6 @@ const KIND_F32_F64 = 2;
 // Bytes of one scratch or carry row of n elements: room for f64 plus a 16-byte overhang.
 @inline function rowPitch(n: i32): usize {
   return ((<usize>n << 3) + 31) & ~(<usize>15);
-}
-
-@inline function arg(ctrl: usize, slot: i32): i32 {
-  return <i32>argU32(ctrl, slot);
 }
 
 @inline function scratchRow(ctrl: usize, tid: i32, row: i32): usize {

@@ -29,6 +29,14 @@ export const OP_DEBUG_TRAP: i32 = 91;
   return <usize>argU32(ctrl, i);
 }
 
+@inline export function argI32(ctrl: usize, i: i32): i32 {
+  return <i32>argU32(ctrl, i);
+}
+
+@inline export function argF32(ctrl: usize, i: i32): f32 {
+  return reinterpret<f32>(argU32(ctrl, i));
+}
+
 @inline export function aborted(ctrl: usize): bool {
   return atomic.load<i32>(ctrl + (<usize>STATE << 2)) != STATE_RUNNING;
 }

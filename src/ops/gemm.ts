@@ -1,6 +1,6 @@
 // gemm(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32.
 // Validate, plan the blocks, copy in, dispatch, copy out. Kernels: assembly/gemm/.
-import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe } from "../errors.ts";
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
 import { DeviceBuffer, checkDeviceBuffer } from "../buffer.ts";
@@ -97,6 +97,13 @@ export interface GemmPlan {
   alpha: number; beta: number;
   act: number;
   lda: number; ldb: number; ldc: number;
+  /** Elements each operand spans with its row stride (C's: ldc, or n for a new array). */
+  aLen: number; bLen: number; cLen: number;
+}
+
+/** Elements a rows×cols matrix spans with row stride ld. */
+function span(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
 function checkF32(name: string, v: unknown): Float32Array {
@@ -116,27 +123,15 @@ function checkOperand(engine: Engine, name: string, v: unknown): F32Operand {
   return v;
 }
 
-function checkNumber(name: string, v: unknown, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== "number") throw new TypeError(`simdcl: gemm ${name} must be a number, got ${describe(v)}`);
-  return v;
-}
-
-function checkFlag(name: string, v: unknown): boolean {
-  if (v === undefined) return false;
-  if (typeof v !== "boolean") throw new TypeError(`simdcl: gemm ${name} must be true or false, got ${describe(v)}`);
-  return v;
-}
-
 export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): GemmPlan {
   const o = checkOptions("gemm options", options, KNOWN);
   const m = checkInt("gemm m", o.m, 0, MAX_DIM);
   const n = checkInt("gemm n", o.n, 0, MAX_DIM);
   const k = checkInt("gemm k", o.k, 0, MAX_DIM);
-  const transA = checkFlag("transA", o.transA);
-  const transB = checkFlag("transB", o.transB);
-  const alpha = checkNumber("alpha", o.alpha, 1);
-  const beta = checkNumber("beta", o.beta, 0);
+  const transA = checkBool("gemm transA", o.transA, false);
+  const transB = checkBool("gemm transB", o.transB, false);
+  const alpha = checkNumber("gemm alpha", o.alpha, 1);
+  const beta = checkNumber("gemm beta", o.beta, 0);
   const A = checkOperand(engine, "a", a);
   const packed = b instanceof PackedMatrix ? b : null;
   if (packed) {
@@ -151,12 +146,14 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   const lda = o.lda === undefined ? aCols : checkInt("gemm lda", o.lda, Math.max(1, aCols));
   const ldb = o.ldb === undefined ? bCols : checkInt("gemm ldb", o.ldb, Math.max(1, bCols));
   const ldc = o.ldc === undefined ? n : checkInt("gemm ldc", o.ldc, Math.max(1, n));
-  const span = (rows: number, cols: number, ld: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
-  checkLength("gemm a", A, span(aRows, aCols, lda));
-  if (!packed) checkLength("gemm b", B as F32Operand, span(bRows, bCols, ldb));
+  const aLen = span(aRows, aCols, lda);
+  const bLen = packed ? 0 : span(bRows, bCols, ldb);
+  const cLen = span(m, n, ldc);
+  checkLength("gemm a", A, aLen);
+  checkLength("gemm b", B as F32Operand, bLen);
   const C = o.c === undefined ? null : checkOperand(engine, "c", o.c);
   if (C && (C === A || C === B)) throw new RangeError("simdcl: gemm c must not be the same buffer as a or b");
-  if (C) checkLength("gemm c", C, span(m, n, ldc));
+  if (C) checkLength("gemm c", C, cLen);
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
   if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
   const bias = o.bias === undefined ? null : checkF32("bias", o.bias);
@@ -166,7 +163,7 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   if (act < 0) throw new TypeError(`simdcl: gemm activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
   const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
   for (const v of [A, B, C]) if (v instanceof DeviceBuffer) buffers.push(v);
-  return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc };
+  return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };
 }
 
 export interface PackBPlan {
@@ -175,18 +172,21 @@ export interface PackBPlan {
   n: number;
   transB: boolean;
   ldb: number;
+  /** Elements B spans. */
+  bLen: number;
 }
 
 export function planPackB(b: unknown, options: unknown): PackBPlan {
   const o = checkOptions("packB options", options, ["k", "n", "transB", "ldb"]);
   const k = checkInt("packB k", o.k, 0, MAX_DIM);
   const n = checkInt("packB n", o.n, 0, MAX_DIM);
-  const transB = checkFlag("transB", o.transB);
+  const transB = checkBool("packB transB", o.transB, false);
   if (!(b instanceof Float32Array)) throw new TypeError(`simdcl: packB b must be a Float32Array, got ${describe(b)}`);
   const [rows, cols] = transB ? [n, k] : [k, n];
   const ldb = o.ldb === undefined ? cols : checkInt("packB ldb", o.ldb, Math.max(1, cols));
-  checkLength("packB b", b, rows === 0 || cols === 0 ? 0 : (rows - 1) * ldb + cols);
-  return { b, k, n, transB, ldb };
+  const bLen = span(rows, cols, ldb);
+  checkLength("packB b", b, bLen);
+  return { b, k, n, transB, ldb, bLen };
 }
 
 /** Packed size: k rows of every NR-wide panel (the layout assembly/gemm/gemm.ts reads). */
@@ -197,10 +197,8 @@ export async function runPackB(engine: Engine, p: PackBPlan, allocate: (length: 
   const panels = allocate(packedLength(k, n));
   try {
     if (k > 0 && n > 0) {
-      const [rows, cols] = p.transB ? [n, k] : [k, n];
-      const bLen = (rows - 1) * p.ldb + cols;
-      await engine.arena.scoped([bLen * 4], async ([bAt]) => {
-        engine.arena.f32.set(p.b.subarray(0, bLen), bAt / 4);
+      await engine.arena.scoped([p.bLen * 4], async ([bAt]) => {
+        engine.arena.f32.set(p.b.subarray(0, p.bLen), bAt / 4);
         const args = gemmArgs({
           m: 0, n, k, a: 0, lda: 0, transA: false, b: bAt, ldb: p.ldb, transB: p.transB, c: 0, ldc: 0, alpha: 0, beta: 0,
           bias: 0, act: 0, packed: panels.offset, scratch: 0, scratchStride: 0, mc: 0, kc: Math.min(KC, k), nc: 0, mBlocks: 0, packPhase: true,
@@ -249,7 +247,7 @@ function activate(v: number, act: number): number {
 export async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   const { m, n, k } = p;
   const result = p.c ?? new Float32Array(m * n);
-  const ldc = p.c ? p.ldc : n;
+  const { ldc, aLen, bLen, cLen } = p;
   if (m === 0 || n === 0) return result;
   if (k === 0) {
     const out = result instanceof DeviceBuffer ? result.array : result;
@@ -276,16 +274,11 @@ export async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> 
     else mc = Math.ceil(mc / 2 / MR) * MR;
   }
   const kc = Math.min(KC, k);
-  const [aRows, aCols] = p.transA ? [k, m] : [m, k];
-  const [bRows, bCols] = p.transB ? [n, k] : [k, n];
-  const aLen = (aRows - 1) * p.lda + aCols;
   const packed = p.b instanceof PackedMatrix ? p.b : null;
-  const bLen = (bRows - 1) * p.ldb + bCols;
   // Device operands are used where they lie; arrays are copied in (and C back out).
   const deviceA = p.a instanceof DeviceBuffer ? p.a : null;
   const deviceB = p.b instanceof DeviceBuffer ? p.b : null;
   const deviceC = result instanceof DeviceBuffer ? result : null;
-  const cLen = (m - 1) * ldc + n;
   const panels = Math.ceil(n / NR);
   const scratchStride = (Math.ceil(mc / MR) * MR * kc + 32) * 4;
   const sizes = [

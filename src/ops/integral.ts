@@ -78,7 +78,7 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
   const width = checkInt("integral width", o.width, 0, 2 ** 24);
   const height = checkInt("integral height", o.height, 0, 2 ** 24);
   const cn = o.channels === undefined ? 1 : checkInt("integral channels", o.channels, 1, 4);
-  const squared = o.squared === undefined ? false : checkBool("integral squared", o.squared);
+  const squared = checkBool("integral squared", o.squared, false);
   const rowElems = width * cn;
   const stride = o.stride === undefined ? rowElems : checkInt("integral stride", o.stride, rowElems);
   const isFloat = srcType === Float32Array;

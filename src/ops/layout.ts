@@ -22,7 +22,7 @@ export interface LayoutPlan {
   outLength: number;
 }
 
-export function checkShape(name: string, shape: unknown): Shape4 {
+function checkShape(name: string, shape: unknown): Shape4 {
   if (!Array.isArray(shape) || shape.length !== 4) {
     throw new TypeError(`simdcl: ${name} must be [n, c, h, w], got ${describe(shape)}`);
   }
