@@ -81,6 +81,9 @@ const NC = 1024;
  * (Node 20, 2 cores): two threads win from 48³ (12.2 µs against 13.2), break even at 40³.
  */
 const SOLO_BELOW = 48 * 48 * 48;
+/** Elements of B below which cl.packB packs on the caller alone: an estimate (packing is a
+ * copy, like the layout changes), not a measurement. */
+const PACK_SOLO_BELOW = 1 << 16;
 
 /** An f32 operand: an array, or a device buffer that stays in the context's memory. */
 export type F32Operand = Float32Array | DeviceBuffer<Float32Array>;
@@ -203,7 +206,7 @@ export async function runPackB(engine: Engine, p: PackBPlan, allocate: (length: 
           m: 0, n, k, a: 0, lda: 0, transA: false, b: bAt, ldb: p.ldb, transB: p.transB, c: 0, ldc: 0, alpha: 0, beta: 0,
           bias: 0, act: 0, packed: panels.offset, scratch: 0, scratchStride: 0, mc: 0, kc: Math.min(KC, k), nc: 0, mBlocks: 0, packPhase: true,
         });
-        await engine.run(OP_GEMM, args, [Math.ceil(n / NR), 0], { solo: n * k < SOLO_BELOW / 64 });
+        await engine.run(OP_GEMM, args, [Math.ceil(n / NR), 0], { solo: n * k < PACK_SOLO_BELOW });
       });
     }
   } catch (e) {

@@ -8,9 +8,13 @@ export type PlainLayout = "NCHW" | "NHWC";
 export type Shape4 = [n: number, c: number, h: number, w: number];
 
 const MODES = { "NCHW>NC4HW4": 0, "NHWC>NC4HW4": 1, "NC4HW4>NCHW": 2, "NC4HW4>NHWC": 3 } as const;
-/** Pixels per work-group (a multiple of 4): enough work to outweigh claiming it. */
+/**
+ * Pixels per work-group (a multiple of 4) and the size below which the caller converts
+ * alone. Both are estimates, not measurements: a layout change is a copy, so they follow
+ * integral's measured break-even (2¹⁶ elements). Timing them here swung 3× from call to
+ * call (each call allocates its result), too noisy to tune by.
+ */
 const CHUNK = 4096;
-/** Below this many elements the caller converts alone. */
 const SOLO_BELOW = 1 << 16;
 
 export interface LayoutPlan {
