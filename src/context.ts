@@ -199,6 +199,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   }
   const threads = variant === "single" ? 1 : requested;
   const shared = variant !== "single";
+  // Control words plus 1 MiB to start with; the arena grows the rest on demand.
   const memory = new WebAssembly.Memory({ initial: J.CONTROL_BYTES / PAGE + 16, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;

@@ -4,7 +4,7 @@
 // out first-fit from a sorted free list, 64-byte aligned (a cache line, and more than
 // any v128 needs), each followed by at least 64 spare bytes so kernels may read or
 // write whole vectors past their last element. The memory grows on demand up to its
-// maximum; views are rebuilt whenever the buffer changes (growth replaces it).
+// maximum; the views are rebuilt after growth, which only the arena does.
 import { CONTROL_BYTES } from "./job.ts";
 
 const PAGE = 65536;
@@ -96,14 +96,17 @@ export class Arena {
     }
   }
 
-  /** Allocate several regions and release them all when `fn` settles. */
+  /**
+   * Allocate several regions and release them all when `fn` settles. A size of 0 means
+   * the region is not needed: it gets offset 0 and no memory.
+   */
   async scoped<T>(sizes: number[], fn: (offsets: number[]) => Promise<T> | T): Promise<T> {
     const offsets: number[] = [];
     try {
-      for (const s of sizes) offsets.push(this.alloc(s));
+      for (const s of sizes) offsets.push(s > 0 ? this.alloc(s) : 0);
       return await fn(offsets);
     } finally {
-      for (const o of offsets) this.release(o);
+      for (const o of offsets) if (o !== 0) this.release(o);
     }
   }
 
