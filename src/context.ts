@@ -3,11 +3,12 @@
 import { checkInt, checkNumber, checkOptions, describe } from "./errors.ts";
 import * as J from "./job.ts";
 import { Arena } from "./memory.ts";
-import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.ts";
+import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType, type F32Operand } from "./buffer.ts";
 import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.ts";
 import type { Engine } from "./ops/engine.ts";
 import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layout.ts";
-import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type F32Operand, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
+import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
+import { PackedConv, planConv2d, planPackConv, runConv2d, runPackConv, type Conv2dOptions, type Conv2dResult, type PackConvOptions } from "./ops/conv2d.ts";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
 import { Pool } from "./pool.ts";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.ts";
@@ -96,6 +97,23 @@ export class Context {
   /** The inverse of toNC4HW4: an NC4HW4 tensor of logical `shape` to NCHW (default) or NHWC. */
   fromNC4HW4(x: Float32Array, shape: Shape4, options?: { to?: PlainLayout }): Promise<Float32Array> {
     return this.call(() => planLayout(x, shape, options, false), (plan) => runLayout(this.engine, plan));
+  }
+
+  /**
+   * 2-D convolution (cross-correlation, as PyTorch and TensorFlow compute it) of `input`
+   * [n, c, h, w] with `weight` [oc, c / groups, kh, kw] (OIHW, or a cl.packConv handle).
+   * Resolves to `{ data, shape: [n, oc, oh, ow] }`, data in `outputLayout` (default: the
+   * input's `layout`), written into `out` when given.
+   */
+  conv2d<T extends F32Operand>(input: F32Operand, shape: Shape4, weight: Float32Array | PackedConv, weightShape: Shape4 | undefined, options: Conv2dOptions & { out: T }): Promise<Conv2dResult<T>>;
+  conv2d(input: F32Operand, shape: Shape4, weight: Float32Array | PackedConv, weightShape?: Shape4, options?: Conv2dOptions): Promise<Conv2dResult<Float32Array>>;
+  conv2d(input: F32Operand, shape: Shape4, weight: Float32Array | PackedConv, weightShape?: Shape4, options?: Conv2dOptions): Promise<Conv2dResult> {
+    return this.call(() => planConv2d(this.engine, input, shape, weight, weightShape, options), (plan) => runConv2d(this.engine, plan));
+  }
+
+  /** Pack convolution weights [oc, c / groups, kh, kw] once for many conv2d() calls; dispose() frees them. */
+  packConv(weight: Float32Array, weightShape: Shape4, options?: PackConvOptions): Promise<PackedConv> {
+    return this.call(() => planPackConv(weight, weightShape, options), (plan) => runPackConv(this.engine, plan, (length) => this.buffer(Float32Array, length)));
   }
 
   /**

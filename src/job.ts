@@ -22,6 +22,8 @@ export const STATE_ABORT = 2;
 export const OP_INTEGRAL = 1;
 export const OP_GEMM = 2;
 export const OP_LAYOUT = 3;
+export const OP_CONV = 4;
+export const OP_DEPTHWISE = 5;
 export const OP_DEBUG_STALL = 90;
 export const OP_DEBUG_TRAP = 91;
 

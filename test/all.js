@@ -2,6 +2,7 @@
 import "./integral.test.js";
 import "./gemm.test.js";
 import "./layout.test.js";
+import "./conv2d.test.js";
 import "./errors.test.js";
 import "./buffer.test.js";
 import "./pool.test.js";

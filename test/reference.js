@@ -78,3 +78,58 @@ export function toNC4HW4Reference(x, [n, c, h, w], from = "NCHW") {
   }
   return out;
 }
+
+/**
+ * Direct 2-D convolution in float64, NCHW in and out, weight OIHW [oc][c/groups][kh][kw].
+ * pad is [top, left, bottom, right]. Also returns, per output, the magnitude the rounding
+ * error scales with: Σ|x·w| + |bias|.
+ */
+export function conv2dReference(x, [n, c, h, w], weight, [oc, cg, kh, kw], { stride = [1, 1], pad = [0, 0, 0, 0], dilation = [1, 1], groups = 1, bias = null, activation = "none" } = {}) {
+  const [sh, sw] = stride, [dh, dw] = dilation;
+  const oh = Math.floor((h + pad[0] + pad[2] - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + pad[1] + pad[3] - dw * (kw - 1) - 1) / sw) + 1;
+  const ocg = oc / groups;
+  const out = new Float64Array(n * oc * oh * ow);
+  const scale = new Float64Array(out.length);
+  for (let b = 0; b < n; b++) {
+    for (let o = 0; o < oc; o++) {
+      const g = Math.floor(o / ocg);
+      for (let y = 0; y < oh; y++) {
+        for (let xx = 0; xx < ow; xx++) {
+          let s = bias ? bias[o] : 0, mag = bias ? Math.abs(bias[o]) : 0;
+          for (let ci = 0; ci < cg; ci++) {
+            const ch = g * cg + ci;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = y * sh - pad[0] + ky * dh;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = xx * sw - pad[1] + kx * dw;
+                if (ix < 0 || ix >= w) continue;
+                const t = x[((b * c + ch) * h + iy) * w + ix] * weight[((o * cg + ci) * kh + ky) * kw + kx];
+                s += t;
+                mag += Math.abs(t);
+              }
+            }
+          }
+          if (activation !== "none" && !Number.isNaN(s)) s = Math.max(s, 0);
+          if (activation === "relu6" && !Number.isNaN(s)) s = Math.min(s, 6);
+          const at = ((b * oc + o) * oh + y) * ow + xx;
+          out[at] = s;
+          scale[at] = mag;
+        }
+      }
+    }
+  }
+  return { out, scale, oh, ow };
+}
+
+/** NCHW → NHWC. */
+export function toNHWCReference(x, [n, c, h, w]) {
+  const out = new Float32Array(n * c * h * w);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = x[(b * c + ch) * h * w + i];
+    }
+  }
+  return out;
+}

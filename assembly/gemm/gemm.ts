@@ -7,7 +7,7 @@
 //              (KC·NR·4 = 8 KiB) stays in L1 while the A block (MC·KC·4) sits in L2.
 // Block sizes are chosen by src/ops/gemm.ts, which documents them.
 import { argF32, argI32 as arg, argPtr } from "../runtime/job";
-import { MR, NR, packA, packBPanel } from "./pack";
+import { MR, NR, packA, packBPanel, packedPanel } from "./pack";
 import { microkernel, microkernel1 } from "./micro";
 
 const A_M = 0;
@@ -33,13 +33,6 @@ const A_KC = 19;
 const A_NC = 20;
 const A_M_BLOCKS = 21;
 const A_PACK_PHASE = 22; // 1: phase 0 packs B; 0: B came packed
-
-// Byte offset of B's packed panel `panel` in the KC block starting at p0.
-// Layout: KC blocks one after another, each holding all panels of kc·NR floats.
-@inline function packedPanel(packed: usize, n: i32, p0: i32, kc: i32, panel: i32): usize {
-  const npad = <usize>((n + NR - 1) / NR) * NR;
-  return packed + ((<usize>p0 * npad + <usize>panel * <usize>kc * NR) << 2);
-}
 
 // Pack every KC block of one NR panel of op(B): phase 0 (cl.packB runs phase 0 alone).
 function packBAll(b: usize, ldb: i32, transB: bool, n: i32, k: i32, kcBlock: i32, panel: i32, packed: usize): void {

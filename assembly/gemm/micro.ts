@@ -12,7 +12,7 @@ import { MR, NR } from "./pack";
 const ACT_NONE = 0;
 const ACT_RELU6 = 2; // 1 is ReLU: clamp below only
 
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
@@ -64,17 +64,17 @@ export function microkernel(
   }
   const ldcBytes = <usize>ldc << 2;
   if (mr == MR && nr == NR) {
-    storeRow(c, c00, c01, alpha, beta, first, last, bias, act);
-    storeRow(c + ldcBytes, c10, c11, alpha, beta, first, last, bias, act);
-    storeRow(c + 2 * ldcBytes, c20, c21, alpha, beta, first, last, bias, act);
-    storeRow(c + 3 * ldcBytes, c30, c31, alpha, beta, first, last, bias, act);
+    storeRow(c, 16, c00, c01, alpha, beta, first, last, bias, act);
+    storeRow(c + ldcBytes, 16, c10, c11, alpha, beta, first, last, bias, act);
+    storeRow(c + 2 * ldcBytes, 16, c20, c21, alpha, beta, first, last, bias, act);
+    storeRow(c + 3 * ldcBytes, 16, c30, c31, alpha, beta, first, last, bias, act);
     return;
   }
   if (nr == NR) {
     // Fewer rows, whole columns: store the rows there are, straight from registers.
-    storeRow(c, c00, c01, alpha, beta, first, last, bias, act);
-    if (mr > 1) storeRow(c + ldcBytes, c10, c11, alpha, beta, first, last, bias, act);
-    if (mr > 2) storeRow(c + 2 * ldcBytes, c20, c21, alpha, beta, first, last, bias, act);
+    storeRow(c, 16, c00, c01, alpha, beta, first, last, bias, act);
+    if (mr > 1) storeRow(c + ldcBytes, 16, c10, c11, alpha, beta, first, last, bias, act);
+    if (mr > 2) storeRow(c + 2 * ldcBytes, 16, c20, c21, alpha, beta, first, last, bias, act);
     return;
   }
   // Fewer columns: park the accumulators in this thread's tile scratch, store what fits.
@@ -143,7 +143,7 @@ export function microkernel1(
   const r0 = f32x4.add(f32x4.add(x0, y0), f32x4.add(z0, w0));
   const r1 = f32x4.add(f32x4.add(x1, y1), f32x4.add(z1, w1));
   if (nr == NR) {
-    storeRow(c, r0, r1, alpha, beta, first, last, bias, act);
+    storeRow(c, 16, r0, r1, alpha, beta, first, last, bias, act);
     return;
   }
   v128.store(tile, r0);
@@ -151,26 +151,21 @@ export function microkernel1(
   storeTile(c, 0, tile, 1, nr, alpha, beta, first, last, bias, act);
 }
 
-@inline function storeRow(c: usize, x0: v128, x1: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
-  const va = f32x4.splat(alpha);
-  x0 = f32x4.mul(x0, va);
-  x1 = f32x4.mul(x1, va);
-  if (!first) {
-    x0 = f32x4.add(x0, v128.load(c));
-    x1 = f32x4.add(x1, v128.load(c, 16));
-  } else if (beta != 0) {
-    const vb = f32x4.splat(beta);
-    x0 = madd(vb, v128.load(c), x0);
-    x1 = madd(vb, v128.load(c, 16), x1);
-  }
+// One row of eight results: two quads, `quadBytes` apart (16 in a row-major C; a
+// channel plane apart in an NC4HW4 tensor).
+@inline export function storeRow(c: usize, quadBytes: usize, x0: v128, x1: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
+  storeQuad(c, x0, alpha, beta, first, last, bias, act);
+  storeQuad(c + quadBytes, x1, alpha, beta, first, last, bias ? bias + 16 : 0, act);
+}
+
+// The epilogue on four results: alpha, beta·C (or the partial sum C holds), bias, activation.
+@inline export function storeQuad(c: usize, x: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
+  x = f32x4.mul(x, f32x4.splat(alpha));
+  if (!first) x = f32x4.add(x, v128.load(c));
+  else if (beta != 0) x = madd(f32x4.splat(beta), v128.load(c), x);
   if (last) {
-    if (bias) {
-      x0 = f32x4.add(x0, v128.load(bias));
-      x1 = f32x4.add(x1, v128.load(bias, 16));
-    }
-    x0 = activate(x0, act);
-    x1 = activate(x1, act);
+    if (bias) x = f32x4.add(x, v128.load(bias));
+    x = activate(x, act);
   }
-  v128.store(c, x0);
-  v128.store(c, x1, 16);
+  v128.store(c, x);
 }

@@ -8,6 +8,13 @@ import { transpose4x4 } from "../simd/transpose";
 export const MR = 4;
 export const NR = 8;
 
+// Byte offset of B's packed panel `panel` in the KC block starting at p0.
+// Layout: KC blocks one after another, each holding all panels of kc·NR floats.
+@inline export function packedPanel(packed: usize, n: i32, p0: i32, kc: i32, panel: i32): usize {
+  const npad = <usize>((n + NR - 1) / NR) * NR;
+  return packed + ((<usize>p0 * npad + <usize>panel * <usize>kc * NR) << 2);
+}
+
 // A block: rows [i0, i0+mc) × k range [p0, p0+kc) of op(A) into dst, panel after panel:
 // panel r holds, for each k, the MR values op(A)[i0+r·MR .. +MR][k].
 export function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {

@@ -3,7 +3,7 @@
 import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe } from "../errors.ts";
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer, checkDeviceBuffer } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
 
 /**
  * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that
@@ -85,8 +85,6 @@ const SOLO_BELOW = 48 * 48 * 48;
  * copy, like the layout changes), not a measurement. */
 const PACK_SOLO_BELOW = 1 << 16;
 
-/** An f32 operand: an array, or a device buffer that stays in the context's memory. */
-export type F32Operand = Float32Array | DeviceBuffer<Float32Array>;
 
 export interface GemmPlan {
   a: F32Operand;
@@ -114,18 +112,6 @@ function checkF32(name: string, v: unknown): Float32Array {
   return v;
 }
 
-// A Float32Array or a device buffer of one (this context's, not disposed).
-function checkOperand(engine: Engine, name: string, v: unknown): F32Operand {
-  if (v instanceof DeviceBuffer && v.type === Float32Array) {
-    checkDeviceBuffer(engine.arena, `gemm ${name}`, v);
-    return v as DeviceBuffer<Float32Array>;
-  }
-  if (!(v instanceof Float32Array)) {
-    throw new TypeError(`simdcl: gemm ${name} must be a Float32Array or a device buffer of one, got ${describe(v)}`);
-  }
-  return v;
-}
-
 export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): GemmPlan {
   const o = checkOptions("gemm options", options, KNOWN);
   const m = checkInt("gemm m", o.m, 0, MAX_DIM);
@@ -135,14 +121,14 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   const transB = checkBool("gemm transB", o.transB, false);
   const alpha = checkNumber("gemm alpha", o.alpha, 1);
   const beta = checkNumber("gemm beta", o.beta, 0);
-  const A = checkOperand(engine, "a", a);
+  const A = checkF32Operand(engine.arena, "gemm a", a);
   const packed = b instanceof PackedMatrix ? b : null;
   if (packed) {
     if (packed.isDisposed) throw new Error("simdcl: gemm b is a disposed packed matrix");
     if (packed.k !== k || packed.n !== n) throw new RangeError(`simdcl: gemm b was packed for k=${packed.k}, n=${packed.n}, not k=${k}, n=${n}`);
     if (o.transB !== undefined || o.ldb !== undefined) throw new TypeError("simdcl: gemm transB and ldb were fixed when b was packed; leave them out");
   }
-  const B = packed ?? checkOperand(engine, "b", b);
+  const B = packed ?? checkF32Operand(engine.arena, "gemm b", b);
   // Stored shapes: A is m×k (k×m transposed), B is k×n (n×k transposed).
   const [aRows, aCols] = transA ? [k, m] : [m, k];
   const [bRows, bCols] = transB ? [n, k] : [k, n];
@@ -154,7 +140,7 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   const cLen = span(m, n, ldc);
   checkLength("gemm a", A, aLen);
   checkLength("gemm b", B as F32Operand, bLen);
-  const C = o.c === undefined ? null : checkOperand(engine, "c", o.c);
+  const C = o.c === undefined ? null : checkF32Operand(engine.arena, "gemm c", o.c);
   if (C && (C === A || C === B)) throw new RangeError("simdcl: gemm c must not be the same buffer as a or b");
   if (C) checkLength("gemm c", C, cLen);
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");

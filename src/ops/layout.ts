@@ -53,12 +53,22 @@ export function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: 
 
 export async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   if (p.outLength === 0) return new Float32Array(0);
-  const hw = p.h * p.w;
-  const groups = p.n * Math.ceil(p.c / 4) * Math.ceil(hw / CHUNK);
   return engine.arena.scoped([p.inLength * 4, p.outLength * 4], async ([srcAt, dstAt]) => {
     engine.arena.f32.set(p.x.subarray(0, p.inLength), srcAt / 4);
-    const args = [p.mode, p.n, p.c, hw, srcAt, dstAt, CHUNK];
-    await engine.run(OP_LAYOUT, args, [groups], { solo: p.outLength < SOLO_BELOW });
+    await convertLayout(engine, p.mode, [p.n, p.c, p.h, p.w], srcAt, dstAt);
     return engine.arena.f32.slice(dstAt / 4, dstAt / 4 + p.outLength);
   });
+}
+
+/** Convert a tensor of `shape` between two places in the arena; `mode` as MODES says. */
+export function convertLayout(engine: Engine, mode: number, [n, c, h, w]: Shape4, srcAt: number, dstAt: number): Promise<void> {
+  const hw = h * w;
+  const groups = n * Math.ceil(c / 4) * Math.ceil(hw / CHUNK);
+  const args = [mode, n, c, hw, srcAt, dstAt, CHUNK];
+  return engine.run(OP_LAYOUT, args, [groups], { solo: n * Math.ceil(c / 4) * 4 * hw < SOLO_BELOW });
+}
+
+/** The mode that converts from `from` to `to` (one of them NC4HW4). */
+export function layoutMode(from: PlainLayout | "NC4HW4", to: PlainLayout | "NC4HW4"): number {
+  return MODES[`${from}>${to}` as keyof typeof MODES];
 }

@@ -1,0 +1,61 @@
+// im2col packing for NC4HW4: the A operand of a convolution's GEMM, one MC×KC block at a
+// time, never the whole matrix. Row i of A is output pixel i; its k-quads run over
+// (ky, kx, input channel quad), so k-quad q of pixel i is the v128 of input channels
+// 4·cq..4·cq+3 at the input pixel under tap (ky, kx). A panel holds four pixels: per
+// k-quad, their four v128s side by side (64 bytes), the layout microkernelC4 reads.
+// Taps that fall in the padding read a zero v128 instead, so packing is branch-free copies.
+
+// Far outside any image, so a tile's missing pixels always read the zero v128.
+const NOWHERE: i32 = -0x40000000;
+
+// One pixel's source for tap (iy, ix): its channel quad 0, or the zero v128.
+@inline function tapSource(src: usize, h: i32, w: i32, iy: i32, ix: i32, zero: usize): usize {
+  if (<u32>iy >= <u32>h || <u32>ix >= <u32>w) return zero;
+  return src + ((<usize>iy * <usize>w + <usize>ix) << 4);
+}
+
+// Pack pixels [p, p+mr) (mr ≤ 4; the rest zero) for k-quads [kq0, kq0+kqc) into dst.
+// src: channel quad 0 of this batch and group; cq4 input quads per tap.
+export function packIm2col(
+  src: usize, h: i32, w: i32, ow: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  cq4: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, zero: usize,
+): void {
+  // Each pixel's window origin in input coordinates.
+  let y0 = NOWHERE, x0 = NOWHERE, y1 = NOWHERE, x1 = NOWHERE;
+  let y2 = NOWHERE, x2 = NOWHERE, y3 = NOWHERE, x3 = NOWHERE;
+  let oy = p / ow, ox = p - oy * ow;
+  y0 = oy * sh - pt; x0 = ox * sw - pl;
+  if (mr > 1) { if (++ox == ow) { ox = 0; oy++; } y1 = oy * sh - pt; x1 = ox * sw - pl; }
+  if (mr > 2) { if (++ox == ow) { ox = 0; oy++; } y2 = oy * sh - pt; x2 = ox * sw - pl; }
+  if (mr > 3) { if (++ox == ow) { ox = 0; oy++; } y3 = oy * sh - pt; x3 = ox * sw - pl; }
+
+  const plane = (<usize>h * <usize>w) << 4;
+  let tap = kq0 / cq4;
+  let cq = kq0 - tap * cq4;
+  let out = dst;
+  let left = kqc;
+  while (left > 0) {
+    const ky = tap / kw;
+    const dy = ky * dh, dx = (tap - ky * kw) * dw;
+    let s0 = tapSource(src, h, w, y0 + dy, x0 + dx, zero);
+    let s1 = tapSource(src, h, w, y1 + dy, x1 + dx, zero);
+    let s2 = tapSource(src, h, w, y2 + dy, x2 + dx, zero);
+    let s3 = tapSource(src, h, w, y3 + dy, x3 + dx, zero);
+    // A pixel in the padding stays on the zero v128 for every channel quad.
+    const t0: usize = s0 == zero ? 0 : plane, t1: usize = s1 == zero ? 0 : plane;
+    const t2: usize = s2 == zero ? 0 : plane, t3: usize = s3 == zero ? 0 : plane;
+    s0 += <usize>cq * t0; s1 += <usize>cq * t1; s2 += <usize>cq * t2; s3 += <usize>cq * t3;
+    const count = min(left, cq4 - cq);
+    for (let i = 0; i < count; i++) {
+      v128.store(out, v128.load(s0));
+      v128.store(out, v128.load(s1), 16);
+      v128.store(out, v128.load(s2), 32);
+      v128.store(out, v128.load(s3), 48);
+      s0 += t0; s1 += t1; s2 += t2; s3 += t3;
+      out += 64;
+    }
+    left -= count;
+    tap++;
+    cq = 0;
+  }
+}

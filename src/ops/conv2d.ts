@@ -1,0 +1,445 @@
+// conv2d() and packConv(): 2-D convolution, computed in NC4HW4. Validate, plan (pick the
+// algorithm), convert layouts, dispatch, read back. Kernels: assembly/conv/.
+//
+// The planner, in the order it decides:
+// - "depthwise" when every group has one input channel (groups = c > 1; a channel
+//   multiplier oc / c ≥ 1 allowed): a direct kernel (assembly/conv/depthwise.ts). A GEMM
+//   would have one k per tap and waste three quarters of every v128.
+// - "1x1" for a 1×1 kernel with stride 1 and no padding: a GEMM that reads the NC4HW4
+//   input in place as its A operand, no im2col at all.
+// - "im2col" for everything else: the GEMM with im2col rows packed block by block.
+// Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
+// channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one
+// GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
+import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { OP_CONV, OP_DEPTHWISE } from "../job.ts";
+import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
+import type { Engine } from "./engine.ts";
+import type { Activation } from "./gemm.ts";
+import { convertLayout, layoutMode, type PlainLayout, type Shape4 } from "./layout.ts";
+
+export type Layout = PlainLayout | "NC4HW4";
+export type ConvAlgorithm = "1x1" | "im2col" | "depthwise";
+
+export interface Conv2dOptions {
+  /** A number, or [height, width]. Default 1. */
+  stride?: number | [number, number];
+  /** A number, [top, left, bottom, right], "same" (TensorFlow's) or "valid" (0). Default 0. */
+  padding?: number | [number, number, number, number] | "same" | "valid";
+  /** A number, or [height, width]. Default 1. */
+  dilation?: number | [number, number];
+  /** Default 1. c and oc must be multiples of it. */
+  groups?: number;
+  /** oc values added to the output channels. */
+  bias?: Float32Array;
+  /** Applied last. Default "none". */
+  activation?: Activation;
+  /** The input's layout; default "NCHW". */
+  layout?: Layout;
+  /** The output's layout; default the input's. */
+  outputLayout?: Layout;
+  /** Where to write the output (its length: the output's in outputLayout). */
+  out?: F32Operand;
+  /** Force an algorithm (tests, measurements); default "auto", the planner's choice. */
+  algorithm?: "auto" | ConvAlgorithm;
+}
+
+export interface PackConvOptions {
+  /** Default 1. */
+  groups?: number;
+  /** The algorithm conv2d will run with these weights; default "auto". */
+  algorithm?: "auto" | ConvAlgorithm;
+}
+
+export interface Conv2dResult<T extends F32Operand = F32Operand> {
+  data: T;
+  /** [n, oc, oh, ow], whatever the layout. */
+  shape: Shape4;
+}
+
+type Family = "gemm" | "depthwise";
+
+/**
+ * Convolution weights packed once for conv2d (cl.packConv), as inference does: conv2d
+ * takes it in place of the weights and skips packing. Its memory stays in the context
+ * until dispose().
+ */
+export class PackedConv {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly panels: DeviceBuffer<Float32Array>,
+    /** [oc, c / groups, kh, kw]. */
+    readonly shape: Shape4,
+    readonly groups: number,
+    /** @internal Which kernels read the packing. */
+    readonly family: Family,
+  ) {}
+
+  get isDisposed(): boolean {
+    return this.panels.isDisposed;
+  }
+
+  /** Free the packed weights (once no queued call uses them). */
+  dispose(): void {
+    this.panels.dispose();
+  }
+}
+
+const KNOWN = ["stride", "padding", "dilation", "groups", "bias", "activation", "layout", "outputLayout", "out", "algorithm"] as const;
+const LAYOUTS: Layout[] = ["NCHW", "NHWC", "NC4HW4"];
+const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
+const ALGORITHMS = ["auto", "1x1", "im2col", "depthwise"] as const;
+const MAX_DIM = 2 ** 24;
+const MAX_STEP = 2 ** 16;
+
+// GEMM blocks (as src/ops/gemm.ts; assembly/conv/micro-c4.ts has the 4×8 tile):
+const MR = 4;
+const NR = 8;
+/** k-quads per block: 256 k, so a weight micro-panel (8 KiB) stays in L1. */
+const KCQ = 64;
+/** Output pixels per block: the packed im2col block MC·KC·4 = 128 KiB stays in L2. */
+const MC = 128;
+/** Output channels per block. */
+const NC = 1024;
+/** Below this many multiply-adds the caller runs alone (GEMM's measured break-even, 48³). */
+const SOLO_BELOW = 48 * 48 * 48;
+/** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
+const DEPTHWISE_SCRATCH = 96 * 1024;
+
+const quads = (c: number) => Math.ceil(c / 4);
+
+function checkShape(name: string, shape: unknown, dims: readonly string[], min: number[]): Shape4 {
+  if (!Array.isArray(shape) || shape.length !== 4) {
+    throw new TypeError(`simdcl: ${name} must be [${dims.join(", ")}], got ${describe(shape)}`);
+  }
+  return dims.map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], min[i], MAX_DIM)) as Shape4;
+}
+
+function checkPair(name: string, v: unknown, fallback: number): [number, number] {
+  if (v === undefined) return [fallback, fallback];
+  if (typeof v === "number") return [checkInt(name, v, 1, MAX_STEP), v];
+  if (Array.isArray(v) && v.length === 2) return [checkInt(`${name}[0]`, v[0], 1, MAX_STEP), checkInt(`${name}[1]`, v[1], 1, MAX_STEP)];
+  throw new TypeError(`simdcl: ${name} must be a number or [height, width], got ${describe(v)}`);
+}
+
+function checkLayout(name: string, v: unknown, fallback: Layout): Layout {
+  if (v === undefined) return fallback;
+  if (!LAYOUTS.includes(v as Layout)) throw new TypeError(`simdcl: ${name} must be "NCHW", "NHWC" or "NC4HW4", got ${describe(v)}`);
+  return v as Layout;
+}
+
+function checkAlgorithm(name: string, v: unknown): "auto" | ConvAlgorithm {
+  if (v === undefined) return "auto";
+  if (!ALGORITHMS.includes(v as never)) throw new TypeError(`simdcl: ${name} must be one of ${ALGORITHMS.map((a) => `"${a}"`).join(", ")}, got ${describe(v)}`);
+  return v as "auto" | ConvAlgorithm;
+}
+
+/** [top, left, bottom, right], "same" as TensorFlow pads (the extra row or column at the end). */
+function checkPadding(v: unknown, h: number, w: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number[] {
+  if (v === undefined || v === "valid") return [0, 0, 0, 0];
+  if (v === "same") {
+    const total = (size: number, k: number, s: number, d: number) => Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+    const th = total(h, kh, sh, dh), tw = total(w, kw, sw, dw);
+    return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
+  }
+  if (typeof v === "number") {
+    checkInt("conv2d padding", v, 0, MAX_STEP);
+    return [v, v, v, v];
+  }
+  if (Array.isArray(v) && v.length === 4) return v.map((p, i) => checkInt(`conv2d padding[${i}]`, p, 0, MAX_STEP));
+  throw new TypeError(`simdcl: conv2d padding must be a number, [top, left, bottom, right], "same" or "valid", got ${describe(v)}`);
+}
+
+/** The kernels' weight packing for a weight shape and grouping. */
+function familyOf(algorithm: "auto" | ConvAlgorithm, wShape: Shape4, groups: number): Family {
+  const depthwiseShape = groups > 1 && wShape[1] === 1;
+  if (algorithm === "depthwise" && !depthwiseShape) {
+    throw new RangeError(`simdcl: conv2d algorithm "depthwise" needs one input channel per group (groups = c > 1), got weight [${wShape.join(", ")}] with groups ${groups}`);
+  }
+  return algorithm === "depthwise" || (algorithm === "auto" && depthwiseShape) ? "depthwise" : "gemm";
+}
+
+/** Kernel groups of a GEMM convolution: the convolution's groups when their channels fill whole quads, else 1. */
+function kernelGroups(c: number, oc: number, groups: number): number {
+  return groups > 1 && (c / groups) % 4 === 0 && (oc / groups) % 4 === 0 ? groups : 1;
+}
+
+/** Floats of packed GEMM weights (assembly/conv/weights.ts's layout). */
+function gemmPackedLength(c: number, [oc, , kh, kw]: Shape4, groups: number): number {
+  const kg = kernelGroups(c, oc, groups);
+  return kg * kh * kw * quads(c / kg) * 4 * Math.ceil(oc / kg / NR) * NR;
+}
+
+export interface ConvPlan {
+  input: F32Operand;
+  weight: Float32Array | PackedConv;
+  out: F32Operand | null;
+  /** Device buffers the call uses, held until it is done. */
+  buffers: DeviceBuffer[];
+  bias: Float32Array | null;
+  act: number;
+  layout: Layout;
+  outputLayout: Layout;
+  algorithm: ConvAlgorithm;
+  n: number; c: number; h: number; w: number;
+  oc: number; kh: number; kw: number; groups: number;
+  sh: number; sw: number; dh: number; dw: number;
+  /** top, left, bottom, right */
+  pad: number[];
+  oh: number; ow: number;
+  inLength: number;
+  outLength: number;
+}
+
+const tensorLength = (layout: Layout, [n, c, h, w]: Shape4) => n * (layout === "NC4HW4" ? quads(c) * 4 : c) * h * w;
+
+export function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: unknown, wShape: unknown, options: unknown): ConvPlan {
+  const o = checkOptions("conv2d options", options ?? {}, KNOWN);
+  const [n, c, h, w] = checkShape("conv2d input shape", inShape, ["n", "c", "h", "w"], [0, 1, 1, 1]);
+  const packed = weight instanceof PackedConv ? weight : null;
+  if (packed?.isDisposed) throw new Error("simdcl: conv2d weight is a disposed packed convolution");
+  const groups = o.groups === undefined ? (packed?.groups ?? 1) : checkInt("conv2d groups", o.groups, 1, MAX_DIM);
+  const ws = wShape === undefined && packed ? packed.shape : checkShape("conv2d weight shape", wShape, ["oc", "c / groups", "kh", "kw"], [1, 1, 1, 1]);
+  const [oc, cg, kh, kw] = ws;
+  if (c % groups !== 0 || oc % groups !== 0) throw new RangeError(`simdcl: conv2d groups (${groups}) must divide both c (${c}) and oc (${oc})`);
+  if (cg !== c / groups) throw new RangeError(`simdcl: conv2d weight shape [${ws.join(", ")}] must have c / groups = ${c / groups} input channels per filter (input c = ${c}, groups = ${groups}), got ${cg}`);
+  if (packed) {
+    if (packed.shape.some((d, i) => d !== ws[i]) || packed.groups !== groups) {
+      throw new RangeError(`simdcl: conv2d weight was packed for [${packed.shape.join(", ")}] with groups ${packed.groups}, not [${ws.join(", ")}] with groups ${groups}`);
+    }
+  } else {
+    if (!(weight instanceof Float32Array)) throw new TypeError(`simdcl: conv2d weight must be a Float32Array or a packed convolution (cl.packConv), got ${describe(weight)}`);
+    checkLength("conv2d weight", weight, oc * cg * kh * kw);
+  }
+  const [sh, sw] = checkPair("conv2d stride", o.stride, 1);
+  const [dh, dw] = checkPair("conv2d dilation", o.dilation, 1);
+  const pad = checkPadding(o.padding, h, w, kh, kw, sh, sw, dh, dw);
+  const oh = Math.floor((h + pad[0] + pad[2] - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + pad[1] + pad[3] - dw * (kw - 1) - 1) / sw) + 1;
+  if (oh <= 0 || ow <= 0) {
+    throw new RangeError(`simdcl: conv2d output would be ${oh}×${ow}: the dilated kernel (${dh * (kh - 1) + 1}×${dw * (kw - 1) + 1}) is larger than the padded input (${h + pad[0] + pad[2]}×${w + pad[1] + pad[3]})`);
+  }
+
+  const requested = checkAlgorithm("conv2d algorithm", o.algorithm);
+  const family = packed ? packed.family : familyOf(requested, ws, groups);
+  if (packed && requested !== "auto" && familyOf(requested, ws, groups) !== family) {
+    throw new RangeError(`simdcl: conv2d algorithm "${requested}" cannot use weights packed for the ${family} kernels; pack them with that algorithm`);
+  }
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && pad.every((p) => p === 0);
+  if (requested === "1x1" && !pointwise) throw new RangeError("simdcl: conv2d algorithm \"1x1\" needs a 1×1 kernel, stride 1 and no padding");
+  const algorithm: ConvAlgorithm = family === "depthwise" ? "depthwise" : requested === "im2col" || !pointwise ? "im2col" : "1x1";
+
+  const layout = checkLayout("conv2d layout", o.layout, "NCHW");
+  const outputLayout = checkLayout("conv2d outputLayout", o.outputLayout, layout);
+  const X = checkF32Operand(engine.arena, "conv2d input", input);
+  const inLength = tensorLength(layout, [n, c, h, w]);
+  checkLength(`conv2d input (${layout} [${[n, c, h, w].join(", ")}])`, X, inLength);
+  const outLength = tensorLength(outputLayout, [n, oc, oh, ow]);
+  const out = o.out === undefined ? null : checkF32Operand(engine.arena, "conv2d out", o.out);
+  if (out) {
+    checkLength(`conv2d out (${outputLayout} [${[n, oc, oh, ow].join(", ")}])`, out, outLength);
+    if (out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
+  }
+  let bias: Float32Array | null = null;
+  if (o.bias !== undefined) {
+    if (!(o.bias instanceof Float32Array)) throw new TypeError(`simdcl: conv2d bias must be a Float32Array, got ${describe(o.bias)}`);
+    if (o.bias.length !== oc) throw new RangeError(`simdcl: conv2d bias must have oc = ${oc} elements, got ${o.bias.length}`);
+    bias = o.bias;
+  }
+  const activation = o.activation ?? "none";
+  const act = ACTIVATIONS.indexOf(activation as Activation);
+  if (act < 0) throw new TypeError(`simdcl: conv2d activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
+  const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
+  for (const v of [X, out]) if (v instanceof DeviceBuffer) buffers.push(v);
+  return {
+    input: X, weight: packed ?? (weight as Float32Array), out, buffers, bias, act, layout, outputLayout, algorithm,
+    n, c, h, w, oc, kh, kw, groups, sh, sw, dh, dw, pad, oh, ow, inLength, outLength,
+  };
+}
+
+export interface PackConvPlan {
+  weight: Float32Array;
+  shape: Shape4;
+  /** Input channels: c / groups · groups. */
+  c: number;
+  groups: number;
+  family: Family;
+}
+
+export function planPackConv(weight: unknown, wShape: unknown, options: unknown): PackConvPlan {
+  const o = checkOptions("packConv options", options ?? {}, ["groups", "algorithm"]);
+  const shape = checkShape("packConv weight shape", wShape, ["oc", "c / groups", "kh", "kw"], [1, 1, 1, 1]);
+  const groups = checkInt("packConv groups", o.groups ?? 1, 1, MAX_DIM);
+  if (shape[0] % groups !== 0) throw new RangeError(`simdcl: packConv groups (${groups}) must divide oc (${shape[0]})`);
+  if (!(weight instanceof Float32Array)) throw new TypeError(`simdcl: packConv weight must be a Float32Array, got ${describe(weight)}`);
+  checkLength("packConv weight", weight, shape[0] * shape[1] * shape[2] * shape[3]);
+  const algorithm = checkAlgorithm("packConv algorithm", o.algorithm);
+  return { weight, shape, c: shape[1] * groups, groups, family: familyOf(algorithm, shape, groups) };
+}
+
+/** Depthwise weights [oc4][kh·kw][4]: a tap's four output channels in one v128. */
+function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into: Float32Array): void {
+  const taps = kh * kw;
+  into.fill(0, 0, quads(oc) * taps * 4);
+  for (let o = 0; o < oc; o++) {
+    const at = (o >> 2) * taps * 4 + (o & 3);
+    for (let t = 0; t < taps; t++) into[at + t * 4] = weight[o * taps + t];
+  }
+}
+
+export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedConv> {
+  const [oc, , kh, kw] = p.shape;
+  const length = p.family === "depthwise" ? quads(oc) * kh * kw * 4 : gemmPackedLength(p.c, p.shape, p.groups);
+  const panels = allocate(length);
+  try {
+    if (p.family === "depthwise") packDepthwise(p.weight, p.shape, panels.array);
+    else {
+      await engine.arena.scoped([p.weight.length * 4], async ([weightAt]) => {
+        engine.arena.f32.set(p.weight, weightAt / 4);
+        await packGemmWeights(engine, p.c, p.shape, p.groups, weightAt, panels.offset);
+      });
+    }
+  } catch (e) {
+    panels.dispose();
+    throw e;
+  }
+  return new PackedConv(panels, p.shape, p.groups, p.family);
+}
+
+// The GEMM kernels' job: the argument words in assembly/conv/conv-gemm.ts's order.
+interface GemmConvJob {
+  p: Pick<ConvPlan, "n" | "c" | "h" | "w" | "oc" | "kh" | "kw" | "groups" | "sh" | "sw" | "dh" | "dw" | "pad" | "oh" | "ow" | "act">;
+  input: number; weight: number; packed: number; out: number; bias: number;
+  scratch: number; scratchStride: number; mc: number; kcq: number; nc: number;
+  mBlocks: number; nBlocks: number; packPhase: boolean; direct: boolean;
+}
+
+function gemmConvArgs(j: GemmConvJob): number[] {
+  const { p } = j;
+  const kg = kernelGroups(p.c, p.oc, p.groups);
+  return [
+    p.n, quads(p.c), p.h, p.w, quads(p.oc), p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.pad[0], p.pad[1], p.dh, p.dw,
+    p.c / p.groups, p.oc / p.groups, kg, p.c / kg, p.oc / kg,
+    j.input, j.weight, j.packed, j.out, j.bias, p.act, j.scratch, j.scratchStride,
+    j.mc, j.kcq, j.nc, j.mBlocks, j.nBlocks, j.packPhase ? 1 : 0, j.direct ? 1 : 0,
+  ];
+}
+
+/** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */
+function packGemmWeights(engine: Engine, c: number, shape: Shape4, groups: number, weightAt: number, packedAt: number): Promise<void> {
+  const [oc, , kh, kw] = shape;
+  const kg = kernelGroups(c, oc, groups);
+  const kcq = Math.min(KCQ, kh * kw * quads(c / kg));
+  const p = { n: 0, c, h: 0, w: 0, oc, kh, kw, groups, sh: 1, sw: 1, dh: 1, dw: 1, pad: [0, 0, 0, 0], oh: 0, ow: 0, act: 0 };
+  const args = gemmConvArgs({
+    p, input: 0, weight: weightAt, packed: packedAt, out: 0, bias: 0, scratch: 0, scratchStride: 0,
+    mc: 0, kcq, nc: 0, mBlocks: 0, nBlocks: 0, packPhase: true, direct: false,
+  });
+  const panels = kg * Math.ceil(oc / kg / NR);
+  return engine.run(OP_CONV, args, [panels, 0], { solo: gemmPackedLength(c, shape, groups) < 1 << 16 });
+}
+
+/** Multiply-adds of the convolution, the measure of its work. */
+const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh * p.kw;
+
+export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
+  const shape: Shape4 = [p.n, p.oc, p.oh, p.ow];
+  const result = p.out ?? new Float32Array(p.outLength);
+  if (p.n === 0) return { data: result, shape };
+  const arena = engine.arena;
+  const deviceIn = p.input instanceof DeviceBuffer ? p.input : null;
+  const deviceOut = result instanceof DeviceBuffer ? result : null;
+  const packed = p.weight instanceof PackedConv ? p.weight : null;
+  const inNC4 = p.layout === "NC4HW4";
+  const outNC4 = p.outputLayout === "NC4HW4";
+  const in4Length = tensorLength("NC4HW4", [p.n, p.c, p.h, p.w]);
+  const out4Length = tensorLength("NC4HW4", shape);
+  const solo = engine.threads === 1 || macs(p) < SOLO_BELOW;
+  const threads = solo ? 1 : engine.threads;
+  const job = p.algorithm === "depthwise" ? planDepthwise(p, threads) : planGemmConv(p, threads);
+  const weightLength = packed ? 0 : p.algorithm === "depthwise" ? quads(p.oc) * p.kh * p.kw * 4 : gemmPackedLength(p.c, [p.oc, p.c / p.groups, p.kh, p.kw], p.groups);
+  const sizes = [
+    deviceIn || inNC4 ? 0 : p.inLength * 4, // the input as given, to convert
+    deviceIn && inNC4 ? 0 : in4Length * 4, // the input in NC4HW4
+    packed || p.algorithm === "depthwise" ? 0 : (p.weight as Float32Array).length * 4, // OIHW, to pack
+    weightLength * 4, // packed weights
+    p.bias ? quads(p.oc) * 16 : 0,
+    deviceOut && outNC4 ? 0 : out4Length * 4, // the output in NC4HW4
+    deviceOut || outNC4 ? 0 : p.outLength * 4, // the output converted
+    threads * job.scratchStride,
+  ];
+  return arena.scoped(sizes, async ([inTmp, in4Tmp, weightAt, packTmp, biasAt, out4Tmp, outTmp, scratchAt]) => {
+    // The input, in NC4HW4, in the arena.
+    const in4At = deviceIn && inNC4 ? deviceIn.offset : in4Tmp;
+    if (!deviceIn) arena.f32.set((p.input as Float32Array).subarray(0, p.inLength), (inNC4 ? in4At : inTmp) / 4);
+    if (!inNC4) await convertLayout(engine, layoutMode(p.layout, "NC4HW4"), [p.n, p.c, p.h, p.w], deviceIn ? deviceIn.offset : inTmp, in4At);
+    // The weights: packed now, unless they came packed.
+    const packedAt = packed ? packed.panels.offset : packTmp;
+    if (!packed && p.algorithm === "depthwise") packDepthwise(p.weight as Float32Array, [p.oc, 1, p.kh, p.kw], arena.f32.subarray(packTmp / 4));
+    else if (!packed) arena.f32.set(p.weight as Float32Array, weightAt / 4);
+    if (p.bias) {
+      arena.f32.fill(0, biasAt / 4, biasAt / 4 + quads(p.oc) * 4);
+      arena.f32.set(p.bias, biasAt / 4);
+    }
+    const out4At = deviceOut && outNC4 ? deviceOut.offset : out4Tmp;
+    const at = { input: in4At, weight: weightAt, packed: packedAt, out: out4At, bias: p.bias ? biasAt : 0, scratch: scratchAt };
+    if (p.algorithm === "depthwise") {
+      await engine.run(OP_DEPTHWISE, depthwiseArgs(p, job as DepthwiseJob, at), [job.groups], { solo });
+    } else {
+      const g = job as GemmConvPlan;
+      const args = gemmConvArgs({ p, ...at, ...g, packPhase: !packed, direct: p.algorithm === "1x1" });
+      await engine.run(OP_CONV, args, [packed ? 0 : g.packGroups, g.groups], { solo });
+    }
+    // The output, in the layout asked for.
+    if (!outNC4) await convertLayout(engine, layoutMode("NC4HW4", p.outputLayout), shape, out4At, deviceOut ? deviceOut.offset : outTmp);
+    if (!deviceOut) (result as Float32Array).set(arena.f32.subarray((outNC4 ? out4At : outTmp) / 4, (outNC4 ? out4At : outTmp) / 4 + p.outLength));
+    return { data: result, shape };
+  });
+}
+
+interface GemmConvPlan {
+  mc: number; kcq: number; nc: number; mBlocks: number; nBlocks: number;
+  scratchStride: number; groups: number; packGroups: number;
+}
+
+// Blocks MC×NC, MC narrowed (in whole tiles) until every thread has a few groups.
+function planGemmConv(p: ConvPlan, threads: number): GemmConvPlan {
+  const kg = kernelGroups(p.c, p.oc, p.groups);
+  const m = p.oh * p.ow;
+  const nK = quads(p.oc / kg) * 4;
+  const kq = p.kh * p.kw * quads(p.c / kg);
+  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
+  const nc = Math.min(NC, Math.ceil(nK / NR) * NR);
+  const nBlocks = Math.ceil(nK / nc);
+  const count = () => p.n * kg * nBlocks * Math.ceil(m / mc);
+  while (threads > 1 && count() < 4 * threads && mc > 4 * MR) mc = Math.ceil(mc / 2 / MR) * MR;
+  const kcq = Math.min(KCQ, kq);
+  // 64 zero bytes, then the im2col block (none when the input is read in place).
+  const block = p.algorithm === "1x1" ? 0 : mc * kcq * 64 / MR;
+  return {
+    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 64 + block, groups: count(),
+    packGroups: kg * Math.ceil(p.oc / kg / NR),
+  };
+}
+
+interface DepthwiseJob {
+  rows: number; paddedW: number; scratchStride: number; groups: number;
+}
+
+// Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
+function planDepthwise(p: ConvPlan, threads: number): DepthwiseJob {
+  const paddedW = Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + (p.kw - 1) * p.dw + 1);
+  const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
+  const planes = p.n * quads(p.oc);
+  let rows = p.oh;
+  if (threads > 1 && planes < 4 * threads) rows = Math.ceil(p.oh / Math.ceil((4 * threads) / planes));
+  while (rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
+  return { rows, paddedW, scratchStride: Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64, groups: planes * Math.ceil(p.oh / rows) };
+}
+
+function depthwiseArgs(p: ConvPlan, j: DepthwiseJob, at: { input: number; packed: number; bias: number; out: number; scratch: number }): number[] {
+  return [
+    p.n, p.c, p.h, p.w, quads(p.oc), p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.pad[0], p.pad[1], p.dh, p.dw,
+    p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW,
+  ];
+}

@@ -1,0 +1,248 @@
+// conv2d() against a float64 direct convolution: awkward channel counts, kernels 1..7 and
+// 31, strides, dilations, asymmetric and oversized padding, groups and depthwise with a
+// multiplier, batches, every layout pair, every algorithm forced, packed weights, thread
+// counts, and bad input.
+//
+// Error bound per output: |y − ref| ≤ 2·(K+3)·2⁻²⁴·(Σ|x·w| + |bias|), K = (c/groups)·kh·kw:
+// the f32 rounding of K products and sums plus the epilogue, with or without FMA.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createContext } from "../dist/index.js";
+import { contextsPerThreadCount, random, randomF32, rejects } from "./helpers.js";
+import { conv2dReference, toNC4HW4Reference, toNHWCReference } from "./reference.js";
+
+const test = suite("conv2d");
+const THREADS = [1, 2, 3];
+const contexts = contextsPerThreadCount(test, createContext, THREADS);
+
+/** A tensor in NCHW (from `layout`), checking NC4HW4's padded channels are zero. */
+function toNCHW(data, layout, [n, c, h, w], label) {
+  if (layout === "NCHW") return data;
+  const out = new Float32Array(n * c * h * w);
+  const c4 = Math.ceil(c / 4);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < (layout === "NC4HW4" ? c4 * 4 : c); ch++) {
+      for (let i = 0; i < h * w; i++) {
+        const v = layout === "NHWC" ? data[(b * h * w + i) * c + ch] : data[((b * c4 + (ch >> 2)) * h * w + i) * 4 + (ch & 3)];
+        if (ch < c) out[(b * c + ch) * h * w + i] = v;
+        else if (v !== 0) assert.unreachable(`${label}: padded channel ${ch} holds ${v}`);
+      }
+    }
+  }
+  return out;
+}
+
+function fromNCHW(x, layout, shape) {
+  return layout === "NCHW" ? x : layout === "NHWC" ? toNHWCReference(x, shape) : toNC4HW4Reference(x, shape, "NCHW");
+}
+
+function checkClose(got, ref, k, label) {
+  const eps = 2 ** -24;
+  for (let i = 0; i < ref.out.length; i++) {
+    const g = got[i], r = ref.out[i];
+    const bound = 2 * (k + 3) * eps * ref.scale[i] + 1e-30;
+    if (!(Math.abs(g - r) <= bound)) assert.unreachable(`${label}: output ${i} is ${g}, reference ${r}, bound ${bound}`);
+  }
+}
+
+const pad4 = (p) => (typeof p === "number" ? [p, p, p, p] : p);
+const pair = (v) => (typeof v === "number" ? [v, v] : v ?? [1, 1]);
+
+/**
+ * One case: random input, weights and bias, run on every thread count (and any extra
+ * options), checked against the reference in NCHW.
+ */
+async function checkCase(rand, { shape, wShape, options = {}, threads = THREADS }) {
+  const [n, c, h, w] = shape;
+  const x = randomF32(rand, n * c * h * w, 1);
+  const weight = randomF32(rand, wShape[0] * wShape[1] * wShape[2] * wShape[3], 1);
+  const bias = options.bias === true ? randomF32(rand, wShape[0], 1) : undefined;
+  const opts = { ...options, bias };
+  if (!bias) delete opts.bias;
+  const padding = options.padding === "same" ? null : pad4(options.padding ?? 0);
+  const label = JSON.stringify({ shape, wShape, ...options });
+  const layout = options.layout ?? "NCHW";
+  const outputLayout = options.outputLayout ?? layout;
+  for (const t of threads) {
+    const { data, shape: outShape } = await contexts[t].conv2d(fromNCHW(x, layout, shape), shape, weight, wShape, opts);
+    const ref = conv2dReference(x, shape, weight, wShape, {
+      stride: pair(options.stride), dilation: pair(options.dilation), groups: options.groups ?? 1, bias, activation: options.activation,
+      pad: padding ?? samePadding(shape, wShape, pair(options.stride), pair(options.dilation)),
+    });
+    assert.equal(outShape, [n, wShape[0], ref.oh, ref.ow], `${label}: output shape`);
+    checkClose(toNCHW(data, outputLayout, outShape, label), ref, wShape[1] * wShape[2] * wShape[3], `${label} threads=${t}`);
+  }
+}
+
+// TensorFlow's "same", written out independently of the library.
+function samePadding([, , h, w], [, , kh, kw], [sh, sw], [dh, dw]) {
+  const th = Math.max((Math.ceil(h / sh) - 1) * sh + (kh - 1) * dh + 1 - h, 0);
+  const tw = Math.max((Math.ceil(w / sw) - 1) * sw + (kw - 1) * dw + 1 - w, 0);
+  return [th >> 1, tw >> 1, th - (th >> 1), tw - (tw >> 1)];
+}
+
+test("dense convolutions of awkward shapes match the reference", async () => {
+  const rand = random(401);
+  const cases = [
+    { shape: [1, 1, 1, 1], wShape: [1, 1, 1, 1] },
+    { shape: [1, 3, 7, 5], wShape: [5, 3, 3, 3], options: { padding: 1 } },
+    { shape: [2, 5, 9, 11], wShape: [7, 5, 2, 4], options: { stride: [2, 3], padding: [0, 2, 1, 3], bias: true } },
+    { shape: [1, 7, 13, 10], wShape: [3, 7, 5, 5], options: { dilation: [2, 3], padding: [4, 6, 4, 6], activation: "relu" } },
+    { shape: [1, 4, 6, 6], wShape: [9, 4, 3, 3], options: { padding: 5, bias: true, activation: "relu6" } },
+    { shape: [1, 3, 12, 12], wShape: [4, 3, 7, 7], options: { stride: 3, padding: "same" } },
+    { shape: [1, 2, 1, 1], wShape: [3, 2, 1, 1], options: { bias: true } },
+    { shape: [1, 2, 1, 1], wShape: [3, 2, 3, 3], options: { padding: 1 } },
+    { shape: [3, 6, 5, 4], wShape: [6, 6, 1, 1], options: { stride: 2 } },
+    { shape: [1, 16, 20, 17], wShape: [24, 16, 3, 3], options: { padding: "same", bias: true, activation: "relu" } },
+    { shape: [1, 3, 40, 40], wShape: [10, 3, 6, 6], options: { stride: 2, padding: [2, 3, 1, 0] } },
+    { shape: [1, 2, 33, 35], wShape: [4, 2, 31, 31], options: { padding: 15 } },
+  ];
+  for (const k of [1, 2, 3, 4, 5, 6, 7]) {
+    cases.push({ shape: [1, 1 + (k % 5), 13 + 2 * k, 20], wShape: [1 + ((k * 3) % 7), 1 + (k % 5), k, 8 - k], options: { stride: 1 + (k % 3), dilation: 1 + ((k + 1) % 3), padding: [k % 3, (k + 1) % 4, 0, k % 2] } });
+  }
+  for (const c of cases) await checkCase(rand, c);
+});
+
+test("1×1 layers: read in place, and through im2col, sizes around the tile and blocks", async () => {
+  const rand = random(402);
+  for (const [c, oc, h, w] of [[1, 1, 1, 1], [3, 5, 1, 7], [8, 8, 3, 3], [7, 12, 5, 9], [16, 20, 13, 11], [37, 9, 12, 12], [260, 12, 4, 4], [12, 1030, 2, 3], [4, 8, 23, 23]]) {
+    for (const algorithm of ["1x1", "im2col"]) {
+      await checkCase(rand, { shape: [2, c, h, w], wShape: [oc, c, 1, 1], options: { algorithm, bias: true, activation: "relu6" } });
+    }
+  }
+});
+
+test("deep layers: k split across blocks, many output channels", async () => {
+  const rand = random(403);
+  await checkCase(rand, { shape: [1, 64, 9, 9], wShape: [40, 64, 3, 3], options: { padding: 1, bias: true } });
+  await checkCase(rand, { shape: [1, 300, 5, 6], wShape: [13, 300, 1, 1], options: { bias: true } });
+});
+
+test("grouped: channels in whole quads (a GEMM per group) and not (block-diagonal)", async () => {
+  const rand = random(404);
+  await checkCase(rand, { shape: [2, 8, 7, 6], wShape: [12, 4, 3, 3], options: { groups: 2, padding: 1, bias: true } });
+  await checkCase(rand, { shape: [1, 16, 5, 5], wShape: [16, 4, 1, 1], options: { groups: 4 } });
+  await checkCase(rand, { shape: [1, 6, 7, 8], wShape: [9, 2, 3, 2], options: { groups: 3, stride: 2, padding: [1, 0, 1, 1] } });
+  await checkCase(rand, { shape: [1, 10, 6, 6], wShape: [4, 5, 1, 1], options: { groups: 2, algorithm: "1x1" } });
+});
+
+test("depthwise: 3×3 and 5×5 at stride 1 and 2, multipliers, large kernels, oversized padding", async () => {
+  const rand = random(405);
+  const cases = [
+    { shape: [1, 5, 11, 19], wShape: [5, 1, 3, 3], options: { groups: 5, padding: 1, bias: true, activation: "relu6" } },
+    { shape: [2, 8, 16, 17], wShape: [8, 1, 3, 3], options: { groups: 8, stride: 2, padding: "same" } },
+    { shape: [1, 7, 12, 25], wShape: [7, 1, 5, 5], options: { groups: 7, padding: 2, bias: true } },
+    { shape: [1, 4, 9, 20], wShape: [4, 1, 5, 5], options: { groups: 4, stride: 2, padding: [2, 1, 2, 3] } },
+    { shape: [1, 3, 10, 10], wShape: [6, 1, 3, 3], options: { groups: 3, padding: 1, bias: true } },
+    { shape: [1, 5, 8, 9], wShape: [10, 1, 3, 2], options: { groups: 5, dilation: [2, 3], padding: [2, 3, 1, 0] } },
+    { shape: [1, 2, 4, 5], wShape: [2, 1, 3, 3], options: { groups: 2, padding: 6, activation: "relu" } },
+    { shape: [1, 3, 1, 1], wShape: [3, 1, 1, 1], options: { groups: 3 } },
+    { shape: [1, 6, 28, 28], wShape: [6, 1, 31, 31], options: { groups: 6, padding: 15, bias: true } },
+    { shape: [1, 4, 40, 33], wShape: [8, 1, 31, 31], options: { groups: 4, padding: "same", stride: 2 } },
+    { shape: [1, 9, 3, 70], wShape: [9, 1, 7, 7], options: { groups: 9, padding: [3, 0, 3, 6], stride: [1, 3] } },
+  ];
+  for (const c of cases) await checkCase(rand, c);
+});
+
+test("every algorithm the planner picks can be forced, and gives the same answer", async () => {
+  const rand = random(406);
+  // Depthwise through the GEMM (block-diagonal weights).
+  await checkCase(rand, { shape: [1, 6, 9, 9], wShape: [6, 1, 3, 3], options: { groups: 6, padding: 1, algorithm: "im2col" } });
+  await checkCase(rand, { shape: [1, 6, 9, 9], wShape: [12, 1, 1, 1], options: { groups: 6, algorithm: "1x1" } });
+  await checkCase(rand, { shape: [1, 6, 9, 9], wShape: [6, 1, 3, 3], options: { groups: 6, padding: 1, algorithm: "depthwise" } });
+  const cl = contexts[1];
+  const x = randomF32(rand, 27);
+  await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 27), [3, 1, 3, 3], { groups: 3, algorithm: "1x1" }), RangeError, /1x1.*1×1 kernel/);
+  await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 81), [3, 3, 3, 3], { algorithm: "depthwise" }), RangeError, /depthwise.*one input channel per group/);
+  await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 81), [3, 3, 3, 3], { algorithm: "winograd" }), TypeError, /algorithm must be one of/);
+});
+
+test("every layout pair, and NC4HW4 round trips through a chain", async () => {
+  const rand = random(407);
+  const layouts = ["NCHW", "NHWC", "NC4HW4"];
+  for (const layout of layouts) {
+    for (const outputLayout of layouts) {
+      await checkCase(rand, { shape: [2, 5, 6, 7], wShape: [6, 5, 3, 3], options: { layout, outputLayout, padding: 1, bias: true }, threads: [1, 2] });
+      await checkCase(rand, { shape: [1, 6, 8, 5], wShape: [6, 1, 3, 3], options: { layout, outputLayout, groups: 6, stride: 2, padding: 1 }, threads: [2] });
+    }
+  }
+});
+
+test("packConv: packed weights give exactly what plain ones do, and refuse another shape", async () => {
+  const rand = random(408);
+  const cl = contexts[2];
+  for (const [shape, wShape, options] of [
+    [[1, 8, 10, 10], [12, 8, 3, 3], { padding: 1, bias: randomF32(rand, 12, 1) }],
+    [[1, 8, 10, 10], [16, 2, 1, 1], { groups: 4 }],
+    [[1, 8, 10, 10], [8, 1, 5, 5], { groups: 8, padding: 2, activation: "relu" }],
+  ]) {
+    const x = randomF32(rand, shape.reduce((a, b) => a * b), 1);
+    const weight = randomF32(rand, wShape.reduce((a, b) => a * b), 1);
+    const handle = await cl.packConv(weight, wShape, { groups: options.groups });
+    const plain = await cl.conv2d(x, shape, weight, wShape, options);
+    const packed = await cl.conv2d(x, shape, handle, wShape, options);
+    assert.equal(Array.from(packed.data), Array.from(plain.data), `${wShape}: packed equals plain`);
+    const noShape = await cl.conv2d(x, shape, handle, undefined, options);
+    assert.equal(Array.from(noShape.data), Array.from(plain.data), `${wShape}: the handle's own shape`);
+    handle.dispose();
+    await rejects(cl.conv2d(x, shape, handle, wShape, options), Error, /disposed packed convolution/);
+  }
+  const handle = await cl.packConv(randomF32(rand, 9 * 8 * 4), [8, 4, 3, 3], { groups: 2 });
+  await rejects(cl.conv2d(randomF32(rand, 800), [1, 8, 10, 10], handle, [8, 8, 3, 3], { groups: 1 }), RangeError, /packed for \[8, 4, 3, 3\] with groups 2/);
+  handle.dispose();
+});
+
+test("device buffers: input and output stay in the context's memory", async () => {
+  const rand = random(409);
+  const cl = contexts[2];
+  const shape = [1, 4, 12, 12], wShape = [8, 4, 3, 3];
+  const x = randomF32(rand, 4 * 144, 1);
+  const weight = randomF32(rand, 8 * 36, 1);
+  const input = cl.buffer(Float32Array, 4 * 144);
+  input.array.set(x);
+  const out = cl.buffer(Float32Array, 8 * 144);
+  const r = await cl.conv2d(input, shape, weight, wShape, { padding: 1, layout: "NC4HW4", out });
+  assert.is(r.data, out);
+  const plain = await cl.conv2d(x, shape, weight, wShape, { padding: 1, layout: "NC4HW4" });
+  assert.equal(Array.from(out.array), Array.from(plain.data));
+  const back = cl.buffer(Float32Array, 8 * 144);
+  await cl.conv2d(out, [1, 8, 12, 12], randomF32(rand, 8 * 9), [8, 1, 3, 3], { groups: 8, padding: 1, layout: "NC4HW4", outputLayout: "NCHW", out: back });
+  await rejects(cl.conv2d(out, [1, 8, 12, 12], weight, wShape, { groups: 2, layout: "NC4HW4", out }), RangeError, /out must not be the input/);
+  for (const b of [input, out, back]) b.dispose();
+});
+
+test("an empty batch gives an empty result", async () => {
+  const r = await contexts[2].conv2d(new Float32Array(0), [0, 3, 5, 5], new Float32Array(54), [2, 3, 3, 3]);
+  assert.is(r.data.length, 0);
+  assert.equal(r.shape, [0, 2, 3, 3]);
+});
+
+test("bad input: clear errors naming the argument", async () => {
+  const cl = contexts[1];
+  const x = new Float32Array(3 * 25);
+  const wt = new Float32Array(2 * 3 * 9);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 2, 3, 3]), RangeError, /weight shape \[2, 2, 3, 3\] must have c \/ groups = 3/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { groups: 2 }), RangeError, /groups \(2\) must divide both c \(3\) and oc \(2\)/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { dilation: 3 }), RangeError, /output would be -1×-1/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { layout: "CHWN" }), TypeError, /layout must be "NCHW", "NHWC" or "NC4HW4"/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { outputLayout: "nchw" }), TypeError, /outputLayout must be/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { stride: 0 }), RangeError, /stride must be an integer from 1/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { padding: [1, 1] }), TypeError, /padding must be a number, \[top, left, bottom, right\]/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { bias: new Float32Array(3) }), RangeError, /bias must have oc = 2/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { activation: "gelu" }), TypeError, /activation must be/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { strides: 1 }), TypeError, /unknown option conv2d options.strides/);
+  await rejects(cl.conv2d(x.subarray(1), [1, 3, 5, 5], wt, [2, 3, 3, 3]), RangeError, /input \(NCHW \[1, 3, 5, 5\]\) has 74 elements, needs at least 75/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { layout: "NC4HW4" }), RangeError, /needs at least 100/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt.subarray(1), [2, 3, 3, 3]), RangeError, /weight has 53 elements, needs at least 54/);
+  await rejects(cl.conv2d(x, [1, 3, 5], wt, [2, 3, 3, 3]), TypeError, /input shape must be \[n, c, h, w\]/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 0, 3]), RangeError, /weight shape\[2\] \(kh\) must be an integer from 1/);
+  await rejects(cl.conv2d(Array.from(x), [1, 3, 5, 5], wt, [2, 3, 3, 3]), TypeError, /input must be a Float32Array/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], Array.from(wt), [2, 3, 3, 3]), TypeError, /weight must be a Float32Array or a packed convolution/);
+  await rejects(cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3], { out: new Float32Array(10) }), RangeError, /out \(NCHW \[1, 2, 3, 3\]\) has 10 elements, needs at least 18/);
+  await rejects(cl.packConv(wt, [2, 3, 3, 3], { groups: 4 }), RangeError, /groups \(4\) must divide oc \(2\)/);
+  // The context is still usable.
+  const r = await cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3]);
+  assert.equal(r.shape, [1, 2, 3, 3]);
+});
+
+test.run();
