@@ -1,0 +1,143 @@
+// 2-D convolution, layers of real networks at batch 1: simdcl on 1 and 2 threads against
+// XNNPACK (tfjs-backend-wasm, SIMD build, one thread: its threaded build does not start
+// in Node) and a plain JavaScript direct loop, in the same run.
+// GFLOP/s = 2·n·oc·oh·ow·(c/groups)·kh·kw / median time.
+//
+// XNNPACK caches its packed filter per tensor and keeps tensors in its own heap; the
+// "resident" rows are simdcl the same way: weights packed once (cl.packConv), input and
+// output NC4HW4 device buffers. The "NHWC arrays" rows are whole calls as a user without
+// device buffers makes them: an NHWC Float32Array in, layouts converted both ways, a new
+// array out, weights packed on every call.
+import { createContext, type Context } from "simdcl";
+import { machine, median, printTable, type Row } from "./common.js";
+import { wasmCeiling } from "./peers/ceiling.js";
+import { loadTfjsWasm } from "./peers/tfjs.js";
+
+interface Layer {
+  name: string;
+  c: number; h: number; w: number; oc: number; k: number; stride: number; pad: number;
+  depthwise?: boolean;
+}
+
+const LAYERS: Layer[] = [
+  { name: "ResNet-50 conv1 7×7/2 224²×3→64", c: 3, h: 224, w: 224, oc: 64, k: 7, stride: 2, pad: 3 },
+  { name: "3×3 56²×64→64", c: 64, h: 56, w: 56, oc: 64, k: 3, stride: 1, pad: 1 },
+  { name: "1×1 56²×256→64", c: 256, h: 56, w: 56, oc: 64, k: 1, stride: 1, pad: 0 },
+  { name: "3×3/2 28²×128→128", c: 128, h: 28, w: 28, oc: 128, k: 3, stride: 2, pad: 1 },
+  { name: "1×1 14²×1024→256", c: 1024, h: 14, w: 14, oc: 256, k: 1, stride: 1, pad: 0 },
+  { name: "depthwise 3×3 112²×32", c: 32, h: 112, w: 112, oc: 32, k: 3, stride: 1, pad: 1, depthwise: true },
+  { name: "depthwise 3×3/2 56²×144", c: 144, h: 56, w: 56, oc: 144, k: 3, stride: 2, pad: 1, depthwise: true },
+  { name: "depthwise 5×5 28²×96", c: 96, h: 28, w: 28, oc: 96, k: 5, stride: 1, pad: 2, depthwise: true },
+  { name: "depthwise 31×31 28²×64", c: 64, h: 28, w: 28, oc: 64, k: 31, stride: 1, pad: 15, depthwise: true },
+];
+
+const out = (size: number, l: Layer) => Math.floor((size + 2 * l.pad - l.k) / l.stride) + 1;
+
+// The layer's operands: NCHW and NHWC input, OIHW and HWIO (tfjs) weights.
+function setup(l: Layer) {
+  const oh = out(l.h, l), ow = out(l.w, l);
+  const cg = l.depthwise ? 1 : l.c;
+  const flops = 2 * l.oc * oh * ow * cg * l.k * l.k;
+  const nchw = Float32Array.from({ length: l.c * l.h * l.w }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
+  const nhwc = new Float32Array(nchw.length);
+  for (let ch = 0; ch < l.c; ch++) for (let p = 0; p < l.h * l.w; p++) nhwc[p * l.c + ch] = nchw[ch * l.h * l.w + p];
+  const oihw = Float32Array.from({ length: l.oc * cg * l.k * l.k }, (_, i) => ((i * 53) % 103) / 103 - 0.5);
+  // tfjs: conv2d filters are [kh, kw, c, oc], depthwise [kh, kw, c, 1].
+  const hwio = new Float32Array(oihw.length);
+  for (let o = 0; o < l.oc; o++) {
+    for (let ci = 0; ci < cg; ci++) {
+      for (let t = 0; t < l.k * l.k; t++) {
+        const v = oihw[(o * cg + ci) * l.k * l.k + t];
+        hwio[l.depthwise ? t * l.c + o : (t * cg + ci) * l.oc + o] = v;
+      }
+    }
+  }
+  const opts = flops > 4e8 ? { time: 400, iterations: 5 } : { time: 400, iterations: 10 };
+  return { oh, ow, cg, flops, nchw, nhwc, oihw, hwio, opts };
+}
+
+// The plain JavaScript direct loop, NCHW.
+function direct(l: Layer, x: Float32Array, wt: Float32Array, y: Float32Array, oh: number, ow: number, cg: number): void {
+  for (let o = 0; o < l.oc; o++) {
+    const g0 = l.depthwise ? o : 0;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let s = 0;
+        for (let ci = 0; ci < cg; ci++) {
+          for (let ky = 0; ky < l.k; ky++) {
+            const iy = oy * l.stride - l.pad + ky;
+            if (iy < 0 || iy >= l.h) continue;
+            for (let kx = 0; kx < l.k; kx++) {
+              const ix = ox * l.stride - l.pad + kx;
+              if (ix < 0 || ix >= l.w) continue;
+              s += x[((g0 + ci) * l.h + iy) * l.w + ix] * wt[((o * cg + ci) * l.k + ky) * l.k + kx];
+            }
+          }
+        }
+        y[(o * oh + oy) * ow + ox] = s;
+      }
+    }
+  }
+}
+
+async function main() {
+  console.log(`f32 conv2d, batch 1 — ${machine()}`);
+  const plain = (await wasmCeiling(false))!;
+  console.log(`wasm f32x4 ceiling on one core: ${plain.toFixed(1)} GFLOP/s (mul+add)`);
+  const { tf } = await loadTfjsWasm();
+  const t1 = await createContext({ threads: 1 });
+  const t2 = await createContext({ threads: 2 });
+  console.log(`simdcl build: ${t1.variant}`);
+  const rows: Row[] = [];
+
+  for (const l of LAYERS) {
+    const { oh, ow, cg, flops, nchw, nhwc, oihw, hwio, opts } = setup(l);
+    const gflops = (ms: number) => flops / (ms * 1e6);
+    const wShape: [number, number, number, number] = [l.oc, cg, l.k, l.k];
+    const options = { stride: l.stride, padding: l.pad, groups: l.depthwise ? l.c : 1 };
+
+    const x = tf.tensor4d(nhwc, [1, l.h, l.w, l.c]);
+    const f = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
+    const pad = [[0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]];
+    const run = () => (l.depthwise ? tf.depthwiseConv2d(x, f, l.stride, pad) : tf.conv2d(x, f, l.stride, pad));
+    const xnnMs = await median(() => run().dispose(), opts);
+    const xnn = gflops(xnnMs);
+    rows.push({ case: l.name, impl: "XNNPACK (tfjs-wasm), 1 thread", ms: xnnMs, rate: xnn });
+    const r = run();
+    const expected = r.dataSync() as Float32Array; // NHWC
+    r.dispose();
+    x.dispose();
+    f.dispose();
+
+    for (const [label, cl] of [["1 thread", t1], ["2 threads", t2]] as [string, Context][]) {
+      const packed = await cl.packConv(oihw, wShape, { groups: options.groups });
+      const nc4 = await cl.toNC4HW4(nchw, [1, l.c, l.h, l.w]);
+      const input = cl.buffer(Float32Array, nc4.length);
+      input.array.set(nc4);
+      const output = cl.buffer(Float32Array, Math.ceil(l.oc / 4) * 4 * oh * ow);
+      const resident = { ...options, layout: "NC4HW4" as const, out: output };
+      const ms = await median(() => cl.conv2d(input, [1, l.c, l.h, l.w], packed, wShape, resident), opts);
+      rows.push({ case: l.name, impl: `simdcl resident, ${label}`, ms, rate: gflops(ms), vs: xnn });
+      const got = await cl.conv2d(nhwc, [1, l.c, l.h, l.w], oihw, wShape, { ...options, layout: "NHWC" });
+      let worst = 0;
+      for (let i = 0; i < got.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - expected[i]));
+      if (!(worst < 1e-3 * Math.sqrt(cg * l.k * l.k))) throw new Error(`${l.name}: simdcl and XNNPACK differ by ${worst}`);
+      if (label === "1 thread") {
+        const msArrays = await median(() => cl.conv2d(nhwc, [1, l.c, l.h, l.w], oihw, wShape, { ...options, layout: "NHWC" }), opts);
+        rows.push({ case: l.name, impl: `simdcl NHWC arrays, ${label}`, ms: msArrays, rate: gflops(msArrays), vs: xnn });
+      }
+      packed.dispose();
+      input.dispose();
+      output.dispose();
+    }
+
+    const y = new Float32Array(l.oc * oh * ow);
+    const jsMs = await median(() => direct(l, nchw, oihw, y, oh, ow, cg), { time: 200, iterations: 3 });
+    rows.push({ case: l.name, impl: "plain JavaScript direct loop", ms: jsMs, rate: gflops(jsMs), vs: xnn });
+  }
+  t1.dispose();
+  t2.dispose();
+  printTable("f32 conv2d, batch 1", "GFLOP/s", rows, "vs XNNPACK");
+}
+
+await main();
