@@ -1,4 +1,4 @@
-// npm run build: AssemblyScript → three .wasm variants → src/wasm.gen.ts → tsc → dist/.
+// npm run build: generated kernels (scripts/gen-windows.mjs) → AssemblyScript → three .wasm variants → src/wasm.gen.ts → tsc → dist/.
 // The variants: "simd" (shared memory), "relaxed" (shared memory, relaxed-SIMD FMA),
 // "single" (unshared memory, for runtimes without SharedArrayBuffer).
 import { spawnSync } from "node:child_process";
@@ -31,6 +31,7 @@ function check(name, bytes) {
 }
 
 mkdirSync("build/wasm", { recursive: true });
+run(process.execPath, ["scripts/gen-windows.mjs"]);
 const embedded = {};
 for (const [target, file] of Object.entries(variants)) {
   run(process.execPath, ["node_modules/assemblyscript/bin/asc.js", "assembly/index.ts", "--target", target]);

@@ -1,16 +1,20 @@
 // Depthwise convolution over NC4HW4 (groups = channels; output channel o reads input
 // channel o / multiplier): a direct kernel, one v128 holding four channels of a pixel.
 //
-// A work-group is one (batch, output channel quad, block of output rows). It first copies
-// the input rows those outputs read into its scratch, zero-padded left and right (and,
-// with a channel multiplier, gathers each output channel's input channel), so that the
-// loops that follow have no bounds checks. Taps whose row lies in the padding are
-// skipped, as are columns every pixel of a block would read as zero. Eight outputs of a
+// A work-group is one (batch, output channel quad, block of output rows). Taps whose row
+// lies in the padding are skipped. Columns go one of two ways (src/ops/conv2d.ts picks):
+// - in place: outputs whose window lies inside the row go in blocks straight from the
+//   input; the few at the left and right edges go one by one, each over its own taps;
+// - padded copy, for large kernels, where most windows cross an edge, and for channel
+//   multipliers: the group first copies the rows it reads into scratch, zero-padded left
+//   and right (gathering each output channel's input channel), then every output goes
+//   in blocks with no bounds checks, skipping columns all of a block reads as zero. Eight outputs of a
 // row accumulate in registers at a time, each tap's weight loaded once for all eight;
 // for large kernels (31×31, bound by memory traffic) that turns nine loads into eight
 // multiply-adds, all from L1 or L2.
 import { argI32 as arg, argPtr } from "../runtime/job";
 import { madd, storeQuad } from "../gemm/micro";
+import { hasWindow, window8 } from "./windows.gen";
 
 const A_N = 0;
 const A_C = 1; // input channels
@@ -36,7 +40,7 @@ const A_OUT = 20;
 const A_SCRATCH = 21;
 const A_SCRATCH_STRIDE = 22;
 const A_ROWS = 23; // output rows per group
-const A_PADDED_W = 24; // scratch row width in pixels: pl + w + right padding
+const A_PADDED_W = 24; // scratch row width in pixels (pl + w + right padding); 0: no copy
 
 export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW), oc4 = arg(ctrl, A_OC4);
@@ -55,44 +59,101 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   // Input rows [r0, r1) feed these outputs.
   const r0 = max(0, oy0 * sh - pt);
   const r1 = min(h, (oy1 - 1) * sh - pt + (kh - 1) * dh + 1);
-  const scratch = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
-  copyRows(ctrl, b, oq, r0, r1, w, pl, wp, scratch);
+  // Where input row r0 is, and the column of input column 0 there: the zero-padded
+  // scratch copy, or (wp = 0) the input itself, where only whole windows take the blocks.
+  const copy = wp != 0;
+  let rowsAt: usize, rowBytes: usize, colShift: i32;
+  if (copy) {
+    rowsAt = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
+    copyRows(ctrl, b, oq, r0, r1, w, pl, wp, rowsAt);
+    rowBytes = <usize>wp << 4;
+    colShift = pl;
+  } else {
+    rowBytes = <usize>w << 4;
+    rowsAt = argPtr(ctrl, A_IN) + (<usize>(b * ((arg(ctrl, A_C) + 3) >> 2) + oq) * <usize>h + <usize>r0) * rowBytes;
+    colShift = 0;
+  }
+  // Output columns [start, end) may go in blocks: all of them in the padded copy; in the
+  // input, those whose window lies inside the row.
+  const lastTap = (kw - 1) * dw;
+  const start = copy ? 0 : min(ow, (pl + sw - 1) / sw);
+  const end = copy ? ow : (w - 1 + pl - lastTap < 0 ? 0 : min(ow, (w - 1 + pl - lastTap) / sw + 1));
 
-  const rowBytes = <usize>wp << 4;
   const weights = argPtr(ctrl, A_WEIGHTS) + (<usize>oq * <usize>(kh * kw) << 4);
   const bias = argPtr(ctrl, A_BIAS);
   const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
   const act = arg(ctrl, A_ACT);
   const out = argPtr(ctrl, A_OUT) + ((<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
   const step = <usize>sw << 4;
+  const tapStep = <usize>dw << 4;
+  const wRow = <usize>kw << 4;
+  // 3- and 5-wide kernels at stride 1 or 2 (MobileNet's): a sliding window in registers.
+  // Its blocks take every tap column: whole windows, or zero padding in the copy.
+  const window = hasWindow(kw, sw, dw);
   for (let oy = oy0; oy < oy1; oy++) {
     // Taps ky whose input row exists.
     const top = oy * sh - pt;
     const kyLo = top >= r0 ? 0 : (r0 - top + dh - 1) / dh;
     const kyHi = r1 > top ? min(kh, (r1 - 1 - top) / dh + 1) : 0;
-    const rowAt = scratch + <usize>(top + kyLo * dh - r0) * rowBytes;
+    const rowAt = rowsAt + <usize>(top + kyLo * dh - r0) * rowBytes;
     const rowStep = <usize>dh * rowBytes;
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
     const outRow = out + ((<usize>oy * <usize>ow) << 4);
+    // Pixel ox's first tap, at a column that may lie left of the row (then kxFirst > 0).
     let ox = 0;
-    for (; ox + 8 <= ow; ox += 8) {
-      // Columns some pixel of the block reads inside the image (scratch column = ix + pl).
-      const kxLo = max(0, (pl - (ox + 7) * sw + dw - 1) / dw);
-      const kxHi = min(kw, (w - 1 + pl - ox * sw) / dw + 1);
-      block8(rowAt + (<usize>(ox * sw) << 4), rowStep, step, <usize>dw << 4, wAt, <usize>kw << 4, taps, kxLo, kxHi,
-        outRow + (<usize>ox << 4), biasAt, act);
+    for (; ox < start; ox++) {
+      pixel1(rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, tapStep, wAt, wRow, taps,
+        kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + (<usize>ox << 4), biasAt, act);
+    }
+    // Blocks of eight, then four; a remainder too short for one is covered by a block
+    // that overlaps the one before (its outputs come out the same), not pixel by pixel.
+    for (; ox + 8 <= end; ox += 8) eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    if (ox < end && end - 8 >= start) {
+      eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, end - 8, outRow, biasAt, act);
+      ox = end;
+    }
+    if (ox < end && end - 4 >= start) {
+      const x4 = min(ox, end - 4);
+      block4(rowAt + (<usize>(x4 * sw - pl + colShift) << 4), rowStep, step, tapStep, wAt, wRow, taps,
+        kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4), biasAt, act);
+      ox = max(ox, x4 + 4);
     }
     for (; ox < ow; ox++) {
-      const kxLo = max(0, (pl - ox * sw + dw - 1) / dw);
-      const kxHi = min(kw, (w - 1 + pl - ox * sw) / dw + 1);
-      pixel1(rowAt + (<usize>(ox * sw) << 4), rowStep, <usize>dw << 4, wAt, <usize>kw << 4, taps, kxLo, kxHi,
-        outRow + (<usize>ox << 4), biasAt, act);
+      pixel1(rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, tapStep, wAt, wRow, taps,
+        kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + (<usize>ox << 4), biasAt, act);
     }
   }
 }
 
-// Eight outputs `step` bytes apart in the scratch rows; taps rows × [kxLo, kxHi).
+// Eight outputs from column ox: the sliding window where there is one, else block8.
+@inline function eight(
+  window: bool, kw: i32, sw: i32, pl: i32, dw: i32, w: i32, colShift: i32, rowAt: usize, rowStep: usize, step: usize,
+  tapStep: usize, wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32,
+): void {
+  const at = rowAt + (<usize>(ox * sw - pl + colShift) << 4);
+  const out = outRow + (<usize>ox << 4);
+  if (window) window8(kw, sw, at, rowStep, wAt, taps, out, biasAt, act);
+  else block8(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
+}
+
+// The first tap column that output column `last` (a block's last) reads inside the image:
+// columns before it read only left padding for every pixel of the block. Away from the
+// left edge it is 0, found without a division.
+@inline function kxFirst(last: i32, sw: i32, pl: i32, dw: i32): i32 {
+  const before = pl - last * sw; // padding columns left of the pixel's first tap
+  return before <= 0 ? 0 : (before + dw - 1) / dw;
+}
+
+// One past the last tap column that output column `first` (a block's first) reads inside
+// the image: kw away from the right edge, found without a division.
+@inline function kxEnd(first: i32, sw: i32, pl: i32, dw: i32, w: i32, kw: i32): i32 {
+  const room = w - 1 + pl - first * sw; // columns from the pixel's first tap to the image's last
+  if (room >= (kw - 1) * dw) return kw;
+  return room < 0 ? 0 : room / dw + 1;
+}
+
+// Eight outputs `step` bytes apart; taps rows × [kxLo, kxHi).
 function block8(
   at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
   taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,
@@ -103,18 +164,44 @@ function block8(
     let p = at + skip * tapStep;
     let pw = wAt + (skip << 4);
     const wEnd = wAt + (<usize>kxHi << 4);
-    while (pw < wEnd) {
-      const k = v128.load(pw);
-      a0 = madd(v128.load(p), k, a0);
-      a1 = madd(v128.load(p + step), k, a1);
-      a2 = madd(v128.load(p + 2 * step), k, a2);
-      a3 = madd(v128.load(p + 3 * step), k, a3);
-      a4 = madd(v128.load(p + 4 * step), k, a4);
-      a5 = madd(v128.load(p + 5 * step), k, a5);
-      a6 = madd(v128.load(p + 6 * step), k, a6);
-      a7 = madd(v128.load(p + 7 * step), k, a7);
-      p += tapStep;
-      pw += 16;
+    if (step == 16) {
+      // Stride 1, the common case: the eight loads take constant offsets.
+      for (; pw < wEnd; pw += 16, p += tapStep) {
+        const k = v128.load(pw);
+        a0 = madd(v128.load(p), k, a0);
+        a1 = madd(v128.load(p, 16), k, a1);
+        a2 = madd(v128.load(p, 32), k, a2);
+        a3 = madd(v128.load(p, 48), k, a3);
+        a4 = madd(v128.load(p, 64), k, a4);
+        a5 = madd(v128.load(p, 80), k, a5);
+        a6 = madd(v128.load(p, 96), k, a6);
+        a7 = madd(v128.load(p, 112), k, a7);
+      }
+    } else if (step == 32) {
+      // Stride 2 (downsampling layers): constant offsets too.
+      for (; pw < wEnd; pw += 16, p += tapStep) {
+        const k = v128.load(pw);
+        a0 = madd(v128.load(p), k, a0);
+        a1 = madd(v128.load(p, 32), k, a1);
+        a2 = madd(v128.load(p, 64), k, a2);
+        a3 = madd(v128.load(p, 96), k, a3);
+        a4 = madd(v128.load(p, 128), k, a4);
+        a5 = madd(v128.load(p, 160), k, a5);
+        a6 = madd(v128.load(p, 192), k, a6);
+        a7 = madd(v128.load(p, 224), k, a7);
+      }
+    } else {
+      for (; pw < wEnd; pw += 16, p += tapStep) {
+        const k = v128.load(pw);
+        a0 = madd(v128.load(p), k, a0);
+        a1 = madd(v128.load(p + step), k, a1);
+        a2 = madd(v128.load(p + 2 * step), k, a2);
+        a3 = madd(v128.load(p + 3 * step), k, a3);
+        a4 = madd(v128.load(p + 4 * step), k, a4);
+        a5 = madd(v128.load(p + 5 * step), k, a5);
+        a6 = madd(v128.load(p + 6 * step), k, a6);
+        a7 = madd(v128.load(p + 7 * step), k, a7);
+      }
     }
     at += rowStep;
     wAt += wRow;
@@ -129,7 +216,36 @@ function block8(
   storeQuad(out + 112, a7, 1, 0, true, true, bias, act);
 }
 
-// One output (a row's last few): two accumulators, alternate columns, to halve the chain.
+// Four outputs: a row's remainder after the blocks of eight.
+function block4(
+  at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
+  taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,
+): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const skip = <usize>kxLo;
+  for (let t = 0; t < taps; t++) {
+    let p = at + skip * tapStep;
+    let pw = wAt + (skip << 4);
+    const wEnd = wAt + (<usize>kxHi << 4);
+    while (pw < wEnd) {
+      const k = v128.load(pw);
+      a0 = madd(v128.load(p), k, a0);
+      a1 = madd(v128.load(p + step), k, a1);
+      a2 = madd(v128.load(p + 2 * step), k, a2);
+      a3 = madd(v128.load(p + 3 * step), k, a3);
+      p += tapStep;
+      pw += 16;
+    }
+    at += rowStep;
+    wAt += wRow;
+  }
+  storeQuad(out, a0, 1, 0, true, true, bias, act);
+  storeQuad(out + 16, a1, 1, 0, true, true, bias, act);
+  storeQuad(out + 32, a2, 1, 0, true, true, bias, act);
+  storeQuad(out + 48, a3, 1, 0, true, true, bias, act);
+}
+
+// One output (a row's last three at most): two accumulators, alternate columns, to halve the chain.
 function pixel1(
   at: usize, rowStep: usize, tapStep: usize, wAt: usize, wRow: usize,
   taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,
