@@ -24,6 +24,7 @@ export const OP_GEMM = 2;
 export const OP_LAYOUT = 3;
 export const OP_CONV = 4;
 export const OP_DEPTHWISE = 5;
+export const OP_WINOGRAD = 6;
 export const OP_DEBUG_STALL = 90;
 export const OP_DEBUG_TRAP = 91;
 

@@ -4,7 +4,9 @@
 // counts, and bad input.
 //
 // Error bound per output: |y − ref| ≤ 2·(K+3)·2⁻²⁴·(Σ|x·w| + |bias|), K = (c/groups)·kh·kw:
-// the f32 rounding of K products and sums plus the epilogue, with or without FMA.
+// the f32 rounding of K products and sums plus the epilogue, with or without FMA. Winograd
+// gets 4× that: its transforms add up to four terms at each of two stages, so its
+// intermediate values can exceed Σ|x·w| (on these tests it stays under 0.1× the bound).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
@@ -36,11 +38,11 @@ function fromNCHW(x, layout, shape) {
   return layout === "NCHW" ? x : layout === "NHWC" ? toNHWCReference(x, shape) : toNC4HW4Reference(x, shape, "NCHW");
 }
 
-function checkClose(got, ref, k, label) {
+function checkClose(got, ref, k, label, factor = 1) {
   const eps = 2 ** -24;
   for (let i = 0; i < ref.out.length; i++) {
     const g = got[i], r = ref.out[i];
-    const bound = 2 * (k + 3) * eps * ref.scale[i] + 1e-30;
+    const bound = factor * 2 * (k + 3) * eps * ref.scale[i] + 1e-30;
     if (!(Math.abs(g - r) <= bound)) assert.unreachable(`${label}: output ${i} is ${g}, reference ${r}, bound ${bound}`);
   }
 }
@@ -70,8 +72,17 @@ async function checkCase(rand, { shape, wShape, options = {}, threads = THREADS 
       pad: padding ?? samePadding(shape, wShape, pair(options.stride), pair(options.dilation)),
     });
     assert.equal(outShape, [n, wShape[0], ref.oh, ref.ow], `${label}: output shape`);
-    checkClose(toNCHW(data, outputLayout, outShape, label), ref, wShape[1] * wShape[2] * wShape[3], `${label} threads=${t}`);
+    const factor = mayRunWinograd(wShape, options) ? 4 : 1;
+    checkClose(toNCHW(data, outputLayout, outShape, label), ref, wShape[1] * wShape[2] * wShape[3], `${label} threads=${t}`, factor);
   }
+}
+
+// Whether the planner may pick Winograd for this layer (the looser bound applies).
+function mayRunWinograd([, , kh, kw], options) {
+  const algorithm = options.algorithm ?? "auto";
+  if (algorithm === "winograd") return true;
+  const [sh, sw] = pair(options.stride), [dh, dw] = pair(options.dilation);
+  return algorithm === "auto" && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1 && (options.groups ?? 1) === 1;
 }
 
 // TensorFlow's "same", written out independently of the library.
@@ -154,7 +165,26 @@ test("every algorithm the planner picks can be forced, and gives the same answer
   const x = randomF32(rand, 27);
   await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 27), [3, 1, 3, 3], { groups: 3, algorithm: "1x1" }), RangeError, /1x1.*1×1 kernel/);
   await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 81), [3, 3, 3, 3], { algorithm: "depthwise" }), RangeError, /depthwise.*one input channel per group/);
-  await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 81), [3, 3, 3, 3], { algorithm: "winograd" }), TypeError, /algorithm must be one of/);
+  await rejects(cl.conv2d(x, [1, 3, 3, 3], randomF32(rand, 81), [3, 3, 3, 3], { algorithm: "fft" }), TypeError, /algorithm must be one of "auto", "1x1", "im2col", "winograd", "depthwise"/);
+});
+
+test("Winograd F(2×2, 3×3): odd sizes, channels not in quads, every padding, batches", async () => {
+  const rand = random(410);
+  const cases = [
+    { shape: [1, 1, 4, 4], wShape: [1, 1, 3, 3], options: { padding: 3 } },
+    { shape: [1, 3, 5, 7], wShape: [5, 3, 3, 3], options: { padding: 1, bias: true } },
+    { shape: [2, 8, 9, 10], wShape: [12, 8, 3, 3], options: { padding: 1, activation: "relu" } },
+    { shape: [1, 5, 1, 1], wShape: [3, 5, 3, 3], options: { padding: 1, bias: true, activation: "relu6" } },
+    { shape: [1, 13, 17, 6], wShape: [9, 13, 3, 3], options: { padding: [0, 2, 1, 0] } },
+    { shape: [1, 64, 20, 17], wShape: [20, 64, 3, 3], options: { padding: "same", bias: true } },
+    { shape: [1, 16, 30, 30], wShape: [70, 16, 3, 3] },
+  ];
+  for (const c of cases) await checkCase(rand, { ...c, options: { ...c.options, algorithm: "winograd" } });
+  const cl = contexts[1];
+  await rejects(cl.conv2d(new Float32Array(75), [1, 3, 5, 5], new Float32Array(81), [3, 3, 3, 3], { stride: 2, algorithm: "winograd" }), RangeError, /winograd.*3×3 kernel, stride 1/);
+  const im2colOnly = await cl.packConv(new Float32Array(81), [3, 3, 3, 3], { algorithm: "im2col" });
+  await rejects(cl.conv2d(new Float32Array(75), [1, 3, 5, 5], im2colOnly, undefined, { algorithm: "winograd" }), RangeError, /packed for another algorithm/);
+  im2colOnly.dispose();
 });
 
 test("every layout pair, and NC4HW4 round trips through a chain", async () => {
@@ -173,6 +203,8 @@ test("packConv: packed weights give exactly what plain ones do, and refuse anoth
   const cl = contexts[2];
   for (const [shape, wShape, options] of [
     [[1, 8, 10, 10], [12, 8, 3, 3], { padding: 1, bias: randomF32(rand, 12, 1) }],
+    [[1, 8, 10, 10], [12, 8, 3, 3], { padding: 1, algorithm: "im2col" }],
+    [[1, 8, 10, 10], [12, 8, 3, 3], { stride: 2, padding: 1 }],
     [[1, 8, 10, 10], [16, 2, 1, 1], { groups: 4 }],
     [[1, 8, 10, 10], [8, 1, 5, 5], { groups: 8, padding: 2, activation: "relu" }],
   ]) {

@@ -20,6 +20,7 @@ export const OP_GEMM: i32 = 2;
 export const OP_LAYOUT: i32 = 3;
 export const OP_CONV: i32 = 4;
 export const OP_DEPTHWISE: i32 = 5;
+export const OP_WINOGRAD: i32 = 6;
 export const OP_DEBUG_STALL: i32 = 90;
 export const OP_DEBUG_TRAP: i32 = 91;
 

@@ -1,0 +1,190 @@
+// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions over NC4HW4 (Lavin & Gray; MNN's
+// ConvolutionWinograd): each 2×2 block of outputs ("tile") comes from a 4×4 input patch
+// with 16 multiplies per channel pair instead of 36, so 2.25× less arithmetic.
+//
+// A work-group is one (batch, block of tiles). For its tiles it
+//   1 transforms every input patch, V = Bᵀ·d·B, into scratch as 16 matrices V_ξ
+//     [channel quad][tile][4]: the NC4HW4 shape microkernelC4 reads in place;
+//   2 multiplies, for each of the 16 ξ, M_ξ = V_ξ · U_ξ, U_ξ = G·g·Gᵀ being the weights
+//     transformed and packed once (src/ops/conv2d.ts), with the GEMM's 4×8 tile;
+//   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
+// The transforms add and subtract whole v128s: four channels at once.
+import { argI32 as arg, argPtr } from "../runtime/job";
+import { NR, packedPanel } from "../gemm/pack";
+import { storeQuad } from "../gemm/micro";
+import { microkernelC4 } from "./micro-c4";
+
+const A_N = 0;
+const A_C4 = 1;
+const A_H = 2;
+const A_W = 3;
+const A_OC4 = 4;
+const A_OH = 5;
+const A_OW = 6;
+const A_PT = 7;
+const A_PL = 8;
+const A_IN = 9;
+const A_PACKED = 10; // 16 packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
+const A_OUT = 11;
+const A_BIAS = 12;
+const A_ACT = 13;
+const A_SCRATCH = 14; // per thread: V (16·C4·T v128), then M (16·OC4·T v128)
+const A_SCRATCH_STRIDE = 15;
+const A_TILES = 16; // tiles per group, a multiple of 4
+const A_OC = 17;
+
+export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
+  const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW);
+  const tw = (ow + 1) >> 1;
+  const tilesAll = ((oh + 1) >> 1) * tw;
+  const tiles = arg(ctrl, A_TILES);
+  const blocks = (tilesAll + tiles - 1) / tiles;
+  const b = group / blocks;
+  const t0 = (group - b * blocks) * tiles;
+  const count = min(tiles, tilesAll - t0);
+  const c4 = arg(ctrl, A_C4), oc4 = arg(ctrl, A_OC4);
+  const h = arg(ctrl, A_H), w = arg(ctrl, A_W);
+  const scratch = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
+  const vStep = <usize>tiles << 4; // between channel quads of one V_ξ
+  const vSize = <usize>c4 * vStep; // one V_ξ
+  const mStep = vStep;
+  const mSize = <usize>oc4 * mStep;
+  const v = scratch;
+  const m = scratch + 16 * vSize;
+
+  // 1: input transform.
+  const plane = (<usize>h * <usize>w) << 4;
+  const input = argPtr(ctrl, A_IN) + <usize>(b * c4) * plane;
+  const pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
+  for (let i = 0; i < count; i++) {
+    const t = t0 + i;
+    const ty = t / tw;
+    const y0 = 2 * ty - pt, x0 = 2 * (t - ty * tw) - pl;
+    const inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w;
+    let src = input + ((<usize>y0 * <usize>w + <usize>x0) << 4);
+    let dst = v + (<usize>i << 4);
+    for (let q = 0; q < c4; q++) {
+      if (inside) transformInput(src, <usize>w << 4, dst, vSize);
+      else transformInputEdge(input + <usize>q * plane, h, w, y0, x0, dst, vSize);
+      src += plane;
+      dst += vStep;
+    }
+  }
+
+  // 2: the 16 products, tile rows of four × output channels eight at a time.
+  const kq = c4;
+  const panels = (arg(ctrl, A_OC) + NR - 1) / NR;
+  const uSize = (<usize>kq * <usize>panels * NR) << 4;
+  const packed = argPtr(ctrl, A_PACKED);
+  const nK = oc4 * 4;
+  for (let xi = 0; xi < 16; xi++) {
+    const vx = v + <usize>xi * vSize;
+    const mx = m + <usize>xi * mSize;
+    const u = packed + <usize>xi * uSize;
+    for (let j = 0; j < nK; j += NR) {
+      const bp = packedPanel(u, arg(ctrl, A_OC), 0, kq * 4, j / NR);
+      const cq = mx + <usize>(j >> 2) * mStep;
+      const nr = min(NR, nK - j);
+      for (let i = 0; i < count; i += 4) {
+        microkernelC4(kq, vx + (<usize>i << 4), vStep, bp, cq + (<usize>i << 4), mStep, min(4, count - i), nr, true, true, 0, 0);
+      }
+    }
+  }
+
+  // 3: output transform, bias, activation, store.
+  const out = argPtr(ctrl, A_OUT) + ((<usize>(b * oc4) * <usize>oh * <usize>ow) << 4);
+  const outPlane = (<usize>oh * <usize>ow) << 4;
+  const bias = argPtr(ctrl, A_BIAS);
+  const act = arg(ctrl, A_ACT);
+  for (let q = 0; q < oc4; q++) {
+    const biasAt: usize = bias ? bias + (<usize>q << 4) : 0;
+    for (let i = 0; i < count; i++) {
+      const t = t0 + i;
+      const ty = t / tw;
+      const oy = 2 * ty, ox = 2 * (t - ty * tw);
+      const at = out + <usize>q * outPlane + ((<usize>oy * <usize>ow + <usize>ox) << 4);
+      transformOutput(m + <usize>q * mStep + (<usize>i << 4), mSize, at, <usize>ow << 4, oy + 1 < oh, ox + 1 < ow, biasAt, act);
+    }
+  }
+}
+
+// Bᵀ·d·B of the 4×4 patch at src (rows rowBytes apart), its 16 v128s to dst, xiStep apart.
+// Bᵀ rows: (1, 0, −1, 0), (0, 1, 1, 0), (0, −1, 1, 0), (0, 1, 0, −1).
+@inline function transformInput(src: usize, rowBytes: usize, dst: usize, xiStep: usize): void {
+  for (let c = 0; c < 4; c++) {
+    // Column c of Bᵀ·d: the four rows combined.
+    const at = src + (<usize>c << 4);
+    const d0 = v128.load(at), d1 = v128.load(at + rowBytes);
+    const d2 = v128.load(at + 2 * rowBytes), d3 = v128.load(at + 3 * rowBytes);
+    // Stored transposed for now: t[r][c] at dst + (r·4 + c)·xiStep, finished below.
+    const to = dst + <usize>c * xiStep;
+    v128.store(to, f32x4.sub(d0, d2));
+    v128.store(to + 4 * xiStep, f32x4.add(d1, d2));
+    v128.store(to + 8 * xiStep, f32x4.sub(d2, d1));
+    v128.store(to + 12 * xiStep, f32x4.sub(d1, d3));
+  }
+  for (let r = 0; r < 4; r++) {
+    const row = dst + <usize>(r * 4) * xiStep;
+    const t0 = v128.load(row), t1 = v128.load(row + xiStep);
+    const t2 = v128.load(row + 2 * xiStep), t3 = v128.load(row + 3 * xiStep);
+    v128.store(row, f32x4.sub(t0, t2));
+    v128.store(row + xiStep, f32x4.add(t1, t2));
+    v128.store(row + 2 * xiStep, f32x4.sub(t2, t1));
+    v128.store(row + 3 * xiStep, f32x4.sub(t1, t3));
+  }
+}
+
+// The same for a patch that crosses the image's edge: pixels outside read as zero.
+function transformInputEdge(plane: usize, h: i32, w: i32, y0: i32, x0: i32, dst: usize, xiStep: usize): void {
+  const zero = f32x4.splat(0);
+  for (let c = 0; c < 4; c++) {
+    const x = x0 + c;
+    const colIn = <u32>x < <u32>w;
+    const at = plane + (<usize>x << 4);
+    const rowBytes = <usize>w << 4;
+    const d0 = colIn && <u32>y0 < <u32>h ? v128.load(at + <usize>y0 * rowBytes) : zero;
+    const d1 = colIn && <u32>(y0 + 1) < <u32>h ? v128.load(at + <usize>(y0 + 1) * rowBytes) : zero;
+    const d2 = colIn && <u32>(y0 + 2) < <u32>h ? v128.load(at + <usize>(y0 + 2) * rowBytes) : zero;
+    const d3 = colIn && <u32>(y0 + 3) < <u32>h ? v128.load(at + <usize>(y0 + 3) * rowBytes) : zero;
+    const to = dst + <usize>c * xiStep;
+    v128.store(to, f32x4.sub(d0, d2));
+    v128.store(to + 4 * xiStep, f32x4.add(d1, d2));
+    v128.store(to + 8 * xiStep, f32x4.sub(d2, d1));
+    v128.store(to + 12 * xiStep, f32x4.sub(d1, d3));
+  }
+  for (let r = 0; r < 4; r++) {
+    const row = dst + <usize>(r * 4) * xiStep;
+    const t0 = v128.load(row), t1 = v128.load(row + xiStep);
+    const t2 = v128.load(row + 2 * xiStep), t3 = v128.load(row + 3 * xiStep);
+    v128.store(row, f32x4.sub(t0, t2));
+    v128.store(row + xiStep, f32x4.add(t1, t2));
+    v128.store(row + 2 * xiStep, f32x4.sub(t2, t1));
+    v128.store(row + 3 * xiStep, f32x4.sub(t1, t3));
+  }
+}
+
+// Aᵀ·M·A of the 16 v128s at src (xiStep apart): the 2×2 outputs at out (rows rowBytes
+// apart), the second row and column only where the output has them.
+// Aᵀ rows: (1, 1, 1, 0), (0, 1, −1, −1).
+@inline function transformOutput(src: usize, xiStep: usize, out: usize, rowBytes: usize, row2: bool, col2: bool, bias: usize, act: i32): void {
+  // Rows 0 and 1 of Aᵀ·M, column by column.
+  const a0 = top(src, xiStep), b0 = bottom(src, xiStep);
+  const a1 = top(src + xiStep, xiStep), b1 = bottom(src + xiStep, xiStep);
+  const a2 = top(src + 2 * xiStep, xiStep), b2 = bottom(src + 2 * xiStep, xiStep);
+  const a3 = top(src + 3 * xiStep, xiStep), b3 = bottom(src + 3 * xiStep, xiStep);
+  storeQuad(out, f32x4.add(f32x4.add(a0, a1), a2), 1, 0, true, true, bias, act);
+  if (col2) storeQuad(out + 16, f32x4.sub(f32x4.sub(a1, a2), a3), 1, 0, true, true, bias, act);
+  if (row2) {
+    storeQuad(out + rowBytes, f32x4.add(f32x4.add(b0, b1), b2), 1, 0, true, true, bias, act);
+    if (col2) storeQuad(out + rowBytes + 16, f32x4.sub(f32x4.sub(b1, b2), b3), 1, 0, true, true, bias, act);
+  }
+}
+
+// Aᵀ·M's two rows for one column of M (its four v128s 4·xiStep apart).
+@inline function top(at: usize, xiStep: usize): v128 {
+  return f32x4.add(f32x4.add(v128.load(at), v128.load(at + 4 * xiStep)), v128.load(at + 8 * xiStep));
+}
+
+@inline function bottom(at: usize, xiStep: usize): v128 {
+  return f32x4.sub(f32x4.sub(v128.load(at + 4 * xiStep), v128.load(at + 8 * xiStep)), v128.load(at + 12 * xiStep));
+}
