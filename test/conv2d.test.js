@@ -107,6 +107,9 @@ test("dense convolutions of awkward shapes match the reference", async () => {
     { shape: [1, 16, 20, 17], wShape: [24, 16, 3, 3], options: { padding: "same", bias: true, activation: "relu" } },
     { shape: [1, 3, 40, 40], wShape: [10, 3, 6, 6], options: { stride: 2, padding: [2, 3, 1, 0] } },
     { shape: [1, 2, 33, 35], wShape: [4, 2, 31, 31], options: { padding: 15 } },
+    // Few channels pack k compactly; these span more than one k block (256).
+    { shape: [1, 7, 12, 13], wShape: [5, 7, 7, 7], options: { padding: 3, stride: 2, bias: true } },
+    { shape: [2, 13, 9, 9], wShape: [11, 13, 5, 5], options: { padding: [2, 1, 0, 3] } },
   ];
   for (const k of [1, 2, 3, 4, 5, 6, 7]) {
     cases.push({ shape: [1, 1 + (k % 5), 13 + 2 * k, 20], wShape: [1 + ((k * 3) % 7), 1 + (k % 5), k, 8 - k], options: { stride: 1 + (k % 3), dilation: 1 + ((k + 1) % 3), padding: [k % 3, (k + 1) % 4, 0, k % 2] } });

@@ -12,7 +12,7 @@
 // layers run as one kernel group with block-diagonal weights (weights.ts).
 import { argI32 as arg, argPtr } from "../runtime/job";
 import { NR, packedPanel } from "../gemm/pack";
-import { packIm2col } from "./im2col";
+import { packIm2col, packIm2colCompact } from "./im2col";
 import { packConvPanel } from "./weights";
 import { microkernelC4 } from "./micro-c4";
 
@@ -42,7 +42,7 @@ const A_PACKED = 22;
 const A_OUT = 23;
 const A_BIAS = 24; // oc4·4 floats, 0: none
 const A_ACT = 25;
-const A_SCRATCH = 26; // per thread: 64 zero bytes, then the A block
+const A_SCRATCH = 26; // per thread: 64 zero bytes, the A block, then (compact) one pixel's k
 const A_SCRATCH_STRIDE = 27;
 const A_MC = 28; // pixels per block, a multiple of 4
 const A_KCQ = 29; // k-quads per block
@@ -51,13 +51,16 @@ const A_M_BLOCKS = 31;
 const A_N_BLOCKS = 32;
 const A_PACK_PHASE = 33; // 1: phase 0 packs the weights
 const A_DIRECT = 34; // 1: A is the input itself (1×1, stride 1, no padding)
+const A_COMPACT = 35; // 1: k runs over (ky, kx, channel) with no padding lanes (few channels)
 
 export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const kh = arg(ctrl, A_KH), kw = arg(ctrl, A_KW);
   const cgK = arg(ctrl, A_CGK), ocgK = arg(ctrl, A_OCGK);
   const cq4 = (cgK + 3) >> 2;
   const kcq = arg(ctrl, A_KCQ);
-  const kq = kh * kw * cq4; // k-quads of the whole GEMM
+  const compact = arg(ctrl, A_COMPACT) != 0;
+  const tapK = compact ? cgK : cq4 * 4; // k per tap
+  const kq = (kh * kw * tapK + 3) >> 2; // k-quads of the whole GEMM
   const panels = (ocgK + NR - 1) / NR;
   // One packed matrix per kernel group: kq·4 rows of panels·NR floats.
   const packedSize = (<usize>kq * <usize>panels * NR) << 4;
@@ -65,7 +68,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   if (phase == 0 && arg(ctrl, A_PACK_PHASE) != 0) {
     const g = group / panels;
     packConvPanel(argPtr(ctrl, A_WEIGHT), kh, kw, arg(ctrl, A_CG), arg(ctrl, A_OCG),
-      g, cgK, ocgK, cq4, kcq * 4, group - g * panels, packed + <usize>g * packedSize);
+      g, cgK, ocgK, tapK, kcq * 4, group - g * panels, packed + <usize>g * packedSize);
     return;
   }
   const h = arg(ctrl, A_H), w = arg(ctrl, A_W);
@@ -96,6 +99,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const direct = arg(ctrl, A_DIRECT) != 0;
   const zero = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
   const block = zero + 64;
+  const stream = block + ((<usize>arg(ctrl, A_MC) * <usize>kcq) << 4);
   v128.store(zero, v128.splat<i32>(0));
   const sh = arg(ctrl, A_SH), sw = arg(ctrl, A_SW), pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
   const dh = arg(ctrl, A_DH), dw = arg(ctrl, A_DW);
@@ -105,8 +109,9 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     const qc = min(kcq, kq - q0);
     if (!direct) {
       for (let ir = 0; ir < mc; ir += 4) {
-        packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, min(4, mc - ir), q0, qc,
-          block + (<usize>ir * <usize>qc << 4), zero);
+        const panel = block + (<usize>ir * <usize>qc << 4);
+        if (compact) packIm2colCompact(src, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, min(4, mc - ir), q0, qc, panel, stream);
+        else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, min(4, mc - ir), q0, qc, panel, zero);
       }
     }
     const first = q0 == 0;

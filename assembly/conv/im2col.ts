@@ -59,3 +59,46 @@ export function packIm2col(
     cq = 0;
   }
 }
+
+// Compact packing, for layers with few input channels (an RGB image's 3): k runs over
+// (ky, kx, channel) with no padding lanes, so 3 channels take 3 k, not a quad's 4, and
+// the arithmetic shrinks by as much. Each pixel's k values are first laid end to end in
+// `stream` (every tap's v128s stored C floats after the last tap's, overwriting its
+// padding lanes), then cut into the panel's quads. src: channel quad 0 of this batch.
+export function packIm2colCompact(
+  src: usize, h: i32, w: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  c: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, stream: usize,
+): void {
+  const plane = (<usize>h * <usize>w) << 4;
+  const cq4 = (c + 3) >> 2;
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < 4; i++) {
+    const pixel = p + i;
+    const oy = pixel / ow;
+    const y0 = i < mr ? oy * sh - pt : NOWHERE;
+    const x0 = (pixel - oy * ow) * sw - pl;
+    let at = stream;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = y0 + ky * dh;
+      const rowIn = <u32>iy < <u32>h;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = x0 + kx * dw;
+        if (rowIn && <u32>ix < <u32>w) {
+          const px = src + ((<usize>iy * <usize>w + <usize>ix) << 4);
+          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * plane));
+        } else {
+          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), zero);
+        }
+        at += <usize>c << 2;
+      }
+    }
+    v128.store(at, zero); // k past the last tap
+    let from = stream + (<usize>kq0 << 4);
+    let to = dst + (<usize>i << 4);
+    for (let q = 0; q < kqc; q++) {
+      v128.store(to, v128.load(from));
+      from += 16;
+      to += 64;
+    }
+  }
+}
