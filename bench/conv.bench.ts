@@ -1,6 +1,8 @@
 // 2-D convolution, layers of real networks at batch 1: simdcl on 1 and 2 threads against
 // XNNPACK (tfjs-backend-wasm, SIMD build, one thread: its threaded build does not start
-// in Node) and a plain JavaScript direct loop, in the same run.
+// in Node), onnxruntime-web on 2 threads (the threaded peer that starts in Node; a Conv
+// model with its weights as an initializer, so packed once) and a plain JavaScript direct
+// loop, in the same run.
 // GFLOP/s = 2·n·oc·oh·ow·(c/groups)·kh·kw / median time.
 //
 // XNNPACK caches its packed filter per tensor and keeps tensors in its own heap; the
@@ -12,6 +14,7 @@ import { createContext, type Context } from "simdcl";
 import { machine, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
+import { convModel, loadOnnxRuntime } from "./peers/onnx.js";
 
 interface Layer {
   name: string;
@@ -137,7 +140,25 @@ async function main() {
   }
   t1.dispose();
   t2.dispose();
+
+  // onnxruntime-web last: its thread pool spins after each run and would slow whatever
+  // was measured next. Its rows join the table; simdcl's 2-thread rows get the ratio to it.
+  const { ort } = await loadOnnxRuntime(2);
+  for (const l of LAYERS) {
+    const { flops, nchw, oihw, opts } = setup(l);
+    const groups = l.depthwise ? l.c : 1;
+    const session = await ort.InferenceSession.create(convModel({ n: 1, ...l, groups }, oihw));
+    const feeds = { X: new ort.Tensor("float32", nchw, [1, l.c, l.h, l.w]) };
+    const ms = await median(() => session.run(feeds), opts);
+    await session.release();
+    const rate = flops / (ms * 1e6);
+    const xnn = rows.find((r) => r.case === l.name && r.impl.startsWith("XNNPACK"))!.rate;
+    const at = rows.findIndex((r) => r.case === l.name && r.impl === "simdcl resident, 2 threads");
+    rows.splice(at, 0, { case: l.name, impl: "onnxruntime-web, 2 threads", ms, rate, vs: xnn });
+    rows[at + 1].note = `${(rows[at + 1].rate / rate).toFixed(2)}× onnxruntime 2T`;
+  }
   printTable("f32 conv2d, batch 1", "GFLOP/s", rows, "vs XNNPACK");
 }
 
 await main();
+process.exit(0); // onnxruntime-web's thread pool would keep the process alive

@@ -1,5 +1,5 @@
 // onnxruntime-web 1.30 (its threaded SIMD build, which starts in Node as shipped) running
-// a one-node MatMul model. The model is written here as ONNX protobuf bytes: a few
+// a one-node MatMul or Conv model. The model is written here as ONNX protobuf bytes: a few
 // fields of ModelProto, GraphProto, NodeProto and ValueInfoProto, no dependency needed.
 import { createRequire } from "node:module";
 
@@ -33,6 +33,33 @@ export function matMulModel(m: number, n: number, k: number): Uint8Array {
     ...field(11, tensorInfo("A", [m, k])),
     ...field(11, tensorInfo("B", [k, n])),
     ...field(12, tensorInfo("C", [m, n])),
+  ];
+  return new Uint8Array([...int(1, 8), ...field(7, graph), ...field(8, int(2, 13))]);
+}
+
+// AttributeProto { name = 1, type = 20 (INT 2, INTS 7), i = 3, ints = 8 }
+const intAttr = (name: string, v: number) => field(5, [...text(1, name), ...int(20, 2), ...int(3, v)]);
+const intsAttr = (name: string, vs: number[]) => field(5, [...text(1, name), ...int(20, 7), ...vs.flatMap((v) => int(8, v))]);
+
+/** ModelProto of Y = Conv(X, W), NCHW, W an initializer (so it is packed once), opset 13. */
+export function convModel(o: { n: number; c: number; h: number; w: number; oc: number; k: number; stride: number; pad: number; groups: number }, weight: Float32Array): Uint8Array {
+  const oh = Math.floor((o.h + 2 * o.pad - o.k) / o.stride) + 1;
+  const ow = Math.floor((o.w + 2 * o.pad - o.k) / o.stride) + 1;
+  const node = [
+    ...text(1, "X"), ...text(1, "W"), ...text(2, "Y"), ...text(4, "Conv"),
+    ...intsAttr("kernel_shape", [o.k, o.k]), ...intsAttr("strides", [o.stride, o.stride]),
+    ...intsAttr("pads", [o.pad, o.pad, o.pad, o.pad]), ...intAttr("group", o.groups),
+  ];
+  // TensorProto { dims = 1, data_type = 2 (FLOAT 1), name = 8, raw_data = 9 }
+  const wDims = [o.oc, o.c / o.groups, o.k, o.k];
+  const raw = [...new Uint8Array(weight.buffer, weight.byteOffset, weight.byteLength)];
+  const initializer = [...wDims.flatMap((d) => int(1, d)), ...int(2, 1), ...text(8, "W"), ...field(9, raw)];
+  const graph = [
+    ...field(1, node),
+    ...text(2, "conv"),
+    ...field(5, initializer),
+    ...field(11, tensorInfo("X", [o.n, o.c, o.h, o.w])),
+    ...field(12, tensorInfo("Y", [o.n, o.oc, oh, ow])),
   ];
   return new Uint8Array([...int(1, 8), ...field(7, graph), ...field(8, int(2, 13))]);
 }
