@@ -5,16 +5,17 @@
 //              block (skipped when the weights came packed, cl.packConv);
 //   1 compute: each group is one (batch, kernel group, NC block, MC block of pixels).
 //              For each KC block it packs its pixels' im2col rows into the thread's
-//              scratch (or, for a 1×1 stride-1 unpadded layer, reads the input in place:
-//              A is then the NC4HW4 tensor itself), and runs microkernelC4 over every
-//              4-pixel × 8-channel tile, storing NC4HW4 with bias and activation fused.
+//              scratch (for a 1×1 stride-1 unpadded layer, A is the NC4HW4 tensor itself
+//              and packing is a transpose, no im2col), and runs GEMM's 4×8 microkernel
+//              over every 4-pixel × 8-channel tile, storing NC4HW4 (a tile row is a pixel,
+//              its two quads a channel plane apart) with bias and activation fused.
 // A kernel group is a convolution group whose channels fill whole quads; other grouped
 // layers run as one kernel group with block-diagonal weights (weights.ts).
 import { argI32 as arg, argPtr } from "../runtime/job";
 import { NR, packedPanel } from "../gemm/pack";
-import { packIm2col, packIm2colCompact } from "./im2col";
+import { packIm2col, packIm2colCompact, packPointwise } from "./im2col";
 import { packConvPanel } from "./weights";
-import { microkernelC4 } from "./micro-c4";
+import { microkernel } from "../gemm/micro";
 
 const A_N = 0;
 const A_C4 = 1; // input channel quads
@@ -42,7 +43,7 @@ const A_PACKED = 22;
 const A_OUT = 23;
 const A_BIAS = 24; // oc4·4 floats, 0: none
 const A_ACT = 25;
-const A_SCRATCH = 26; // per thread: 64 zero bytes, the A block, then (compact) one pixel's k
+const A_SCRATCH = 26; // per thread: 64 zero bytes, a 128-byte tile, the A block, then (compact) four pixels' k
 const A_SCRATCH_STRIDE = 27;
 const A_MC = 28; // pixels per block, a multiple of 4
 const A_KCQ = 29; // k-quads per block
@@ -50,7 +51,7 @@ const A_NC = 30; // output channels per block, a multiple of NR
 const A_M_BLOCKS = 31;
 const A_N_BLOCKS = 32;
 const A_PACK_PHASE = 33; // 1: phase 0 packs the weights
-const A_DIRECT = 34; // 1: A is the input itself (1×1, stride 1, no padding)
+const A_DIRECT = 34; // 1: A is the input itself, transposed (1×1, stride 1, no padding)
 const A_COMPACT = 35; // 1: k runs over (ky, kx, channel) with no padding lanes (few channels)
 
 export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
@@ -98,8 +99,10 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const act = arg(ctrl, A_ACT);
   const direct = arg(ctrl, A_DIRECT) != 0;
   const zero = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
-  const block = zero + 64;
+  const tile = zero + 64;
+  const block = tile + 128;
   const stream = block + ((<usize>arg(ctrl, A_MC) * <usize>kcq) << 4);
+  const streamBytes = <usize>((kh * kw * cgK + 16) * 4 + 63) & ~63;
   v128.store(zero, v128.splat<i32>(0));
   const sh = arg(ctrl, A_SH), sw = arg(ctrl, A_SW), pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
   const dh = arg(ctrl, A_DH), dw = arg(ctrl, A_DW);
@@ -107,12 +110,12 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
 
   for (let q0 = 0; q0 < kq; q0 += kcq) {
     const qc = min(kcq, kq - q0);
-    if (!direct) {
-      for (let ir = 0; ir < mc; ir += 4) {
-        const panel = block + (<usize>ir * <usize>qc << 4);
-        if (compact) packIm2colCompact(src, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, min(4, mc - ir), q0, qc, panel, stream);
-        else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, min(4, mc - ir), q0, qc, panel, zero);
-      }
+    for (let ir = 0; ir < mc; ir += 4) {
+      const panel = block + (<usize>ir * <usize>qc << 4);
+      const mr = min(4, mc - ir);
+      if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
+      else if (compact) packIm2colCompact(src, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
+      else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);
     }
     const first = q0 == 0;
     const last = q0 + qc >= kq;
@@ -123,9 +126,8 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
       const biasAt: usize = bias ? bias + (<usize>j << 2) : 0;
       const cq = out + <usize>(j >> 2) * outPlane;
       for (let ir = 0; ir < mc; ir += 4) {
-        const i = i0 + ir;
-        const a = direct ? src + <usize>q0 * inPlane + (<usize>i << 4) : block + (<usize>ir * <usize>qc << 4);
-        microkernelC4(qc, a, direct ? inPlane : 64, bp, cq + (<usize>i << 4), outPlane, min(4, mc - ir), nr, first, last, biasAt, act);
+        const a = block + (<usize>ir * <usize>qc << 4);
+        microkernel(qc * 4, a, bp, cq + (<usize>(i0 + ir) << 4), 16, outPlane, min(4, mc - ir), nr, 1, 0, first, last, biasAt, act, tile);
       }
     }
   }

@@ -1,9 +1,11 @@
 // im2col packing for NC4HW4: the A operand of a convolution's GEMM, one MC×KC block at a
 // time, never the whole matrix. Row i of A is output pixel i; its k-quads run over
 // (ky, kx, input channel quad), so k-quad q of pixel i is the v128 of input channels
-// 4·cq..4·cq+3 at the input pixel under tap (ky, kx). A panel holds four pixels: per
-// k-quad, their four v128s side by side (64 bytes), the layout microkernelC4 reads.
-// Taps that fall in the padding read a zero v128 instead, so packing is branch-free copies.
+// 4·cq..4·cq+3 at the input pixel under tap (ky, kx). A panel holds four pixels in GEMM's
+// layout (gemm/pack.ts): per k, the four pixels' values in one v128, so each k-quad is a
+// 4×4 transpose of the four pixels' v128s. Taps that fall in the padding read a zero v128
+// instead, so packing is branch-free loads, shuffles and stores.
+import { storeTransposed, transpose4x4 } from "../simd/transpose";
 
 // Far outside any image, so a tile's missing pixels always read the zero v128.
 const NOWHERE: i32 = -0x40000000;
@@ -47,10 +49,7 @@ export function packIm2col(
     s0 += <usize>cq * t0; s1 += <usize>cq * t1; s2 += <usize>cq * t2; s3 += <usize>cq * t3;
     const count = min(left, cq4 - cq);
     for (let i = 0; i < count; i++) {
-      v128.store(out, v128.load(s0));
-      v128.store(out, v128.load(s1), 16);
-      v128.store(out, v128.load(s2), 32);
-      v128.store(out, v128.load(s3), 48);
+      storeTransposed(v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3), out);
       s0 += t0; s1 += t1; s2 += t2; s3 += t3;
       out += 64;
     }
@@ -60,14 +59,28 @@ export function packIm2col(
   }
 }
 
+// A 1×1 stride-1 unpadded layer's A is the input itself: pixels [p, p+4) of k-quad q are
+// 64 contiguous bytes of channel plane q, transposed into the panel. (Past the last pixel
+// it reads the next plane or the arena's overhang; those rows are never stored.)
+export function packPointwise(src: usize, plane: usize, p: i32, kq0: i32, kqc: i32, dst: usize): void {
+  let at = src + <usize>kq0 * plane + (<usize>p << 4);
+  let out = dst;
+  for (let q = 0; q < kqc; q++) {
+    transpose4x4(at, 16, out);
+    at += plane;
+    out += 64;
+  }
+}
+
 // Compact packing, for layers with few input channels (an RGB image's 3): k runs over
 // (ky, kx, channel) with no padding lanes, so 3 channels take 3 k, not a quad's 4, and
 // the arithmetic shrinks by as much. Each pixel's k values are first laid end to end in
-// `stream` (every tap's v128s stored C floats after the last tap's, overwriting its
-// padding lanes), then cut into the panel's quads. src: channel quad 0 of this batch.
+// its stream (every tap's v128s stored C floats after the last tap's, overwriting its
+// padding lanes), then the four streams are cut into quads and transposed into the panel.
+// src: channel quad 0 of this batch; stream: four streams, streamBytes apart.
 export function packIm2colCompact(
   src: usize, h: i32, w: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-  c: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, stream: usize,
+  c: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, stream: usize, streamBytes: usize,
 ): void {
   const plane = (<usize>h * <usize>w) << 4;
   const cq4 = (c + 3) >> 2;
@@ -77,7 +90,7 @@ export function packIm2colCompact(
     const oy = pixel / ow;
     const y0 = i < mr ? oy * sh - pt : NOWHERE;
     const x0 = (pixel - oy * ow) * sw - pl;
-    let at = stream;
+    let at = stream + <usize>i * streamBytes;
     for (let ky = 0; ky < kh; ky++) {
       const iy = y0 + ky * dh;
       const rowIn = <u32>iy < <u32>h;
@@ -93,12 +106,12 @@ export function packIm2colCompact(
       }
     }
     v128.store(at, zero); // k past the last tap
-    let from = stream + (<usize>kq0 << 4);
-    let to = dst + (<usize>i << 4);
-    for (let q = 0; q < kqc; q++) {
-      v128.store(to, v128.load(from));
-      from += 16;
-      to += 64;
-    }
+  }
+  let from = stream + (<usize>kq0 << 4);
+  let out = dst;
+  for (let q = 0; q < kqc; q++) {
+    transpose4x4(from, streamBytes, out);
+    from += 16;
+    out += 64;
   }
 }

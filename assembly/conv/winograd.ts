@@ -3,16 +3,17 @@
 // with 16 multiplies per channel pair instead of 36, so 2.25× less arithmetic.
 //
 // A work-group is one (batch, block of tiles). For its tiles it
-//   1 transforms every input patch, V = Bᵀ·d·B, into scratch as 16 matrices V_ξ
-//     [channel quad][tile][4]: the NC4HW4 shape microkernelC4 reads in place;
+//   1 transforms every input patch, V = Bᵀ·d·B, into scratch as 16 matrices V_ξ packed
+//     as GEMM's A panels (per channel, four tiles in a v128);
 //   2 multiplies, for each of the 16 ξ, M_ξ = V_ξ · U_ξ, U_ξ = G·g·Gᵀ being the weights
-//     transformed and packed once (src/ops/conv2d.ts), with the GEMM's 4×8 tile;
+//     transformed and packed once (src/ops/conv2d.ts), with GEMM's 4×8 microkernel,
+//     M_ξ stored as [output channel quad][tile][4];
 //   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
 // The transforms add and subtract whole v128s: four channels at once.
 import { argI32 as arg, argPtr } from "../runtime/job";
 import { NR, packedPanel } from "../gemm/pack";
-import { storeQuad } from "../gemm/micro";
-import { microkernelC4 } from "./micro-c4";
+import { microkernel, storeQuad } from "../gemm/micro";
+import { transpose4x4 } from "../simd/transpose";
 
 const A_N = 0;
 const A_C4 = 1;
@@ -28,7 +29,7 @@ const A_PACKED = 10; // 16 packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ p
 const A_OUT = 11;
 const A_BIAS = 12;
 const A_ACT = 13;
-const A_SCRATCH = 14; // per thread: V (16·C4·T v128), then M (16·OC4·T v128)
+const A_SCRATCH = 14; // per thread: V (16·C4·T v128), M (16·OC4·T v128), a 1 KiB stage
 const A_SCRATCH_STRIDE = 15;
 const A_TILES = 16; // tiles per group, a multiple of 4
 const A_OC = 17;
@@ -45,34 +46,40 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   const c4 = arg(ctrl, A_C4), oc4 = arg(ctrl, A_OC4);
   const h = arg(ctrl, A_H), w = arg(ctrl, A_W);
   const scratch = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
-  const vStep = <usize>tiles << 4; // between channel quads of one V_ξ
-  const vSize = <usize>c4 * vStep; // one V_ξ
-  const mStep = vStep;
+  const vSize = (<usize>c4 * <usize>tiles) << 4; // one V_ξ: tiles/4 panels of c4·4 k
+  const mStep = <usize>tiles << 4; // between output channel quads of one M_ξ
   const mSize = <usize>oc4 * mStep;
   const v = scratch;
   const m = scratch + 16 * vSize;
+  const stage = m + 16 * mSize; // 16 ξ × 4 tiles
 
-  // 1: input transform.
+  // 1: input transform, four tiles at a time: each tile's 16 v128s (four channels each)
+  // go to a staging area, then each ξ's 4×4 block is transposed into V_ξ's panel.
   const plane = (<usize>h * <usize>w) << 4;
   const input = argPtr(ctrl, A_IN) + <usize>(b * c4) * plane;
   const pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
-  for (let i = 0; i < count; i++) {
-    const t = t0 + i;
-    const ty = t / tw;
-    const y0 = 2 * ty - pt, x0 = 2 * (t - ty * tw) - pl;
-    const inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w;
-    let src = input + ((<usize>y0 * <usize>w + <usize>x0) << 4);
-    let dst = v + (<usize>i << 4);
+  const kq = c4;
+  const panelBytes = <usize>kq << 6; // one tile-quad's panel in a V_ξ
+  for (let i0 = 0; i0 < count; i0 += 4) {
+    const n4 = min(4, count - i0);
     for (let q = 0; q < c4; q++) {
-      if (inside) transformInput(src, <usize>w << 4, dst, vSize);
-      else transformInputEdge(input + <usize>q * plane, h, w, y0, x0, dst, vSize);
-      src += plane;
-      dst += vStep;
+      for (let i = 0; i < n4; i++) {
+        const t = t0 + i0 + i;
+        const ty = t / tw;
+        const y0 = 2 * ty - pt, x0 = 2 * (t - ty * tw) - pl;
+        const at = stage + (<usize>i << 4);
+        if (y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w) {
+          transformInput(input + <usize>q * plane + ((<usize>y0 * <usize>w + <usize>x0) << 4), <usize>w << 4, at, 64);
+        } else {
+          transformInputEdge(input + <usize>q * plane, h, w, y0, x0, at, 64);
+        }
+      }
+      const to = v + <usize>(i0 >> 2) * panelBytes + (<usize>q << 6);
+      for (let xi = 0; xi < 16; xi++) transpose4x4(stage + (<usize>xi << 6), 16, to + <usize>xi * vSize);
     }
   }
 
-  // 2: the 16 products, tile rows of four × output channels eight at a time.
-  const kq = c4;
+  // 2: the 16 products, GEMM's 4×8 tile over tile-quads × output channels eight at a time.
   const panels = (arg(ctrl, A_OC) + NR - 1) / NR;
   const uSize = (<usize>kq * <usize>panels * NR) << 4;
   const packed = argPtr(ctrl, A_PACKED);
@@ -86,7 +93,7 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
       const cq = mx + <usize>(j >> 2) * mStep;
       const nr = min(NR, nK - j);
       for (let i = 0; i < count; i += 4) {
-        microkernelC4(kq, vx + (<usize>i << 4), vStep, bp, cq + (<usize>i << 4), mStep, min(4, count - i), nr, true, true, 0, 0);
+        microkernel(kq * 4, vx + <usize>(i >> 2) * panelBytes, bp, cq + (<usize>i << 4), 16, mStep, min(4, count - i), nr, 1, 0, true, true, 0, 0, stage);
       }
     }
   }

@@ -87,7 +87,7 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         const ap = scratch + (<usize>ir * <usize>kc << 2);
         const mr = min(MR, mc - ir);
         if (mr == 1) microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
-        else microkernel(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, first, last, biasAt, act, tile);
+        else microkernel(kc, ap, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
       }
     }
   }

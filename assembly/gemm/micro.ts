@@ -32,8 +32,11 @@ const ACT_RELU6 = 2; // 1 is ReLU: clamp below only
 // How a tile's result combines with what C holds. `first`: this is the first k block,
 // so C is scaled by beta (not read at all when beta is 0, as BLAS does); otherwise
 // the k blocks before have left partial sums in C. `last`: add bias, activate.
+// C's tile row i starts at c + i·rowBytes; its columns come in quads quadBytes apart:
+// 16 in a row-major matrix (rowBytes = ldc·4), a channel plane apart in an NC4HW4 tensor
+// (rowBytes = 16: a row is a pixel).
 export function microkernel(
-  kc: i32, a: usize, b: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  kc: i32, a: usize, b: usize, c: usize, rowBytes: usize, quadBytes: usize, mr: i32, nr: i32,
   alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32, tile: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
@@ -62,35 +65,36 @@ export function microkernel(
       pb += NR << 2;
     } while (pa < aEnd);
   }
-  const ldcBytes = <usize>ldc << 2;
-  if (mr == MR && nr == NR) {
-    storeRow(c, 16, c00, c01, alpha, beta, first, last, bias, act);
-    storeRow(c + ldcBytes, 16, c10, c11, alpha, beta, first, last, bias, act);
-    storeRow(c + 2 * ldcBytes, 16, c20, c21, alpha, beta, first, last, bias, act);
-    storeRow(c + 3 * ldcBytes, 16, c30, c31, alpha, beta, first, last, bias, act);
-    return;
-  }
   if (nr == NR) {
-    // Fewer rows, whole columns: store the rows there are, straight from registers.
-    storeRow(c, 16, c00, c01, alpha, beta, first, last, bias, act);
-    if (mr > 1) storeRow(c + ldcBytes, 16, c10, c11, alpha, beta, first, last, bias, act);
-    if (mr > 2) storeRow(c + 2 * ldcBytes, 16, c20, c21, alpha, beta, first, last, bias, act);
+    // Whole columns: store the rows there are, straight from registers.
+    storeRow(c, quadBytes, c00, c01, alpha, beta, first, last, bias, act);
+    if (mr > 1) storeRow(c + rowBytes, quadBytes, c10, c11, alpha, beta, first, last, bias, act);
+    if (mr > 2) storeRow(c + 2 * rowBytes, quadBytes, c20, c21, alpha, beta, first, last, bias, act);
+    if (mr > 3) storeRow(c + 3 * rowBytes, quadBytes, c30, c31, alpha, beta, first, last, bias, act);
     return;
   }
-  // Fewer columns: park the accumulators in this thread's tile scratch, store what fits.
+  if (nr == 4) {
+    // One quad (a convolution's last four output channels).
+    storeQuad(c, c00, alpha, beta, first, last, bias, act);
+    if (mr > 1) storeQuad(c + rowBytes, c10, alpha, beta, first, last, bias, act);
+    if (mr > 2) storeQuad(c + 2 * rowBytes, c20, alpha, beta, first, last, bias, act);
+    if (mr > 3) storeQuad(c + 3 * rowBytes, c30, alpha, beta, first, last, bias, act);
+    return;
+  }
+  // Other widths: park the accumulators in this thread's tile scratch, store what fits.
   v128.store(tile, c00); v128.store(tile, c01, 16);
   v128.store(tile, c10, 32); v128.store(tile, c11, 48);
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);
   v128.store(tile, c30, 96); v128.store(tile, c31, 112);
-  storeTile(c, ldcBytes, tile, mr, nr, alpha, beta, first, last, bias, act);
+  storeTile(c, rowBytes, quadBytes, tile, mr, nr, alpha, beta, first, last, bias, act);
 }
 
 // The epilogue element by element, from accumulators parked in the tile scratch
 // (rows NR floats apart): for tiles cut short by the matrix's right edge.
-function storeTile(c: usize, ldcBytes: usize, tile: usize, mr: i32, nr: i32, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
+function storeTile(c: usize, rowBytes: usize, quadBytes: usize, tile: usize, mr: i32, nr: i32, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
-      const at = c + <usize>i * ldcBytes + (<usize>j << 2);
+      const at = c + <usize>i * rowBytes + <usize>(j >> 2) * quadBytes + (<usize>(j & 3) << 2);
       let v = alpha * load<f32>(tile + ((<usize>(i * NR + j)) << 2));
       if (!first) v += load<f32>(at);
       else if (beta != 0) v += beta * load<f32>(at);
@@ -148,7 +152,7 @@ export function microkernel1(
   }
   v128.store(tile, r0);
   v128.store(tile, r1, 16);
-  storeTile(c, 0, tile, 1, nr, alpha, beta, first, last, bias, act);
+  storeTile(c, 0, 16, tile, 1, nr, alpha, beta, first, last, bias, act);
 }
 
 // One row of eight results: two quads, `quadBytes` apart (16 in a row-major C; a

@@ -5,8 +5,8 @@
 // - "depthwise" when every group has one input channel (groups = c > 1; a channel
 //   multiplier oc / c ≥ 1 allowed): a direct kernel (assembly/conv/depthwise.ts). A GEMM
 //   would have one k per tap and waste three quarters of every v128.
-// - "1x1" for a 1×1 kernel with stride 1 and no padding: a GEMM that reads the NC4HW4
-//   input in place as its A operand, no im2col at all.
+// - "1x1" for a 1×1 kernel with stride 1 and no padding: a GEMM whose A operand is the
+//   NC4HW4 input itself (packing is a transpose of its blocks), no im2col at all.
 // - "winograd" for 3×3 kernels at stride 1 and dilation 1 in one group, from 8 channels in
 //   and out (src/ops/winograd.ts has the measurements): 2.25× less arithmetic.
 // - "im2col" for everything else: the GEMM with im2col rows packed block by block.
@@ -99,7 +99,7 @@ const ALGORITHMS = ["auto", "1x1", "im2col", "winograd", "depthwise"] as const;
 const MAX_DIM = 2 ** 24;
 const MAX_STEP = 2 ** 16;
 
-// GEMM blocks (as src/ops/gemm.ts; assembly/conv/micro-c4.ts has the 4×8 tile):
+// GEMM blocks (as src/ops/gemm.ts; the 4×8 tile is assembly/gemm/micro.ts's):
 const MR = 4;
 const NR = 8;
 /** k-quads per block: 256 k, so a weight micro-panel (8 KiB) stays in L1. */
@@ -478,12 +478,12 @@ function planGemmConv(p: ConvPlan, threads: number): GemmConvPlan {
   const count = () => p.n * kg * nBlocks * Math.ceil(m / mc);
   while (threads > 1 && count() < 4 * threads && mc > 4 * MR) mc = Math.ceil(mc / 2 / MR) * MR;
   const kcq = Math.min(KCQ, kq);
-  // 64 zero bytes, the im2col block (none when the input is read in place), and for
-  // compact k one pixel's k values end to end.
-  const block = p.algorithm === "1x1" ? 0 : mc * kcq * 64 / MR;
-  const stream = compactK(p.c, kg, p.kh, p.kw) ? Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
+  // 64 zero bytes, a 128-byte tile, the packed A block, and for compact k four pixels' k
+  // values end to end (assembly/conv/conv-gemm.ts).
+  const block = mc * kcq * 64 / MR;
+  const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
   return {
-    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 64 + block + stream, groups: count(),
+    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(),
     packGroups: kg * Math.ceil(p.oc / kg / NR),
   };
 }

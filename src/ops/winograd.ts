@@ -68,7 +68,7 @@ export function planWinograd(p: ConvPlan, threads: number): WinogradJob {
   let tiles = Math.max(4, Math.min(64, Math.floor(SCRATCH / perTile / 4) * 4, Math.ceil(tilesAll / 4) * 4));
   const count = () => p.n * Math.ceil(tilesAll / tiles);
   while (threads > 1 && count() < 4 * threads && tiles > 4) tiles = Math.ceil(tiles / 2 / 4) * 4;
-  return { tiles, scratchStride: Math.ceil((perTile * tiles) / 64) * 64, groups: count() };
+  return { tiles, scratchStride: Math.ceil((perTile * tiles) / 64) * 64 + 1024, groups: count() };
 }
 
 export function winogradArgs(p: ConvPlan, j: WinogradJob, at: { input: number; packed: number; out: number; bias: number; scratch: number }): number[] {
