@@ -91,18 +91,35 @@ export function packIm2colCompact(
     const y0 = i < mr ? oy * sh - pt : NOWHERE;
     const x0 = (pixel - oy * ow) * sw - pl;
     let at = stream + <usize>i * streamBytes;
-    for (let ky = 0; ky < kh; ky++) {
-      const iy = y0 + ky * dh;
-      const rowIn = <u32>iy < <u32>h;
-      for (let kx = 0; kx < kw; kx++) {
-        const ix = x0 + kx * dw;
-        if (rowIn && <u32>ix < <u32>w) {
-          const px = src + ((<usize>iy * <usize>w + <usize>ix) << 4);
-          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * plane));
-        } else {
-          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), zero);
+    const step = <usize>c << 2;
+    if (cq4 == 1 && y0 >= 0 && x0 >= 0 && y0 + (kh - 1) * dh < h && x0 + (kw - 1) * dw < w) {
+      // The whole window inside the image, up to four channels (RGB): a copy per tap.
+      const tapBytes = <usize>dw << 4;
+      let row = src + ((<usize>y0 * <usize>w + <usize>x0) << 4);
+      const rowStep = (<usize>dh * <usize>w) << 4;
+      for (let ky = 0; ky < kh; ky++) {
+        let px = row;
+        for (let kx = 0; kx < kw; kx++) {
+          v128.store(at, v128.load(px));
+          px += tapBytes;
+          at += step;
         }
-        at += <usize>c << 2;
+        row += rowStep;
+      }
+    } else {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = y0 + ky * dh;
+        const rowIn = <u32>iy < <u32>h;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = x0 + kx * dw;
+          if (rowIn && <u32>ix < <u32>w) {
+            const px = src + ((<usize>iy * <usize>w + <usize>ix) << 4);
+            for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * plane));
+          } else {
+            for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), zero);
+          }
+          at += step;
+        }
       }
     }
     v128.store(at, zero); // k past the last tap
