@@ -4,7 +4,7 @@
 // 1.9× → 2.9×), 3 wide at stride 2 (56²×144: 1.26× → 1.32×, medians of five processes).
 // Each computes eight outputs of a row: per tap row it holds the row's kw weights in
 // registers and loads each input pixel of the window once, feeding every output that
-// reads it. That takes 7 + kw loads (stride 1) where a tap-by-tap loop takes 9·kw.
+// reads it. That takes 7·stride + kw loads where a tap-by-tap loop takes 9·kw.
 // The registers: 8 accumulators + kw weights + 1 input ≤ 14 of V8's 15.
 // Run by scripts/build.mjs; the output is generated, never edited by hand.
 import { writeFileSync } from "node:fs";
