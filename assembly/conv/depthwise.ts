@@ -165,7 +165,28 @@ function block8(
     let pw = wAt + (skip << 4);
     const wEnd = wAt + (<usize>kxHi << 4);
     if (step == 16) {
-      // Stride 1, the common case: the eight loads take constant offsets.
+      // Stride 1, the common case: the eight loads take constant offsets; two taps a turn.
+      for (; pw + 16 < wEnd; pw += 32, p += 2 * tapStep) {
+        const k = v128.load(pw);
+        a0 = madd(v128.load(p), k, a0);
+        a1 = madd(v128.load(p, 16), k, a1);
+        a2 = madd(v128.load(p, 32), k, a2);
+        a3 = madd(v128.load(p, 48), k, a3);
+        a4 = madd(v128.load(p, 64), k, a4);
+        a5 = madd(v128.load(p, 80), k, a5);
+        a6 = madd(v128.load(p, 96), k, a6);
+        a7 = madd(v128.load(p, 112), k, a7);
+        const k2 = v128.load(pw, 16);
+        const p2 = p + tapStep;
+        a0 = madd(v128.load(p2), k2, a0);
+        a1 = madd(v128.load(p2, 16), k2, a1);
+        a2 = madd(v128.load(p2, 32), k2, a2);
+        a3 = madd(v128.load(p2, 48), k2, a3);
+        a4 = madd(v128.load(p2, 64), k2, a4);
+        a5 = madd(v128.load(p2, 80), k2, a5);
+        a6 = madd(v128.load(p2, 96), k2, a6);
+        a7 = madd(v128.load(p2, 112), k2, a7);
+      }
       for (; pw < wEnd; pw += 16, p += tapStep) {
         const k = v128.load(pw);
         a0 = madd(v128.load(p), k, a0);
