@@ -12,26 +12,13 @@
 // A kernel group is a convolution group whose channels fill whole quads; other grouped
 // layers run as one kernel group with block-diagonal weights (weights.ts).
 import { argI32 as arg, argPtr } from "../runtime/job";
+import { A_C4, A_DH, A_DW, A_H, A_KH, A_KW, A_OC4, A_OH, A_OW, A_PL, A_PT, A_SH, A_SW, A_W } from "./geometry";
 import { NR, packedPanel } from "../gemm/pack";
 import { packIm2col, packIm2colCompact, packPointwise } from "./im2col";
 import { packConvPanel } from "./weights";
 import { microkernel } from "../gemm/micro";
 
-const A_N = 0;
-const A_C4 = 1; // input channel quads
-const A_H = 2;
-const A_W = 3;
-const A_OC4 = 4; // output channel quads
-const A_OH = 5;
-const A_OW = 6;
-const A_KH = 7;
-const A_KW = 8;
-const A_SH = 9;
-const A_SW = 10;
-const A_PT = 11;
-const A_PL = 12;
-const A_DH = 13;
-const A_DW = 14;
+// The job's own words, after the geometry (./geometry.ts).
 const A_CG = 15; // input channels per convolution group
 const A_OCG = 16; // output channels per convolution group
 const A_KGROUPS = 17; // kernel groups

@@ -13,24 +13,11 @@
 // for large kernels (31×31, bound by memory traffic) that turns nine loads into eight
 // multiply-adds, all from L1 or L2.
 import { argI32 as arg, argPtr } from "../runtime/job";
+import { A_C4, A_DH, A_DW, A_H, A_KH, A_KW, A_OC4, A_OH, A_OW, A_PL, A_PT, A_SH, A_SW, A_W } from "./geometry";
 import { madd, storeQuad } from "../gemm/micro";
 import { hasWindow, window8 } from "./windows.gen";
 
-const A_N = 0;
-const A_C = 1; // input channels
-const A_H = 2;
-const A_W = 3;
-const A_OC4 = 4;
-const A_OH = 5;
-const A_OW = 6;
-const A_KH = 7;
-const A_KW = 8;
-const A_SH = 9;
-const A_SW = 10;
-const A_PT = 11;
-const A_PL = 12;
-const A_DH = 13;
-const A_DW = 14;
+// The job's own words, after the geometry (./geometry.ts).
 const A_MULT = 15; // output channels per input channel
 const A_IN = 16;
 const A_WEIGHTS = 17; // [oc4][kh·kw] v128, padded channels zero
@@ -41,6 +28,7 @@ const A_SCRATCH = 21;
 const A_SCRATCH_STRIDE = 22;
 const A_ROWS = 23; // output rows per group
 const A_PADDED_W = 24; // scratch row width in pixels (pl + w + right padding); 0: no copy
+const A_C = 25; // input channels
 
 export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW), oc4 = arg(ctrl, A_OC4);
@@ -70,7 +58,7 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
     colShift = pl;
   } else {
     rowBytes = <usize>w << 4;
-    rowsAt = argPtr(ctrl, A_IN) + (<usize>(b * ((arg(ctrl, A_C) + 3) >> 2) + oq) * <usize>h + <usize>r0) * rowBytes;
+    rowsAt = argPtr(ctrl, A_IN) + (<usize>(b * arg(ctrl, A_C4) + oq) * <usize>h + <usize>r0) * rowBytes;
     colShift = 0;
   }
   // Output columns [start, end) may go in blocks: all of them in the padded copy; in the
@@ -198,19 +186,6 @@ function block8(
         a6 = madd(v128.load(p, 96), k, a6);
         a7 = madd(v128.load(p, 112), k, a7);
       }
-    } else if (step == 32) {
-      // Stride 2 (downsampling layers): constant offsets too.
-      for (; pw < wEnd; pw += 16, p += tapStep) {
-        const k = v128.load(pw);
-        a0 = madd(v128.load(p), k, a0);
-        a1 = madd(v128.load(p, 32), k, a1);
-        a2 = madd(v128.load(p, 64), k, a2);
-        a3 = madd(v128.load(p, 96), k, a3);
-        a4 = madd(v128.load(p, 128), k, a4);
-        a5 = madd(v128.load(p, 160), k, a5);
-        a6 = madd(v128.load(p, 192), k, a6);
-        a7 = madd(v128.load(p, 224), k, a7);
-      }
     } else {
       for (; pw < wEnd; pw += 16, p += tapStep) {
         const k = v128.load(pw);
@@ -293,7 +268,7 @@ function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i3
   const h = arg(ctrl, A_H);
   const c = arg(ctrl, A_C);
   const mult = arg(ctrl, A_MULT);
-  const c4 = (c + 3) >> 2;
+  const c4 = arg(ctrl, A_C4);
   const plane = (<usize>h * <usize>w) << 4;
   const input = argPtr(ctrl, A_IN) + <usize>(b * c4) * plane;
   const zero = v128.splat<i32>(0);

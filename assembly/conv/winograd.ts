@@ -11,28 +11,21 @@
 //   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
 // The transforms add and subtract whole v128s: four channels at once.
 import { argI32 as arg, argPtr } from "../runtime/job";
+import { A_C4, A_H, A_OC4, A_OH, A_OW, A_PL, A_PT, A_W } from "./geometry";
 import { NR, packedPanel } from "../gemm/pack";
 import { microkernel, storeQuad } from "../gemm/micro";
 import { transpose4x4 } from "../simd/transpose";
 
-const A_N = 0;
-const A_C4 = 1;
-const A_H = 2;
-const A_W = 3;
-const A_OC4 = 4;
-const A_OH = 5;
-const A_OW = 6;
-const A_PT = 7;
-const A_PL = 8;
-const A_IN = 9;
-const A_PACKED = 10; // 16 packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
-const A_OUT = 11;
-const A_BIAS = 12;
-const A_ACT = 13;
-const A_SCRATCH = 14; // per thread: V (16·C4·T v128), M (16·OC4·T v128), a 1 KiB stage
-const A_SCRATCH_STRIDE = 15;
-const A_TILES = 16; // tiles per group, a multiple of 4
-const A_OC = 17;
+// The job's own words, after the geometry (./geometry.ts).
+const A_IN = 15;
+const A_PACKED = 16; // 16 packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
+const A_OUT = 17;
+const A_BIAS = 18;
+const A_ACT = 19;
+const A_SCRATCH = 20; // per thread: V (16·C4·T v128), M (16·OC4·T v128), a 1 KiB stage
+const A_SCRATCH_STRIDE = 21;
+const A_TILES = 22; // tiles per group, a multiple of 4
+const A_OC = 23;
 
 export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW);
@@ -119,46 +112,40 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
 // Bᵀ rows: (1, 0, −1, 0), (0, 1, 1, 0), (0, −1, 1, 0), (0, 1, 0, −1).
 @inline function transformInput(src: usize, rowBytes: usize, dst: usize, xiStep: usize): void {
   for (let c = 0; c < 4; c++) {
-    // Column c of Bᵀ·d: the four rows combined.
     const at = src + (<usize>c << 4);
-    const d0 = v128.load(at), d1 = v128.load(at + rowBytes);
-    const d2 = v128.load(at + 2 * rowBytes), d3 = v128.load(at + 3 * rowBytes);
-    // Stored transposed for now: t[r][c] at dst + (r·4 + c)·xiStep, finished below.
-    const to = dst + <usize>c * xiStep;
-    v128.store(to, f32x4.sub(d0, d2));
-    v128.store(to + 4 * xiStep, f32x4.add(d1, d2));
-    v128.store(to + 8 * xiStep, f32x4.sub(d2, d1));
-    v128.store(to + 12 * xiStep, f32x4.sub(d1, d3));
+    storeColumn(v128.load(at), v128.load(at + rowBytes), v128.load(at + 2 * rowBytes), v128.load(at + 3 * rowBytes), dst + <usize>c * xiStep, xiStep);
   }
-  for (let r = 0; r < 4; r++) {
-    const row = dst + <usize>(r * 4) * xiStep;
-    const t0 = v128.load(row), t1 = v128.load(row + xiStep);
-    const t2 = v128.load(row + 2 * xiStep), t3 = v128.load(row + 3 * xiStep);
-    v128.store(row, f32x4.sub(t0, t2));
-    v128.store(row + xiStep, f32x4.add(t1, t2));
-    v128.store(row + 2 * xiStep, f32x4.sub(t2, t1));
-    v128.store(row + 3 * xiStep, f32x4.sub(t1, t3));
-  }
+  finishRows(dst, xiStep);
 }
 
 // The same for a patch that crosses the image's edge: pixels outside read as zero.
 function transformInputEdge(plane: usize, h: i32, w: i32, y0: i32, x0: i32, dst: usize, xiStep: usize): void {
   const zero = f32x4.splat(0);
+  const rowBytes = <usize>w << 4;
   for (let c = 0; c < 4; c++) {
     const x = x0 + c;
     const colIn = <u32>x < <u32>w;
     const at = plane + (<usize>x << 4);
-    const rowBytes = <usize>w << 4;
     const d0 = colIn && <u32>y0 < <u32>h ? v128.load(at + <usize>y0 * rowBytes) : zero;
     const d1 = colIn && <u32>(y0 + 1) < <u32>h ? v128.load(at + <usize>(y0 + 1) * rowBytes) : zero;
     const d2 = colIn && <u32>(y0 + 2) < <u32>h ? v128.load(at + <usize>(y0 + 2) * rowBytes) : zero;
     const d3 = colIn && <u32>(y0 + 3) < <u32>h ? v128.load(at + <usize>(y0 + 3) * rowBytes) : zero;
-    const to = dst + <usize>c * xiStep;
-    v128.store(to, f32x4.sub(d0, d2));
-    v128.store(to + 4 * xiStep, f32x4.add(d1, d2));
-    v128.store(to + 8 * xiStep, f32x4.sub(d2, d1));
-    v128.store(to + 12 * xiStep, f32x4.sub(d1, d3));
+    storeColumn(d0, d1, d2, d3, dst + <usize>c * xiStep, xiStep);
   }
+  finishRows(dst, xiStep);
+}
+
+// Column c of Bᵀ·d from the patch's column d0..d3, stored at rows 0..3 of column c
+// (element (r, c) at dst + (4r + c)·xiStep; `to` is column c's row 0).
+@inline function storeColumn(d0: v128, d1: v128, d2: v128, d3: v128, to: usize, xiStep: usize): void {
+  v128.store(to, f32x4.sub(d0, d2));
+  v128.store(to + 4 * xiStep, f32x4.add(d1, d2));
+  v128.store(to + 8 * xiStep, f32x4.sub(d2, d1));
+  v128.store(to + 12 * xiStep, f32x4.sub(d1, d3));
+}
+
+// (Bᵀ·d)·B in place, row by row.
+@inline function finishRows(dst: usize, xiStep: usize): void {
   for (let r = 0; r < 4; r++) {
     const row = dst + <usize>(r * 4) * xiStep;
     const t0 = v128.load(row), t1 = v128.load(row + xiStep);

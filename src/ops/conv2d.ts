@@ -17,8 +17,9 @@ import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
 import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
 import type { Engine } from "./engine.ts";
-import type { Activation } from "./gemm.ts";
+import { ACTIVATIONS, KC, MC, MR, NC, NR, SOLO_BELOW, type Activation } from "./gemm.ts";
 import { convertLayout, layoutMode, type PlainLayout, type Shape4 } from "./layout.ts";
+import { geometryArgs, quads, type Geometry } from "./geometry.ts";
 import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, type WinogradJob } from "./winograd.ts";
 
 export type Layout = PlainLayout | "NC4HW4";
@@ -94,26 +95,15 @@ export class PackedConv {
 
 const KNOWN = ["stride", "padding", "dilation", "groups", "bias", "activation", "layout", "outputLayout", "out", "algorithm"] as const;
 const LAYOUTS: Layout[] = ["NCHW", "NHWC", "NC4HW4"];
-const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
 const ALGORITHMS = ["auto", "1x1", "im2col", "winograd", "depthwise"] as const;
 const MAX_DIM = 2 ** 24;
 const MAX_STEP = 2 ** 16;
 
-// GEMM blocks (as src/ops/gemm.ts; the 4×8 tile is assembly/gemm/micro.ts's):
-const MR = 4;
-const NR = 8;
-/** k-quads per block: 256 k, so a weight micro-panel (8 KiB) stays in L1. */
-const KCQ = 64;
-/** Output pixels per block: the packed im2col block MC·KC·4 = 128 KiB stays in L2. */
-const MC = 128;
-/** Output channels per block. */
-const NC = 1024;
-/** Below this many multiply-adds the caller runs alone (GEMM's measured break-even, 48³). */
-const SOLO_BELOW = 48 * 48 * 48;
+// GEMM's tile and blocks (src/ops/gemm.ts says why), in k-quads where convolution counts them.
+const KCQ = KC / 4;
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
 const DEPTHWISE_SCRATCH = 96 * 1024;
 
-const quads = (c: number) => Math.ceil(c / 4);
 
 function checkShape(name: string, shape: unknown, dims: readonly string[], min: number[]): Shape4 {
   if (!Array.isArray(shape) || shape.length !== 4) {
@@ -194,7 +184,7 @@ function gemmPackedLength(c: number, [oc, , kh, kw]: Shape4, groups: number): nu
   return kg * gemmKQuads(c, kg, kh, kw) * 4 * Math.ceil(oc / kg / NR) * NR;
 }
 
-export interface ConvPlan {
+export interface ConvPlan extends Geometry {
   input: F32Operand;
   weight: Float32Array | PackedConv;
   out: F32Operand | null;
@@ -205,12 +195,7 @@ export interface ConvPlan {
   layout: Layout;
   outputLayout: Layout;
   algorithm: ConvAlgorithm;
-  n: number; c: number; h: number; w: number;
-  oc: number; kh: number; kw: number; groups: number;
-  sh: number; sw: number; dh: number; dw: number;
-  /** top, left, bottom, right */
-  pad: number[];
-  oh: number; ow: number;
+  groups: number;
   inLength: number;
   outLength: number;
 }
@@ -361,7 +346,7 @@ export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (le
 
 // The GEMM kernels' job: the argument words in assembly/conv/conv-gemm.ts's order.
 interface GemmConvJob {
-  p: Pick<ConvPlan, "n" | "c" | "h" | "w" | "oc" | "kh" | "kw" | "groups" | "sh" | "sw" | "dh" | "dw" | "pad" | "oh" | "ow" | "act">;
+  p: Geometry & Pick<ConvPlan, "groups" | "act">;
   /** Kernel groups, when not the convolution's own (Winograd's 16 matrices). */
   kg?: number;
   input: number; weight: number; packed: number; out: number; bias: number;
@@ -373,7 +358,7 @@ function gemmConvArgs(j: GemmConvJob): number[] {
   const { p } = j;
   const kg = j.kg ?? kernelGroups(p.c, p.oc, p.groups);
   return [
-    p.n, quads(p.c), p.h, p.w, quads(p.oc), p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.pad[0], p.pad[1], p.dh, p.dw,
+    ...geometryArgs(p),
     p.c / p.groups, p.oc / p.groups, kg, p.c / kg, p.oc / kg,
     j.input, j.weight, j.packed, j.out, j.bias, p.act, j.scratch, j.scratchStride,
     j.mc, j.kcq, j.nc, j.mBlocks, j.nBlocks, j.packPhase ? 1 : 0, j.direct ? 1 : 0, compactK(p.c, kg, p.kh, p.kw) ? 1 : 0,
@@ -515,7 +500,7 @@ function planDepthwise(p: ConvPlan, threads: number): DepthwiseJob {
 
 function depthwiseArgs(p: ConvPlan, j: DepthwiseJob, at: { input: number; packed: number; bias: number; out: number; scratch: number }): number[] {
   return [
-    p.n, p.c, p.h, p.w, quads(p.oc), p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, p.pad[0], p.pad[1], p.dh, p.dw,
-    p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW,
+    ...geometryArgs(p),
+    p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW, p.c,
   ];
 }

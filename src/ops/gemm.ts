@@ -64,23 +64,23 @@ export interface GemmOptions {
 }
 
 const KNOWN = ["m", "n", "k", "transA", "transB", "alpha", "beta", "c", "bias", "activation", "lda", "ldb", "ldc"] as const;
-const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
+export const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
 const MAX_DIM = 2 ** 24;
 
 // Tile and block sizes (assembly/gemm/micro.ts and gemm.ts say why the kernel has them):
-const MR = 4;
-const NR = 8;
+export const MR = 4;
+export const NR = 8;
 /** One B micro-panel KC·NR·4 = 8 KiB stays in L1 (32 KiB) with the A micro-panel. */
-const KC = 256;
+export const KC = 256;
 /** The A block MC·KC·4 = 128 KiB stays in L2 (512 KiB). */
-const MC = 128;
+export const MC = 128;
 /** Widest column block; narrower when that leaves threads without work. */
-const NC = 1024;
+export const NC = 1024;
 /**
  * Below this m·n·k the caller runs alone: a dispatch costs more than it saves. Measured
  * (Node 20, 2 cores): two threads win from 48³ (12.2 µs against 13.2), break even at 40³.
  */
-const SOLO_BELOW = 48 * 48 * 48;
+export const SOLO_BELOW = 48 * 48 * 48;
 /** Elements of B below which cl.packB packs on the caller alone: an estimate (packing is a
  * copy, like the layout changes), not a measurement. */
 const PACK_SOLO_BELOW = 1 << 16;

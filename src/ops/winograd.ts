@@ -1,8 +1,8 @@
 // Winograd F(2×2, 3×3) for conv2d: which layers take it, the weight transform, the
 // blocking, and the job's argument words. Kernel: assembly/conv/winograd.ts.
 import type { ConvPlan } from "./conv2d.ts";
+import { geometryArgs, quads } from "./geometry.ts";
 
-const quads = (c: number) => Math.ceil(c / 4);
 
 /** A layer Winograd F(2×2, 3×3) computes: 3×3, stride 1, dilation 1, one group. */
 export function winogradFits(p: Pick<ConvPlan, "kh" | "kw" | "sh" | "sw" | "dh" | "dw" | "groups">): boolean {
@@ -72,8 +72,5 @@ export function planWinograd(p: ConvPlan, threads: number): WinogradJob {
 }
 
 export function winogradArgs(p: ConvPlan, j: WinogradJob, at: { input: number; packed: number; out: number; bias: number; scratch: number }): number[] {
-  return [
-    p.n, quads(p.c), p.h, p.w, quads(p.oc), p.oh, p.ow, p.pad[0], p.pad[1],
-    at.input, at.packed, at.out, at.bias, p.act, at.scratch, j.scratchStride, j.tiles, p.oc,
-  ];
+  return [...geometryArgs(p), at.input, at.packed, at.out, at.bias, p.act, at.scratch, j.scratchStride, j.tiles, p.oc];
 }
