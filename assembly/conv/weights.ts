@@ -17,23 +17,32 @@ export function packConvPanel(
 ): void {
   const taps = kh * kw;
   const k = (taps * tapK + 3) & ~3;
+  // The panel's first output channel and its convolution group; the loops below step
+  // both along without dividing (a division per element cost more than the packing).
+  const oc0 = g * ocgK + panel * NR;
+  const group0 = oc0 / ocg;
+  const rem0 = oc0 - group0 * ocg;
   for (let p0 = 0; p0 < k; p0 += kcBlock) {
     const kc = min(kcBlock, k - p0);
     let out = packedPanel(packed, ocgK, p0, kc, panel);
+    let tap = p0 / tapK;
+    let ci = p0 - tap * tapK; // channel within the kernel group
     for (let kk = p0; kk < p0 + kc; kk++) {
-      const tap = kk / tapK;
-      const ci = kk - tap * tapK; // channel within the kernel group
       const c = g * cgK + ci;
+      const cGroup = c / cg;
+      const real = tap < taps && ci < cgK;
+      // Weight (oc, c − cGroup·cg, tap) of OIHW: rows of cg·taps floats per output channel.
+      const at = weight + ((<usize>(c - cGroup * cg) * <usize>taps + <usize>tap) << 2);
+      let ocGroup = group0, ocRem = rem0;
       for (let j = 0; j < NR; j++) {
-        const ocl = panel * NR + j;
-        const oc = g * ocgK + ocl;
+        const oc = oc0 + j;
         let v: f32 = 0;
-        if (tap < taps && ci < cgK && ocl < ocgK && c / cg == oc / ocg) {
-          v = load<f32>(weight + ((<usize>(oc * cg + c % cg) * <usize>taps + <usize>tap) << 2));
-        }
+        if (real && panel * NR + j < ocgK && cGroup == ocGroup) v = load<f32>(at + ((<usize>oc * <usize>cg * <usize>taps) << 2));
         store<f32>(out, v);
         out += 4;
+        if (++ocRem == ocg) { ocRem = 0; ocGroup++; }
       }
+      if (++ci == tapK) { ci = 0; tap++; }
     }
   }
 }
