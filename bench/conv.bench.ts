@@ -10,7 +10,7 @@
 // output NC4HW4 device buffers. The "NHWC arrays" rows are whole calls as a user without
 // device buffers makes them: an NHWC Float32Array in, layouts converted both ways, a new
 // array out, weights packed on every call.
-import { createContext, type Context } from "simdcl";
+import { createContext } from "simdcl";
 import { machine, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
@@ -35,6 +35,10 @@ const LAYERS: Layer[] = [
 ];
 
 const out = (size: number, l: Layer) => Math.floor((size + 2 * l.pad - l.k) / l.stride) + 1;
+
+/** Rounds each layer is measured in (see below). */
+const ROUNDS = 3;
+const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 // The layer's operands: NCHW and NHWC input, OIHW and HWIO (tfjs) weights.
 function setup(l: Layer) {
@@ -103,36 +107,55 @@ async function main() {
     const f = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
     const pad = [[0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]];
     const run = () => (l.depthwise ? tf.depthwiseConv2d(x, f, l.stride, pad) : tf.conv2d(x, f, l.stride, pad));
-    const xnnMs = await median(() => run().dispose(), opts);
-    const xnn = gflops(xnnMs);
-    rows.push({ case: l.name, impl: "XNNPACK (tfjs-wasm), 1 thread", ms: xnnMs, rate: xnn });
     const r = run();
     const expected = r.dataSync() as Float32Array; // NHWC
     r.dispose();
-    x.dispose();
-    f.dispose();
 
-    for (const [label, cl] of [["1 thread", t1], ["2 threads", t2]] as [string, Context][]) {
+    // simdcl as it runs resident (weights packed once, NC4HW4 device buffers in and out)
+    // on each context, and on one thread from NHWC arrays with plain weights.
+    const resident = await Promise.all([t1, t2].map(async (cl) => {
       const packed = await cl.packConv(oihw, wShape, { groups: options.groups });
-      const nc4 = await cl.toNC4HW4(nchw, [1, l.c, l.h, l.w]);
-      const input = cl.buffer(Float32Array, nc4.length);
-      input.array.set(nc4);
+      const input = cl.buffer(Float32Array, Math.ceil(l.c / 4) * 4 * l.h * l.w);
+      input.array.set(await cl.toNC4HW4(nchw, [1, l.c, l.h, l.w]));
       const output = cl.buffer(Float32Array, Math.ceil(l.oc / 4) * 4 * oh * ow);
-      const resident = { ...options, layout: "NC4HW4" as const, out: output };
-      const ms = await median(() => cl.conv2d(input, [1, l.c, l.h, l.w], packed, wShape, resident), opts);
-      rows.push({ case: l.name, impl: `simdcl resident, ${label}`, ms, rate: gflops(ms), vs: xnn });
+      const call = () => cl.conv2d(input, [1, l.c, l.h, l.w], packed, wShape, { ...options, layout: "NC4HW4", out: output });
+      return { call, free: () => [packed, input, output].forEach((b) => b.dispose()) };
+    }));
+    const arrays = () => t1.conv2d(nhwc, [1, l.c, l.h, l.w], oihw, wShape, { ...options, layout: "NHWC" });
+    for (const cl of [t1, t2]) {
       const got = await cl.conv2d(nhwc, [1, l.c, l.h, l.w], oihw, wShape, { ...options, layout: "NHWC" });
       let worst = 0;
       for (let i = 0; i < got.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - expected[i]));
       if (!(worst < 1e-3 * Math.sqrt(cg * l.k * l.k))) throw new Error(`${l.name}: simdcl and XNNPACK differ by ${worst}`);
-      if (label === "1 thread") {
-        const msArrays = await median(() => cl.conv2d(nhwc, [1, l.c, l.h, l.w], oihw, wShape, { ...options, layout: "NHWC" }), opts);
-        rows.push({ case: l.name, impl: `simdcl NHWC arrays, ${label}`, ms: msArrays, rate: gflops(msArrays), vs: xnn });
-      }
-      packed.dispose();
-      input.dispose();
-      output.dispose();
     }
+
+    // Rounds of XNNPACK then each simdcl form: a row reports the median over the rounds of
+    // its time and of its ratio to XNNPACK in the same round, so that a slow spell of this
+    // shared machine moves both sides of a ratio.
+    const forms: [string, () => unknown][] = [
+      ["XNNPACK (tfjs-wasm), 1 thread", () => run().dispose()],
+      ["simdcl resident, 1 thread", resident[0].call],
+      ["simdcl NHWC arrays, 1 thread", arrays],
+      ["simdcl resident, 2 threads", resident[1].call],
+    ];
+    const times = forms.map(() => [] as number[]);
+    const ratios = forms.map(() => [] as number[]);
+    for (let round = 0; round < ROUNDS; round++) {
+      const xnnMs = await median(forms[0][1], opts);
+      for (const [i, [, fn]] of forms.entries()) {
+        const ms = i === 0 ? xnnMs : await median(fn, opts);
+        times[i].push(ms);
+        ratios[i].push(xnnMs / ms);
+      }
+    }
+    const xnn = gflops(middle(times[0]));
+    for (const [i, [impl]] of forms.entries()) {
+      const ms = middle(times[i]);
+      rows.push({ case: l.name, impl, ms, rate: gflops(ms), vs: i === 0 ? undefined : gflops(ms) / middle(ratios[i]) });
+    }
+    resident.forEach((r) => r.free());
+    x.dispose();
+    f.dispose();
 
     const y = new Float32Array(l.oc * oh * ow);
     const jsMs = await median(() => direct(l, nchw, oihw, y, oh, ow, cg), { time: 200, iterations: 3 });
@@ -152,7 +175,7 @@ async function main() {
     const ms = await median(() => session.run(feeds), opts);
     await session.release();
     const rate = flops / (ms * 1e6);
-    const xnn = rows.find((r) => r.case === l.name && r.impl.startsWith("XNNPACK"))!.rate;
+    const xnn = rows.find((r) => r.case === l.name && r.impl.startsWith("XNNPACK"))!.rate; // the rounds' median
     const at = rows.findIndex((r) => r.case === l.name && r.impl === "simdcl resident, 2 threads");
     rows.splice(at, 0, { case: l.name, impl: "onnxruntime-web, 2 threads", ms, rate, vs: xnn });
     rows[at + 1].note = `${(rows[at + 1].rate / rate).toFixed(2)}× onnxruntime 2T`;
