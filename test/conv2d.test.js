@@ -240,6 +240,10 @@ test("device buffers: input and output stay in the context's memory", async () =
   assert.is(r.data, out);
   const plain = await cl.conv2d(x, shape, weight, wShape, { padding: 1, layout: "NC4HW4" });
   assert.equal(Array.from(out.array), Array.from(plain.data));
+  const given = new Float32Array(8 * 144).fill(NaN);
+  const intoArray = await cl.conv2d(x, shape, weight, wShape, { padding: 1, layout: "NC4HW4", out: given });
+  assert.is(intoArray.data, given, "resolves to the array it was given");
+  assert.equal(Array.from(given), Array.from(plain.data));
   const back = cl.buffer(Float32Array, 8 * 144);
   await cl.conv2d(out, [1, 8, 12, 12], randomF32(rand, 8 * 9), [8, 1, 3, 3], { groups: 8, padding: 1, layout: "NC4HW4", outputLayout: "NCHW", out: back });
   await rejects(cl.conv2d(out, [1, 8, 12, 12], weight, wShape, { groups: 2, layout: "NC4HW4", out }), RangeError, /out must not be the input/);
