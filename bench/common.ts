@@ -24,6 +24,33 @@ export async function median(fn: () => unknown, { time = 500, iterations = 10 } 
   return result.latency.p50;
 }
 
+export interface Measured {
+  /** Median over the rounds of the per-round median time, ms. */
+  ms: number;
+  /** Median over the rounds of the peer's time over this one's in the same round. */
+  ratio: number;
+}
+
+/**
+ * Rounds of the peer (forms[0]) then every other form, each timed by median(): a form's
+ * figure is the median over the rounds, and its ratio to the peer the median of the
+ * same-round ratios, so a slow spell of this shared machine moves both sides of a ratio.
+ */
+export async function measureRounds(forms: (() => unknown)[], opts: { time: number; iterations: number }, rounds = 3): Promise<Measured[]> {
+  const times = forms.map(() => [] as number[]);
+  const ratios = forms.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    const peer = await median(forms[0], opts);
+    for (const [i, fn] of forms.entries()) {
+      const ms = i === 0 ? peer : await median(fn, opts);
+      times[i].push(ms);
+      ratios[i].push(peer / ms);
+    }
+  }
+  const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  return forms.map((_, i) => ({ ms: middle(times[i]), ratio: middle(ratios[i]) }));
+}
+
 export function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   return `${cpu}, ${cpus().length} cores, Node ${process.versions.node} (V8 ${process.versions.v8})`;

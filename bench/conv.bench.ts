@@ -11,7 +11,7 @@
 // device buffers makes them: an NHWC Float32Array in, layouts converted both ways, a new
 // array out, weights packed on every call.
 import { createContext } from "simdcl";
-import { machine, median, printTable, type Row } from "./common.js";
+import { machine, measureRounds, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
 import { convModel, loadOnnxRuntime } from "./peers/onnx.js";
@@ -36,9 +36,6 @@ const LAYERS: Layer[] = [
 
 const out = (size: number, l: Layer) => Math.floor((size + 2 * l.pad - l.k) / l.stride) + 1;
 
-/** Rounds each layer is measured in (see below). */
-const ROUNDS = 3;
-const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 // The layer's operands: NCHW and NHWC input, OIHW and HWIO (tfjs) weights.
 function setup(l: Layer) {
@@ -129,30 +126,19 @@ async function main() {
       if (!(worst < 1e-3 * Math.sqrt(cg * l.k * l.k))) throw new Error(`${l.name}: simdcl and XNNPACK differ by ${worst}`);
     }
 
-    // Rounds of XNNPACK then each simdcl form: a row reports the median over the rounds of
-    // its time and of its ratio to XNNPACK in the same round, so that a slow spell of this
-    // shared machine moves both sides of a ratio.
+    // Rounds of XNNPACK then each simdcl form (measureRounds says why).
     const forms: [string, () => unknown][] = [
       ["XNNPACK (tfjs-wasm), 1 thread", () => run().dispose()],
       ["simdcl resident, 1 thread", resident[0].call],
       ["simdcl NHWC arrays, 1 thread", arrays],
       ["simdcl resident, 2 threads", resident[1].call],
     ];
-    const times = forms.map(() => [] as number[]);
-    const ratios = forms.map(() => [] as number[]);
-    for (let round = 0; round < ROUNDS; round++) {
-      const xnnMs = await median(forms[0][1], opts);
-      for (const [i, [, fn]] of forms.entries()) {
-        const ms = i === 0 ? xnnMs : await median(fn, opts);
-        times[i].push(ms);
-        ratios[i].push(xnnMs / ms);
-      }
-    }
-    const xnn = gflops(middle(times[0]));
+    const measured = await measureRounds(forms.map(([, fn]) => fn), opts);
     for (const [i, [impl]] of forms.entries()) {
-      const ms = middle(times[i]);
-      rows.push({ case: l.name, impl, ms, rate: gflops(ms), vs: i === 0 ? undefined : gflops(ms) / middle(ratios[i]) });
+      const { ms, ratio } = measured[i];
+      rows.push({ case: l.name, impl, ms, rate: gflops(ms), vs: i === 0 ? undefined : gflops(ms) / ratio });
     }
+    const xnn = gflops(measured[0].ms);
     resident.forEach((r) => r.free());
     x.dispose();
     f.dispose();

@@ -7,9 +7,10 @@
 //
 // Every call is whole: arrays in, a new result array out. XNNPACK caches its packed B
 // per tensor, so its figures exclude packing; "prepacked" rows are simdcl the same way
-// (cl.packB once), the others pack B on every call.
-import { createContext, type Context } from "simdcl";
-import { machine, median, printTable, type Row } from "./common.js";
+// (cl.packB once), the others pack B on every call. Each case is measured in three rounds
+// of XNNPACK then simdcl; a row's ratio is the median of its same-round ratios.
+import { createContext } from "simdcl";
+import { machine, measureRounds, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
 import { loadOnnxRuntime, matMulModel } from "./peers/onnx.js";
@@ -62,29 +63,35 @@ async function main() {
 
     const ta = tf.tensor2d(A, [c.m, c.k]);
     const tb = tf.tensor2d(B, [c.k, c.n]);
-    const xnnMs = await median(() => {
-      const r = tf.matMul(ta, tb);
-      r.dataSync();
-      r.dispose();
-    }, opts);
-    const xnn = gflops(xnnMs);
-    rows.push({ case: c.name, impl: "XNNPACK (tfjs-wasm), 1 thread", ms: xnnMs, rate: xnn });
     const expected = tf.matMul(ta, tb).dataSync() as Float32Array;
-
-    for (const [label, cl] of [["1 thread", t1], ["2 threads", t2]] as [string, Context][]) {
-      const ms = await median(() => cl.gemm(A, B, { m: c.m, n: c.n, k: c.k }), opts);
-      const got = await cl.gemm(A, B, { m: c.m, n: c.n, k: c.k });
+    const shape = { m: c.m, n: c.n, k: c.k };
+    for (const cl of [t1, t2]) {
+      const got = await cl.gemm(A, B, shape);
       let worst = 0;
       for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
       if (!(worst < 1e-3 * Math.sqrt(c.k))) throw new Error(`${c.name}: simdcl and XNNPACK differ by ${worst}`);
-      const threads = label === "1 thread" ? 1 : 2;
-      const ofCeiling = (x: number) => `${((100 * gflops(x)) / (ceiling * threads)).toFixed(0)} % of ceiling`;
-      rows.push({ case: c.name, impl: `simdcl, ${label}`, ms, rate: gflops(ms), vs: xnn, note: ofCeiling(ms) });
-      const packed = await cl.packB(B, { k: c.k, n: c.n });
-      const msPacked = await median(() => cl.gemm(A, packed, { m: c.m, n: c.n, k: c.k }), opts);
-      rows.push({ case: c.name, impl: `simdcl prepacked B, ${label}`, ms: msPacked, rate: gflops(msPacked), vs: xnn, note: ofCeiling(msPacked) });
-      packed.dispose();
     }
+    const packed = await Promise.all([t1, t2].map((cl) => cl.packB(B, { k: c.k, n: c.n })));
+    // Rounds of XNNPACK then each simdcl form (measureRounds in common.ts says why).
+    const forms: [string, number, () => unknown][] = [
+      ["XNNPACK (tfjs-wasm), 1 thread", 1, () => {
+        const r = tf.matMul(ta, tb);
+        r.dataSync();
+        r.dispose();
+      }],
+      ["simdcl, 1 thread", 1, () => t1.gemm(A, B, shape)],
+      ["simdcl prepacked B, 1 thread", 1, () => t1.gemm(A, packed[0], shape)],
+      ["simdcl, 2 threads", 2, () => t2.gemm(A, B, shape)],
+      ["simdcl prepacked B, 2 threads", 2, () => t2.gemm(A, packed[1], shape)],
+    ];
+    const measured = await measureRounds(forms.map(([, , fn]) => fn), opts);
+    for (const [i, [impl, threads]] of forms.entries()) {
+      const { ms, ratio } = measured[i];
+      const note = i === 0 ? undefined : `${((100 * gflops(ms)) / (ceiling * threads)).toFixed(0)} % of ceiling`;
+      rows.push({ case: c.name, impl, ms, rate: gflops(ms), vs: i === 0 ? undefined : gflops(ms) / ratio, note });
+    }
+    const xnn = gflops(measured[0].ms);
+    packed.forEach((p) => p.dispose());
     ta.dispose();
     tb.dispose();
 
