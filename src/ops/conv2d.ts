@@ -17,9 +17,11 @@ import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
 import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
 import type { Engine } from "./engine.ts";
-import { ACTIVATIONS, KC, MC, MR, NC, NR, SOLO_BELOW, type Activation } from "./gemm.ts";
+import { ACTIVATIONS, SOLO_BELOW, type Activation } from "./gemm.ts";
+import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
+import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { convertLayout, layoutMode, type PlainLayout, type Shape4 } from "./layout.ts";
-import { geometryArgs, quads, type Geometry } from "./geometry.ts";
+import { quads, type Geometry } from "./geometry.ts";
 import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, type WinogradJob } from "./winograd.ts";
 
 export type Layout = PlainLayout | "NC4HW4";
@@ -79,7 +81,7 @@ export class PackedConv {
     readonly family: Family,
   ) {}
 
-  /** @internal Winograd's transformed weights, made by the first conv2d that runs it. */
+  /** @internal Winograd's packing too, for 3×3 weights in one group (packConv makes both). */
   winograd: DeviceBuffer<Float32Array> | null = null;
 
   get isDisposed(): boolean {
@@ -99,10 +101,7 @@ const ALGORITHMS = ["auto", "1x1", "im2col", "winograd", "depthwise"] as const;
 const MAX_DIM = 2 ** 24;
 const MAX_STEP = 2 ** 16;
 
-// GEMM's tile and blocks (src/ops/gemm.ts says why), in k-quads where convolution counts them.
-const KCQ = KC / 4;
-/** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
-const DEPTHWISE_SCRATCH = 96 * 1024;
+
 
 
 function checkShape(name: string, shape: unknown, dims: readonly string[], min: number[]): Shape4 {
@@ -154,34 +153,6 @@ function familyOf(algorithm: "auto" | ConvAlgorithm, wShape: Shape4, groups: num
     throw new RangeError(`simdcl: conv2d algorithm "depthwise" needs one input channel per group (groups = c > 1), got weight [${wShape.join(", ")}] with groups ${groups}`);
   }
   return algorithm === "depthwise" || (algorithm === "auto" && depthwiseShape) ? "depthwise" : "gemm";
-}
-
-/** Kernel groups of a GEMM convolution: the convolution's groups when their channels fill whole quads, else 1. */
-function kernelGroups(c: number, oc: number, groups: number): number {
-  return groups > 1 && (c / groups) % 4 === 0 && (oc / groups) % 4 === 0 ? groups : 1;
-}
-
-/**
- * Whether k runs over (ky, kx, channel) with no padding lanes (assembly/conv/im2col.ts):
- * for kernels wider than 1×1 (those read the NC4HW4 input in place) in one kernel group
- * with fewer than 16 channels not in whole quads, where the padding lanes would waste up to
- * 3/8 of the arithmetic (3 channels: 25%). Measured on ResNet-50's first layer (7×7/2 on
- * RGB), one thread, medians of three processes: 0.73× XNNPACK compact, 0.66× padded; 0.98×
- * once windows inside the image skip the bounds checks.
- */
-function compactK(c: number, kg: number, kh: number, kw: number): boolean {
-  return kg === 1 && kh * kw > 1 && c % 4 !== 0 && c < 16;
-}
-
-/** k-quads of a GEMM convolution's k (per kernel group). */
-function gemmKQuads(c: number, kg: number, kh: number, kw: number): number {
-  return compactK(c, kg, kh, kw) ? Math.ceil((kh * kw * c) / 4) : kh * kw * quads(c / kg);
-}
-
-/** Floats of packed GEMM weights (assembly/conv/weights.ts's layout). */
-function gemmPackedLength(c: number, [oc, , kh, kw]: Shape4, groups: number): number {
-  const kg = kernelGroups(c, oc, groups);
-  return kg * gemmKQuads(c, kg, kh, kw) * 4 * Math.ceil(oc / kg / NR) * NR;
 }
 
 export interface ConvPlan extends Geometry {
@@ -298,16 +269,6 @@ export function planPackConv(weight: unknown, wShape: unknown, options: unknown)
   return { weight, shape, c: shape[1] * groups, groups, family, winograd };
 }
 
-/** Depthwise weights [oc4][kh·kw][4]: a tap's four output channels in one v128. */
-function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into: Float32Array): void {
-  const taps = kh * kw;
-  into.fill(0, 0, quads(oc) * taps * 4);
-  for (let o = 0; o < oc; o++) {
-    const at = (o >> 2) * taps * 4 + (o & 3);
-    for (let t = 0; t < taps; t++) into[at + t * 4] = weight[o * taps + t];
-  }
-}
-
 /** Floats of the packing `algorithm`'s kernel reads. */
 function packedLength(algorithm: ConvAlgorithm, c: number, wShape: Shape4, groups: number): number {
   if (algorithm === "depthwise") return quads(wShape[0]) * wShape[2] * wShape[3] * 4;
@@ -342,44 +303,6 @@ export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (le
     throw e;
   }
   return handle;
-}
-
-// The GEMM kernels' job: the argument words in assembly/conv/conv-gemm.ts's order.
-interface GemmConvJob {
-  p: Geometry & Pick<ConvPlan, "groups" | "act">;
-  /** Kernel groups, when not the convolution's own (Winograd's 16 matrices). */
-  kg?: number;
-  input: number; weight: number; packed: number; out: number; bias: number;
-  scratch: number; scratchStride: number; mc: number; kcq: number; nc: number;
-  mBlocks: number; nBlocks: number; packPhase: boolean; direct: boolean;
-}
-
-function gemmConvArgs(j: GemmConvJob): number[] {
-  const { p } = j;
-  const kg = j.kg ?? kernelGroups(p.c, p.oc, p.groups);
-  return [
-    ...geometryArgs(p),
-    p.c / p.groups, p.oc / p.groups, kg, p.c / kg, p.oc / kg,
-    j.input, j.weight, j.packed, j.out, j.bias, p.act, j.scratch, j.scratchStride,
-    j.mc, j.kcq, j.nc, j.mBlocks, j.nBlocks, j.packPhase ? 1 : 0, j.direct ? 1 : 0, compactK(p.c, kg, p.kh, p.kw) ? 1 : 0,
-  ];
-}
-
-/** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */
-function packGemmWeights(
-  engine: Engine, c: number, shape: Shape4, groups: number, weightAt: number, packedAt: number,
-  layout: { kg?: number; kcq?: number } = {},
-): Promise<void> {
-  const [oc, , kh, kw] = shape;
-  const kg = layout.kg ?? kernelGroups(c, oc, groups);
-  const kcq = layout.kcq ?? Math.min(KCQ, gemmKQuads(c, kg, kh, kw));
-  const p = { n: 0, c, h: 0, w: 0, oc, kh, kw, groups, sh: 1, sw: 1, dh: 1, dw: 1, pad: [0, 0, 0, 0], oh: 0, ow: 0, act: 0 };
-  const args = gemmConvArgs({
-    p, kg, input: 0, weight: weightAt, packed: packedAt, out: 0, bias: 0, scratch: 0, scratchStride: 0,
-    mc: 0, kcq, nc: 0, mBlocks: 0, nBlocks: 0, packPhase: true, direct: false,
-  });
-  const panels = kg * Math.ceil(oc / kg / NR);
-  return engine.run(OP_CONV, args, [panels, 0], { solo: panels * kh * kw * c * NR < 1 << 16 });
 }
 
 /** Multiply-adds of the convolution, the measure of its work. */
@@ -445,62 +368,4 @@ export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResu
     if (!deviceOut) (result as Float32Array).set(arena.f32.subarray((outNC4 ? out4At : outTmp) / 4, (outNC4 ? out4At : outTmp) / 4 + p.outLength));
     return { data: result, shape };
   });
-}
-
-interface GemmConvPlan {
-  mc: number; kcq: number; nc: number; mBlocks: number; nBlocks: number;
-  scratchStride: number; groups: number; packGroups: number;
-}
-
-// Blocks MC×NC, MC narrowed (in whole tiles) until every thread has a few groups.
-function planGemmConv(p: ConvPlan, threads: number): GemmConvPlan {
-  const kg = kernelGroups(p.c, p.oc, p.groups);
-  const m = p.oh * p.ow;
-  const nK = quads(p.oc / kg) * 4;
-  const kq = gemmKQuads(p.c, kg, p.kh, p.kw);
-  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
-  const nc = Math.min(NC, Math.ceil(nK / NR) * NR);
-  const nBlocks = Math.ceil(nK / nc);
-  const count = () => p.n * kg * nBlocks * Math.ceil(m / mc);
-  while (threads > 1 && count() < 4 * threads && mc > 4 * MR) mc = Math.ceil(mc / 2 / MR) * MR;
-  const kcq = Math.min(KCQ, kq);
-  // 64 zero bytes, a 128-byte tile, the packed A block, and for compact k four pixels' k
-  // values end to end (assembly/conv/conv-gemm.ts).
-  const block = mc * kcq * 64 / MR;
-  const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
-  return {
-    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(),
-    packGroups: kg * Math.ceil(p.oc / kg / NR),
-  };
-}
-
-interface DepthwiseJob {
-  rows: number; paddedW: number; scratchStride: number; groups: number;
-}
-
-// Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
-// The padded copy (paddedW > 0) only where reading in place would leave fewer than half
-// of a row's outputs to the blocks (large kernels on small images), or channels must be
-// gathered (a multiplier): it costs a pass over the input, a third of the time of a 3×3
-// layer, and saves nothing when the blocks can read the input directly.
-function planDepthwise(p: ConvPlan, threads: number): DepthwiseJob {
-  const lastTap = (p.kw - 1) * p.dw;
-  const start = Math.ceil(p.pad[1] / p.sw);
-  const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
-  const copy = p.oc !== p.c || 2 * (end - start) < p.ow;
-  const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
-  const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
-  const planes = p.n * quads(p.oc);
-  let rows = p.oh;
-  if (threads > 1 && planes < 4 * threads) rows = Math.ceil(p.oh / Math.ceil((4 * threads) / planes));
-  while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
-  const scratchStride = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
-  return { rows, paddedW, scratchStride, groups: planes * Math.ceil(p.oh / rows) };
-}
-
-function depthwiseArgs(p: ConvPlan, j: DepthwiseJob, at: { input: number; packed: number; bias: number; out: number; scratch: number }): number[] {
-  return [
-    ...geometryArgs(p),
-    p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW, p.c,
-  ];
 }

@@ -1,0 +1,105 @@
+// The GEMM convolutions (1×1, im2col, and Winograd's weight packing): kernel groups,
+// k's layout, packed sizes, blocking, and the job's argument words.
+// Kernel: assembly/conv/conv-gemm.ts.
+import { OP_CONV } from "../job.ts";
+import type { Engine } from "./engine.ts";
+import { KC, MC, MR, NC, NR } from "./gemm.ts";
+import type { Shape4 } from "./layout.ts";
+import { geometryArgs, quads, type Geometry } from "./geometry.ts";
+import type { ConvPlan } from "./conv2d.ts";
+
+// GEMM's tile and blocks (src/ops/gemm.ts says why), in k-quads where convolution counts them.
+const KCQ = KC / 4;
+
+/** Kernel groups of a GEMM convolution: the convolution's groups when their channels fill whole quads, else 1. */
+export function kernelGroups(c: number, oc: number, groups: number): number {
+  return groups > 1 && (c / groups) % 4 === 0 && (oc / groups) % 4 === 0 ? groups : 1;
+}
+
+/**
+ * Whether k runs over (ky, kx, channel) with no padding lanes (assembly/conv/im2col.ts):
+ * for kernels wider than 1×1 (a 1×1 layer transposes the input's quads as they lie) in one kernel group
+ * with fewer than 16 channels not in whole quads, where the padding lanes would waste up to
+ * 3/8 of the arithmetic (3 channels: 25%). Measured on ResNet-50's first layer (7×7/2 on
+ * RGB), one thread, medians of three processes: 0.73× XNNPACK compact, 0.66× padded; 0.98×
+ * once windows inside the image skip the bounds checks.
+ */
+function compactK(c: number, kg: number, kh: number, kw: number): boolean {
+  return kg === 1 && kh * kw > 1 && c % 4 !== 0 && c < 16;
+}
+
+/** k-quads of a GEMM convolution's k (per kernel group). */
+function gemmKQuads(c: number, kg: number, kh: number, kw: number): number {
+  return compactK(c, kg, kh, kw) ? Math.ceil((kh * kw * c) / 4) : kh * kw * quads(c / kg);
+}
+
+/** Floats of packed GEMM weights (assembly/conv/weights.ts's layout). */
+export function gemmPackedLength(c: number, [oc, , kh, kw]: Shape4, groups: number): number {
+  const kg = kernelGroups(c, oc, groups);
+  return kg * gemmKQuads(c, kg, kh, kw) * 4 * Math.ceil(oc / kg / NR) * NR;
+}
+
+// The GEMM kernels' job: the argument words in assembly/conv/conv-gemm.ts's order.
+interface GemmConvJob {
+  p: Geometry & Pick<ConvPlan, "groups" | "act">;
+  /** Kernel groups, when not the convolution's own (Winograd's 16 matrices). */
+  kg?: number;
+  input: number; weight: number; packed: number; out: number; bias: number;
+  scratch: number; scratchStride: number; mc: number; kcq: number; nc: number;
+  mBlocks: number; nBlocks: number; packPhase: boolean; direct: boolean;
+}
+
+export function gemmConvArgs(j: GemmConvJob): number[] {
+  const { p } = j;
+  const kg = j.kg ?? kernelGroups(p.c, p.oc, p.groups);
+  return [
+    ...geometryArgs(p),
+    p.c / p.groups, p.oc / p.groups, kg, p.c / kg, p.oc / kg,
+    j.input, j.weight, j.packed, j.out, j.bias, p.act, j.scratch, j.scratchStride,
+    j.mc, j.kcq, j.nc, j.mBlocks, j.nBlocks, j.packPhase ? 1 : 0, j.direct ? 1 : 0, compactK(p.c, kg, p.kh, p.kw) ? 1 : 0,
+  ];
+}
+
+/** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */
+export function packGemmWeights(
+  engine: Engine, c: number, shape: Shape4, groups: number, weightAt: number, packedAt: number,
+  layout: { kg?: number; kcq?: number } = {},
+): Promise<void> {
+  const [oc, , kh, kw] = shape;
+  const kg = layout.kg ?? kernelGroups(c, oc, groups);
+  const kcq = layout.kcq ?? Math.min(KCQ, gemmKQuads(c, kg, kh, kw));
+  const p = { n: 0, c, h: 0, w: 0, oc, kh, kw, groups, sh: 1, sw: 1, dh: 1, dw: 1, pad: [0, 0, 0, 0], oh: 0, ow: 0, act: 0 };
+  const args = gemmConvArgs({
+    p, kg, input: 0, weight: weightAt, packed: packedAt, out: 0, bias: 0, scratch: 0, scratchStride: 0,
+    mc: 0, kcq, nc: 0, mBlocks: 0, nBlocks: 0, packPhase: true, direct: false,
+  });
+  const panels = kg * Math.ceil(oc / kg / NR);
+  return engine.run(OP_CONV, args, [panels, 0], { solo: panels * kh * kw * c * NR < 1 << 16 });
+}
+
+export interface GemmConvPlan {
+  mc: number; kcq: number; nc: number; mBlocks: number; nBlocks: number;
+  scratchStride: number; groups: number; packGroups: number;
+}
+
+// Blocks MC×NC, MC narrowed (in whole tiles) until every thread has a few groups.
+export function planGemmConv(p: ConvPlan, threads: number): GemmConvPlan {
+  const kg = kernelGroups(p.c, p.oc, p.groups);
+  const m = p.oh * p.ow;
+  const nK = quads(p.oc / kg) * 4;
+  const kq = gemmKQuads(p.c, kg, p.kh, p.kw);
+  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
+  const nc = Math.min(NC, Math.ceil(nK / NR) * NR);
+  const nBlocks = Math.ceil(nK / nc);
+  const count = () => p.n * kg * nBlocks * Math.ceil(m / mc);
+  while (threads > 1 && count() < 4 * threads && mc > 4 * MR) mc = Math.ceil(mc / 2 / MR) * MR;
+  const kcq = Math.min(KCQ, kq);
+  // 64 zero bytes, a 128-byte tile, the packed A block, and for compact k four pixels' k
+  // values end to end (assembly/conv/conv-gemm.ts).
+  const block = mc * kcq * 64 / MR;
+  const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
+  return {
+    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(),
+    packGroups: kg * Math.ceil(p.oc / kg / NR),
+  };
+}

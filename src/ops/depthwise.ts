@@ -1,0 +1,49 @@
+// Depthwise convolution: its weight packing, blocking, and the job's argument words.
+// Kernel: assembly/conv/depthwise.ts.
+import type { Shape4 } from "./layout.ts";
+import { geometryArgs, quads } from "./geometry.ts";
+import type { ConvPlan } from "./conv2d.ts";
+
+/** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
+const DEPTHWISE_SCRATCH = 96 * 1024;
+
+/** Depthwise weights [oc4][kh·kw][4]: a tap's four output channels in one v128. */
+export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into: Float32Array): void {
+  const taps = kh * kw;
+  into.fill(0, 0, quads(oc) * taps * 4);
+  for (let o = 0; o < oc; o++) {
+    const at = (o >> 2) * taps * 4 + (o & 3);
+    for (let t = 0; t < taps; t++) into[at + t * 4] = weight[o * taps + t];
+  }
+}
+
+export interface DepthwiseJob {
+  rows: number; paddedW: number; scratchStride: number; groups: number;
+}
+
+// Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
+// The padded copy (paddedW > 0) only where reading in place would leave fewer than half
+// of a row's outputs to the blocks (large kernels on small images), or channels must be
+// gathered (a multiplier): it costs a pass over the input, a third of the time of a 3×3
+// layer, and saves nothing when the blocks can read the input directly.
+export function planDepthwise(p: ConvPlan, threads: number): DepthwiseJob {
+  const lastTap = (p.kw - 1) * p.dw;
+  const start = Math.ceil(p.pad[1] / p.sw);
+  const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
+  const copy = p.oc !== p.c || 2 * (end - start) < p.ow;
+  const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
+  const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
+  const planes = p.n * quads(p.oc);
+  let rows = p.oh;
+  if (threads > 1 && planes < 4 * threads) rows = Math.ceil(p.oh / Math.ceil((4 * threads) / planes));
+  while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
+  const scratchStride = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
+  return { rows, paddedW, scratchStride, groups: planes * Math.ceil(p.oh / rows) };
+}
+
+export function depthwiseArgs(p: ConvPlan, j: DepthwiseJob, at: { input: number; packed: number; bias: number; out: number; scratch: number }): number[] {
+  return [
+    ...geometryArgs(p),
+    p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW, p.c,
+  ];
+}
