@@ -117,18 +117,22 @@ test("dense convolutions of awkward shapes match the reference", async () => {
   for (const c of cases) await checkCase(rand, c);
 });
 
-test("fuzz: random layers, every algorithm that applies, against the reference", async () => {
+test("fuzz: random layers and layouts, every algorithm that applies, against the reference", async () => {
   const rand = random(411);
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
   for (let i = 0; i < 40; i++) {
     const groups = [1, 1, 1, 2, 3][int(0, 4)];
-    const c = groups * int(1, 6), oc = groups * int(1, 5);
+    const c = groups * int(1, 8), oc = groups * int(1, 8);
     const kh = int(1, 5), kw = int(1, 5);
     const stride = [int(1, 3), int(1, 3)], dilation = [int(1, 2), int(1, 2)];
     const padding = [int(0, 3), int(0, 3), int(0, 3), int(0, 3)];
     const h = Math.max(1, (kh - 1) * dilation[0] + 1 - padding[0] - padding[2]) + int(0, 9);
     const w = Math.max(1, (kw - 1) * dilation[1] + 1 - padding[1] - padding[3]) + int(0, 9);
-    const options = { groups, stride, dilation, padding, bias: rand() < 0.5, activation: ["none", "relu", "relu6"][int(0, 2)] };
+    const layouts = ["NCHW", "NHWC", "NC4HW4"];
+    const options = {
+      groups, stride, dilation, padding, bias: rand() < 0.5, activation: ["none", "relu", "relu6"][int(0, 2)],
+      layout: layouts[int(0, 2)], outputLayout: layouts[int(0, 2)],
+    };
     const base = { shape: [int(1, 2), c, h, w], wShape: [oc, c / groups, kh, kw], threads: [1, 2] };
     const algorithms = ["auto", "im2col"];
     if (kh === 1 && kw === 1 && stride[0] === 1 && stride[1] === 1 && padding.every((p) => p === 0)) algorithms.push("1x1");

@@ -40,6 +40,8 @@ const A_N_BLOCKS = 32;
 const A_PACK_PHASE = 33; // 1: phase 0 packs the weights
 const A_DIRECT = 34; // 1: A is the input itself, transposed (1×1, stride 1, no padding)
 const A_COMPACT = 35; // 1: k runs over (ky, kx, channel) with no padding lanes (few channels)
+const A_OUT_NHWC = 36; // 1: the output is NHWC (a pixel's oc floats together), not NC4HW4
+const A_OC = 37; // output channels
 
 export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const kh = arg(ctrl, A_KH), kw = arg(ctrl, A_KW);
@@ -79,9 +81,15 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const nc = min(ncBlock, nK - j0);
 
   const inPlane = (<usize>h * <usize>w) << 4;
-  const outPlane = <usize>m << 4;
   const src = argPtr(ctrl, A_IN) + <usize>(b * arg(ctrl, A_C4) + g * cq4) * inPlane;
-  const out = argPtr(ctrl, A_OUT) + <usize>(b * arg(ctrl, A_OC4)) * outPlane;
+  // Where output (pixel, channel) goes: NC4HW4 (a pixel's quad 16 bytes on, the next quad
+  // a plane on) or NHWC (a pixel oc floats on, the next quad 16 bytes on; no padding
+  // channels, so a tile stores only the channels there are).
+  const nhwc = arg(ctrl, A_OUT_NHWC) != 0;
+  const oc = arg(ctrl, A_OC);
+  const pixelBytes: usize = nhwc ? <usize>oc << 2 : 16;
+  const quadBytes: usize = nhwc ? 16 : <usize>m << 4;
+  const out = argPtr(ctrl, A_OUT) + <usize>b * (nhwc ? <usize>m * pixelBytes : <usize>arg(ctrl, A_OC4) * quadBytes);
   const bias = argPtr(ctrl, A_BIAS);
   const act = arg(ctrl, A_ACT);
   const direct = arg(ctrl, A_DIRECT) != 0;
@@ -109,12 +117,12 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     for (let jr = 0; jr < nc; jr += NR) {
       const j = g * ocgK + j0 + jr; // output channel of the tile's first column
       const bp = packedPanel(weights, ocgK, q0 * 4, qc * 4, (j0 + jr) / NR);
-      const nr = min(NR, nc - jr);
+      const nr = nhwc ? min(min(NR, nc - jr), oc - j) : min(NR, nc - jr);
       const biasAt: usize = bias ? bias + (<usize>j << 2) : 0;
-      const cq = out + <usize>(j >> 2) * outPlane;
+      const cq = out + <usize>(j >> 2) * quadBytes;
       for (let ir = 0; ir < mc; ir += 4) {
         const a = block + (<usize>ir * <usize>qc << 4);
-        microkernel(qc * 4, a, bp, cq + (<usize>(i0 + ir) << 4), 16, outPlane, min(4, mc - ir), nr, 1, 0, first, last, biasAt, act, tile);
+        microkernel(qc * 4, a, bp, cq + <usize>(i0 + ir) * pixelBytes, pixelBytes, quadBytes, min(4, mc - ir), nr, 1, 0, first, last, biasAt, act, tile);
       }
     }
   }

@@ -47,6 +47,8 @@ interface GemmConvJob {
   input: number; weight: number; packed: number; out: number; bias: number;
   scratch: number; scratchStride: number; mc: number; kcq: number; nc: number;
   mBlocks: number; nBlocks: number; packPhase: boolean; direct: boolean;
+  /** The output goes out as NHWC rather than NC4HW4. */
+  outNHWC?: boolean;
 }
 
 export function gemmConvArgs(j: GemmConvJob): number[] {
@@ -57,6 +59,7 @@ export function gemmConvArgs(j: GemmConvJob): number[] {
     p.c / p.groups, p.oc / p.groups, kg, p.c / kg, p.oc / kg,
     j.input, j.weight, j.packed, j.out, j.bias, p.act, j.scratch, j.scratchStride,
     j.mc, j.kcq, j.nc, j.mBlocks, j.nBlocks, j.packPhase ? 1 : 0, j.direct ? 1 : 0, compactK(p.c, kg, p.kh, p.kw) ? 1 : 0,
+    j.outNHWC ? 1 : 0, p.oc,
   ];
 }
 

@@ -320,6 +320,9 @@ export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResu
   const outNC4 = p.outputLayout === "NC4HW4";
   const in4Length = tensorLength("NC4HW4", [p.n, p.c, p.h, p.w]);
   const out4Length = tensorLength("NC4HW4", shape);
+  // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
+  const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
+  const writesFinal = outNC4 || (gemmFamily && p.outputLayout === "NHWC");
   const solo = engine.threads === 1 || macs(p) < SOLO_BELOW;
   const threads = solo ? 1 : engine.threads;
   const job = p.algorithm === "depthwise" ? planDepthwise(p, threads) : p.algorithm === "winograd" ? planWinograd(p, threads) : planGemmConv(p, threads);
@@ -333,11 +336,11 @@ export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResu
     raw * 4,
     weightLength * 4, // packed weights
     p.bias ? quads(p.oc) * 16 : 0,
-    deviceOut && outNC4 ? 0 : out4Length * 4, // the output in NC4HW4
-    deviceOut || outNC4 ? 0 : p.outLength * 4, // the output converted
+    deviceOut && writesFinal ? 0 : (writesFinal ? p.outLength : out4Length) * 4, // what the kernel writes
+    deviceOut || writesFinal ? 0 : p.outLength * 4, // the output converted
     threads * job.scratchStride,
   ];
-  return arena.scoped(sizes, async ([inTmp, in4Tmp, weightAt, packTmp, biasAt, out4Tmp, outTmp, scratchAt]) => {
+  return arena.scoped(sizes, async ([inTmp, in4Tmp, weightAt, packTmp, biasAt, kernelTmp, outTmp, scratchAt]) => {
     // The input, in NC4HW4, in the arena.
     const in4At = deviceIn && inNC4 ? deviceIn.offset : in4Tmp;
     if (!deviceIn) arena.f32.set((p.input as Float32Array).subarray(0, p.inLength), (inNC4 ? in4At : inTmp) / 4);
@@ -352,20 +355,21 @@ export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResu
       arena.f32.fill(0, biasAt / 4, biasAt / 4 + quads(p.oc) * 4);
       arena.f32.set(p.bias, biasAt / 4);
     }
-    const out4At = deviceOut && outNC4 ? deviceOut.offset : out4Tmp;
-    const at = { input: in4At, weight: weightAt, packed: packedAt, out: out4At, bias: p.bias ? biasAt : 0, scratch: scratchAt };
+    const kernelAt = deviceOut && writesFinal ? deviceOut.offset : kernelTmp;
+    const at = { input: in4At, weight: weightAt, packed: packedAt, out: kernelAt, bias: p.bias ? biasAt : 0, scratch: scratchAt };
     if (p.algorithm === "depthwise") {
       await engine.run(OP_DEPTHWISE, depthwiseArgs(p, job as DepthwiseJob, at), [job.groups], { solo });
     } else if (p.algorithm === "winograd") {
       await engine.run(OP_WINOGRAD, winogradArgs(p, job as WinogradJob, at), [job.groups], { solo });
     } else {
       const g = job as GemmConvPlan;
-      const args = gemmConvArgs({ p, ...at, ...g, packPhase: !packed, direct: p.algorithm === "1x1" });
+      const args = gemmConvArgs({ p, ...at, ...g, packPhase: !packed, direct: p.algorithm === "1x1", outNHWC: p.outputLayout === "NHWC" });
       await engine.run(OP_CONV, args, [packed ? 0 : g.packGroups, g.groups], { solo });
     }
     // The output, in the layout asked for.
-    if (!outNC4) await convertLayout(engine, layoutMode("NC4HW4", p.outputLayout), shape, out4At, deviceOut ? deviceOut.offset : outTmp);
-    if (!deviceOut) (result as Float32Array).set(arena.f32.subarray((outNC4 ? out4At : outTmp) / 4, (outNC4 ? out4At : outTmp) / 4 + p.outLength));
+    if (!writesFinal) await convertLayout(engine, layoutMode("NC4HW4", p.outputLayout), shape, kernelAt, deviceOut ? deviceOut.offset : outTmp);
+    const finalAt = writesFinal ? kernelAt : outTmp;
+    if (!deviceOut) (result as Float32Array).set(arena.f32.subarray(finalAt / 4, finalAt / 4 + p.outLength));
     return { data: result, shape };
   });
 }
