@@ -99,14 +99,25 @@ export class Arena {
   /**
    * Allocate several regions and release them all when `fn` settles. A size of 0 means
    * the region is not needed: it gets offset 0 and no memory.
+   * The regions are carved from one allocation, each aligned and with its own overhang:
+   * one alloc and one release per call rather than one per region (half of a small
+   * call's overhead went to the free list).
    */
   async scoped<T>(sizes: number[], fn: (offsets: number[]) => Promise<T> | T): Promise<T> {
-    const offsets: number[] = [];
+    const spans = sizes.map((s) => (s > 0 ? alignUp(s + OVERHANG, ALIGN) : 0));
+    const total = spans.reduce((a, b) => a + b, 0);
+    if (total === 0) return fn(sizes.map(() => 0));
+    const base = this.alloc(total - OVERHANG); // alloc adds the last region's overhang back
     try {
-      for (const s of sizes) offsets.push(s > 0 ? this.alloc(s) : 0);
+      let at = base;
+      const offsets = spans.map((span) => {
+        const offset = span > 0 ? at : 0;
+        at += span;
+        return offset;
+      });
       return await fn(offsets);
     } finally {
-      for (const o of offsets) if (o !== 0) this.release(o);
+      this.release(base);
     }
   }
 
