@@ -5,8 +5,10 @@
 //
 // Error bound per output: |y − ref| ≤ 2·(K+3)·2⁻²⁴·(Σ|x·w| + |bias|), K = (c/groups)·kh·kw:
 // the f32 rounding of K products and sums plus the epilogue, with or without FMA. Winograd
-// gets 4× that: its transforms add up to four terms at each of two stages, so its
-// intermediate values can exceed Σ|x·w| (on these tests it stays under 0.1× the bound).
+// gets 4× that, with Σ|x·w| + |bias| taken as its largest over the aligned 4×4 block of
+// outputs: its transforms mix a whole tile's patch, so an output's error follows its
+// tile's magnitudes, and they grow intermediate values (F(4×4)'s Bᵀ and Aᵀ hold 5s and 8s).
+// Measured on these tests and longer fuzz runs: under 0.2× the bound before the 4×.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
@@ -38,14 +40,38 @@ function fromNCHW(x, layout, shape) {
   return layout === "NCHW" ? x : layout === "NHWC" ? toNHWCReference(x, shape) : toNC4HW4Reference(x, shape, "NCHW");
 }
 
-function checkClose(got, ref, k, label, factor = 1) {
+function checkClose(got, ref, k, label, scale = ref.scale, factor = 1) {
   const eps = 2 ** -24;
   for (let i = 0; i < ref.out.length; i++) {
     const g = got[i], r = ref.out[i];
-    const bound = factor * 2 * (k + 3) * eps * ref.scale[i] + 1e-30;
+    const bound = factor * 2 * (k + 3) * eps * scale[i] + 1e-30;
+    if (globalThis.process?.env?.SIMDCL_ERROR_REPORT) worst.ratio = Math.max(worst.ratio, Math.abs(g - r) / (bound / factor));
     if (!(Math.abs(g - r) <= bound)) assert.unreachable(`${label}: output ${i} is ${g}, reference ${r}, bound ${bound}`);
   }
 }
+const worst = { ratio: 0 };
+
+/**
+ * Winograd's scale: an output's error follows its whole tile (the transforms mix the
+ * tile's patch), so each output takes the largest Σ|x·w| + |bias| of the aligned 4×4
+ * block of outputs it lies in (F(4×4)'s tile, and two by two of F(2×2)'s).
+ */
+function tileScale(scale, [n, oc, oh, ow]) {
+  const out = new Float64Array(scale.length);
+  for (let plane = 0; plane < n * oc; plane++) {
+    for (let y0 = 0; y0 < oh; y0 += 4) {
+      for (let x0 = 0; x0 < ow; x0 += 4) {
+        let m = 0;
+        for (let y = y0; y < Math.min(oh, y0 + 4); y++) for (let x = x0; x < Math.min(ow, x0 + 4); x++) m = Math.max(m, scale[(plane * oh + y) * ow + x]);
+        for (let y = y0; y < Math.min(oh, y0 + 4); y++) for (let x = x0; x < Math.min(ow, x0 + 4); x++) out[(plane * oh + y) * ow + x] = m;
+      }
+    }
+  }
+  return out;
+}
+
+/** How much more than the direct bound Winograd may be off (see the header). */
+const WINOGRAD_FACTOR = 4;
 
 const pad4 = (p) => (typeof p === "number" ? [p, p, p, p] : p);
 const pair = (v) => (typeof v === "number" ? [v, v] : v ?? [1, 1]);
@@ -72,8 +98,9 @@ async function checkCase(rand, { shape, wShape, options = {}, threads = THREADS 
       pad: padding ?? samePadding(shape, wShape, pair(options.stride), pair(options.dilation)),
     });
     assert.equal(outShape, [n, wShape[0], ref.oh, ref.ow], `${label}: output shape`);
-    const factor = mayRunWinograd(wShape, options) ? 4 : 1;
-    checkClose(toNCHW(data, outputLayout, outShape, label), ref, wShape[1] * wShape[2] * wShape[3], `${label} threads=${t}`, factor);
+    const winograd = mayRunWinograd(wShape, options);
+    const scale = winograd ? tileScale(ref.scale, outShape) : ref.scale;
+    checkClose(toNCHW(data, outputLayout, outShape, label), ref, wShape[1] * wShape[2] * wShape[3], `${label} threads=${t}`, scale, winograd ? WINOGRAD_FACTOR : 1);
   }
 }
 
@@ -307,6 +334,10 @@ test("bad input: clear errors naming the argument", async () => {
   // The context is still usable.
   const r = await cl.conv2d(x, [1, 3, 5, 5], wt, [2, 3, 3, 3]);
   assert.equal(r.shape, [1, 2, 3, 3]);
+});
+
+test.after(() => {
+  if (globalThis.process?.env?.SIMDCL_ERROR_REPORT) console.log(`worst error / bound (before the Winograd factor): ${worst.ratio}`);
 });
 
 test.run();

@@ -1,11 +1,12 @@
-// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions over NC4HW4 (Lavin & Gray; MNN's
-// ConvolutionWinograd): each 2×2 block of outputs ("tile") comes from a 4×4 input patch
-// with 16 multiplies per channel pair instead of 36, so 2.25× less arithmetic.
+// Winograd F(2×2, 3×3) and F(4×4, 3×3) for 3×3 stride-1 convolutions over NC4HW4 (Lavin &
+// Gray; MNN's ConvolutionWinograd): each 2×2 (4×4) block of outputs ("tile") comes from a
+// 4×4 (6×6) input patch with 16 (36) multiplies per channel pair instead of 36 (144), so
+// 2.25× (4×) less arithmetic. F(4×4)'s transforms are in winograd-f43.ts.
 //
 // A work-group is one (batch, block of tiles). For its tiles it
-//   1 transforms every input patch, V = Bᵀ·d·B, into scratch as 16 matrices V_ξ packed
-//     as GEMM's A panels (per channel, four tiles in a v128);
-//   2 multiplies, for each of the 16 ξ, M_ξ = V_ξ · U_ξ, U_ξ = G·g·Gᵀ being the weights
+//   1 transforms every input patch, V = Bᵀ·d·B, into scratch as 16 (36) matrices V_ξ
+//     packed as GEMM's A panels (per channel, four tiles in a v128);
+//   2 multiplies, for each ξ, M_ξ = V_ξ · U_ξ, U_ξ = G·g·Gᵀ being the weights
 //     transformed and packed once (src/ops/conv2d.ts), with GEMM's 4×8 microkernel,
 //     M_ξ stored as [output channel quad][tile][4];
 //   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
@@ -15,22 +16,27 @@ import { A_C4, A_H, A_OC4, A_OH, A_OW, A_PL, A_PT, A_W } from "./geometry";
 import { NR, packedPanel } from "../gemm/pack";
 import { microkernel, storeQuad } from "../gemm/micro";
 import { transpose4x4 } from "../simd/transpose";
+import { transformInput43, transformOutput43 } from "./winograd-f43";
 
 // The job's own words, after the geometry (./geometry.ts).
 const A_IN = 15;
-const A_PACKED = 16; // 16 packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
+const A_PACKED = 16; // 16 (36) packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
 const A_OUT = 17;
 const A_BIAS = 18;
 const A_ACT = 19;
-const A_SCRATCH = 20; // per thread: V (16·C4·T v128), M (16·OC4·T v128), a 1 KiB stage
+const A_SCRATCH = 20; // per thread: V (ξ·C4·T v128), M (ξ·OC4·T v128), a ξ·64-byte stage
 const A_SCRATCH_STRIDE = 21;
 const A_TILES = 22; // tiles per group, a multiple of 4
 const A_OC = 23;
+const A_TILE = 24; // outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3)
 
 export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW);
-  const tw = (ow + 1) >> 1;
-  const tilesAll = ((oh + 1) >> 1) * tw;
+  const tile = arg(ctrl, A_TILE);
+  const patch = tile + 2; // input pixels per patch side
+  const xis = patch * patch; // products per channel pair: 16 or 36
+  const tw = (ow + tile - 1) / tile;
+  const tilesAll = ((oh + tile - 1) / tile) * tw;
   const tiles = arg(ctrl, A_TILES);
   const blocks = (tilesAll + tiles - 1) / tiles;
   const b = group / blocks;
@@ -43,11 +49,11 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   const mStep = <usize>tiles << 4; // between output channel quads of one M_ξ
   const mSize = <usize>oc4 * mStep;
   const v = scratch;
-  const m = scratch + 16 * vSize;
-  const stage = m + 16 * mSize; // 16 ξ × 4 tiles
+  const m = scratch + <usize>xis * vSize;
+  const stage = m + <usize>xis * mSize; // ξ × 4 tiles, then the output transform's rows
 
-  // 1: input transform, four tiles at a time: each tile's 16 v128s (four channels each)
-  // go to a staging area, then each ξ's 4×4 block is transposed into V_ξ's panel.
+  // 1: input transform, four tiles at a time: each tile's v128s (four channels each) go
+  // to a staging area, then each ξ's 4×4 block is transposed into V_ξ's panel.
   const plane = (<usize>h * <usize>w) << 4;
   const input = argPtr(ctrl, A_IN) + <usize>(b * c4) * plane;
   const pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
@@ -56,28 +62,30 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   for (let i0 = 0; i0 < count; i0 += 4) {
     const n4 = min(4, count - i0);
     for (let q = 0; q < c4; q++) {
+      const channels = input + <usize>q * plane;
       for (let i = 0; i < n4; i++) {
         const t = t0 + i0 + i;
         const ty = t / tw;
-        const y0 = 2 * ty - pt, x0 = 2 * (t - ty * tw) - pl;
+        const y0 = tile * ty - pt, x0 = tile * (t - ty * tw) - pl;
         const at = stage + (<usize>i << 4);
-        if (y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w) {
-          transformInput(input + <usize>q * plane + ((<usize>y0 * <usize>w + <usize>x0) << 4), <usize>w << 4, at, 64);
+        if (tile == 4) transformInput43(channels, h, w, y0, x0, at, 64);
+        else if (y0 >= 0 && x0 >= 0 && y0 + 4 <= h && x0 + 4 <= w) {
+          transformInput(channels + ((<usize>y0 * <usize>w + <usize>x0) << 4), <usize>w << 4, at, 64);
         } else {
-          transformInputEdge(input + <usize>q * plane, h, w, y0, x0, at, 64);
+          transformInputEdge(channels, h, w, y0, x0, at, 64);
         }
       }
       const to = v + <usize>(i0 >> 2) * panelBytes + (<usize>q << 6);
-      for (let xi = 0; xi < 16; xi++) transpose4x4(stage + (<usize>xi << 6), 16, to + <usize>xi * vSize);
+      for (let xi = 0; xi < xis; xi++) transpose4x4(stage + (<usize>xi << 6), 16, to + <usize>xi * vSize);
     }
   }
 
-  // 2: the 16 products, GEMM's 4×8 tile over tile-quads × output channels eight at a time.
+  // 2: the products, GEMM's 4×8 tile over tile-quads × output channels eight at a time.
   const panels = (arg(ctrl, A_OC) + NR - 1) / NR;
   const uSize = (<usize>kq * <usize>panels * NR) << 4;
   const packed = argPtr(ctrl, A_PACKED);
   const nK = oc4 * 4;
-  for (let xi = 0; xi < 16; xi++) {
+  for (let xi = 0; xi < xis; xi++) {
     const vx = v + <usize>xi * vSize;
     const mx = m + <usize>xi * mSize;
     const u = packed + <usize>xi * uSize;
@@ -101,9 +109,11 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
     for (let i = 0; i < count; i++) {
       const t = t0 + i;
       const ty = t / tw;
-      const oy = 2 * ty, ox = 2 * (t - ty * tw);
+      const oy = tile * ty, ox = tile * (t - ty * tw);
       const at = out + <usize>q * outPlane + ((<usize>oy * <usize>ow + <usize>ox) << 4);
-      transformOutput(m + <usize>q * mStep + (<usize>i << 4), mSize, at, <usize>ow << 4, oy + 1 < oh, ox + 1 < ow, biasAt, act);
+      const from = m + <usize>q * mStep + (<usize>i << 4);
+      if (tile == 4) transformOutput43(from, mSize, stage, at, <usize>ow << 4, min(4, oh - oy), min(4, ow - ox), biasAt, act);
+      else transformOutput(from, mSize, at, <usize>ow << 4, oy + 1 < oh, ox + 1 < ow, biasAt, act);
     }
   }
 }

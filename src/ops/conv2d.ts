@@ -7,8 +7,8 @@
 //   would have one k per tap and waste three quarters of every v128.
 // - "1x1" for a 1×1 kernel with stride 1 and no padding: a GEMM whose A operand is the
 //   NC4HW4 input itself (packing is a transpose of its blocks), no im2col at all.
-// - "winograd" for 3×3 kernels at stride 1 and dilation 1 in one group, from 8 channels in
-//   and out (src/ops/winograd.ts has the measurements): 2.25× less arithmetic.
+// - "winograd" for 3×3 kernels at stride 1 and dilation 1 in one group, from 4 channels in
+//   and out: F(4×4, 3×3), 4× less arithmetic (src/ops/winograd.ts has the measurements).
 // - "im2col" for everything else: the GEMM with im2col rows packed block by block.
 // Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
 // channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one
@@ -22,7 +22,7 @@ import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type Gem
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { convertLayout, layoutMode, type PlainLayout, type Shape4 } from "./layout.ts";
 import { quads, type Geometry } from "./geometry.ts";
-import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, type WinogradJob } from "./winograd.ts";
+import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradTile, type WinogradJob } from "./winograd.ts";
 
 export type Layout = PlainLayout | "NC4HW4";
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
@@ -251,7 +251,7 @@ export interface PackConvPlan {
   c: number;
   groups: number;
   family: Family;
-  /** Also pack for Winograd (a 3×3 kernel in one group, not pinned to another algorithm). */
+  /** Also pack for Winograd (3×3 in one group, where the planner would run it, unless pinned to another algorithm). */
   winograd: boolean;
 }
 
@@ -264,8 +264,9 @@ export function planPackConv(weight: unknown, wShape: unknown, options: unknown)
   checkLength("packConv weight", weight, shape[0] * shape[1] * shape[2] * shape[3]);
   const algorithm = checkAlgorithm("packConv algorithm", o.algorithm);
   const family = familyOf(algorithm, shape, groups);
-  const winograd = family === "gemm" && (algorithm === "auto" || algorithm === "winograd") && winogradFits({ kh: shape[2], kw: shape[3], sh: 1, sw: 1, dh: 1, dw: 1, groups });
-  if (algorithm === "winograd" && !winograd) throw new RangeError("simdcl: packConv algorithm \"winograd\" needs a 3×3 kernel and one group");
+  const fits = winogradFits({ kh: shape[2], kw: shape[3], sh: 1, sw: 1, dh: 1, dw: 1, groups });
+  const winograd = family === "gemm" && fits && (algorithm === "winograd" || (algorithm === "auto" && winogradPays(shape[1] * groups, shape[0])));
+  if (algorithm === "winograd" && !fits) throw new RangeError("simdcl: packConv algorithm \"winograd\" needs a 3×3 kernel and one group");
   return { weight, shape, c: shape[1] * groups, groups, family, winograd };
 }
 
@@ -276,11 +277,16 @@ function packedLength(algorithm: ConvAlgorithm, c: number, wShape: Shape4, group
   return gemmPackedLength(c, wShape, groups);
 }
 
-/** Winograd's U_ξ: transformed here, packed as sixteen 1×1 weights by the GEMM packer. */
+/** Winograd's U_ξ: transformed here, packed as ξ 1×1 weights by the GEMM packer. */
 async function packWinograd(engine: Engine, weight: Float32Array, oc: number, c: number, uAt: number, packedAt: number): Promise<void> {
-  engine.arena.f32.set(transformWeights(weight, oc, c), uAt / 4);
-  await packGemmWeights(engine, 16 * c, [16 * oc, c, 1, 1], 16, uAt, packedAt, { kg: 16, kcq: quads(c) });
+  const u = transformWeights(weight, oc, c);
+  const xis = u.length / (oc * c);
+  engine.arena.f32.set(u, uAt / 4);
+  await packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, uAt, packedAt, { kg: xis, kcq: quads(c) });
 }
+
+/** Floats of Winograd's transformed (not yet packed) weights. */
+const winogradRawLength = (oc: number, c: number) => (winogradTile(c, oc) + 2) ** 2 * oc * c;
 
 export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedConv> {
   const oc = p.shape[0];
@@ -296,7 +302,7 @@ export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (le
     // Layers Winograd can run get its packing too: stride and dilation come with conv2d.
     if (p.winograd) {
       const u = (handle.winograd = allocate(winogradPackedLength(p.c, oc)));
-      await engine.arena.scoped([16 * oc * p.c * 4], ([uAt]) => packWinograd(engine, p.weight, oc, p.c, uAt, u.offset));
+      await engine.arena.scoped([winogradRawLength(oc, p.c) * 4], ([uAt]) => packWinograd(engine, p.weight, oc, p.c, uAt, u.offset));
     }
   } catch (e) {
     handle.dispose();
@@ -328,7 +334,7 @@ export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResu
   const job = p.algorithm === "depthwise" ? planDepthwise(p, threads) : p.algorithm === "winograd" ? planWinograd(p, threads) : planGemmConv(p, threads);
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   // Weights as given, copied in for a kernel to pack (none for depthwise, packed here).
-  const raw = packed || p.algorithm === "depthwise" ? 0 : p.algorithm === "winograd" ? 16 * p.oc * p.c : (p.weight as Float32Array).length;
+  const raw = packed || p.algorithm === "depthwise" ? 0 : p.algorithm === "winograd" ? winogradRawLength(p.oc, p.c) : (p.weight as Float32Array).length;
   const weightLength = packed ? 0 : packedLength(p.algorithm, p.c, wShape, p.groups);
   const sizes = [
     deviceIn || inNC4 ? 0 : p.inLength * 4, // the input as given, to convert

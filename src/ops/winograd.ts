@@ -1,50 +1,74 @@
-// Winograd F(2×2, 3×3) for conv2d: which layers take it, the weight transform, the
-// blocking, and the job's argument words. Kernel: assembly/conv/winograd.ts.
+// Winograd F(2×2, 3×3) and F(4×4, 3×3) for conv2d: which layers take it, which F, the
+// weight transform, the blocking, and the job's argument words.
+// Kernels: assembly/conv/winograd.ts, winograd-f43.ts.
 import type { ConvPlan } from "./conv2d.ts";
 import { geometryArgs, quads } from "./geometry.ts";
 
-
-/** A layer Winograd F(2×2, 3×3) computes: 3×3, stride 1, dilation 1, one group. */
+/** A layer Winograd computes: 3×3, stride 1, dilation 1, one group. */
 export function winogradFits(p: Pick<ConvPlan, "kh" | "kw" | "sh" | "sw" | "dh" | "dw" | "groups">): boolean {
   return p.kh === 3 && p.kw === 3 && p.sh === 1 && p.sw === 1 && p.dh === 1 && p.dw === 1 && p.groups === 1;
 }
 
 /**
- * Where the planner picks Winograd over im2col. Measured (Node 20, one thread, NC4HW4,
- * same-run ratios to XNNPACK, Winograd / im2col): 3 → 64 channels at 224² 0.59 / 0.61,
- * 8 → 8 at 56² 1.02 / 0.60, 16 → 16 at 112² 0.75 / 0.79, 64 → 64 at 56² 1.36 / 0.90,
- * 128 → 128 at 28² 1.67 / 0.94, 256 → 256 at 14² 1.70 / 0.93, 512 → 512 at 7² 1.60 / 0.89.
- * So from 8 channels in and out; below that the two are level and im2col is exact-er.
+ * Where the planner picks Winograd over im2col, and which. Measured (Node 20, one thread,
+ * NC4HW4, same-run ratios to XNNPACK):
+ *
+ * | layer | F(4×4) | F(2×2) | im2col |
+ * | --- | --- | --- | --- |
+ * | 3 → 64 at 224² | 0.69 | 0.59 | 0.85 |
+ * | 4 → 4 at 112² | 1.45 | | 0.52 |
+ * | 4 → 16 at 56² | 0.87 | | 0.67 |
+ * | 8 → 8 at 56² | 1.27 | 1.02 | 0.60 |
+ * | 16 → 16 at 112² | 1.93 | 0.75 | 0.79 |
+ * | 64 → 64 at 56² | 2.89 | 1.36 | 0.90 |
+ * | 128 → 128 at 28² | 3.23 | 1.67 | 0.94 |
+ * | 256 → 256 at 14² | 2.78 | 1.70 | 0.93 |
+ * | 512 → 512 at 7² | 3.01 | 1.60 | 0.89 |
+ *
+ * So F(4×4) from 4 channels in and out; with fewer (an RGB input) im2col wins.
  */
 export function winogradPays(c: number, oc: number): boolean {
-  return c >= 8 && oc >= 8;
+  return c >= 4 && oc >= 4;
 }
 
-/** Floats of the 16 packed matrices U_ξ (GEMM B panels, k = input channels, n = oc). */
-export const winogradPackedLength = (c: number, oc: number) => 16 * quads(c) * 4 * Math.ceil(oc / 8) * 8;
+/**
+ * Outputs per tile side: 4 (F(4×4, 3×3)), or 2 for layers of fewer channels, forced to
+ * Winograd, where F(2×2)'s smaller error is worth more. Chosen from the weights' shape
+ * alone, since packConv packs for one before any input size is known.
+ */
+export function winogradTile(c: number, oc: number): number {
+  return winogradPays(c, oc) ? 4 : 2;
+}
+
+/** Products per channel pair: (tile + 2)². */
+const products = (tile: number) => (tile + 2) ** 2;
+
+/** Floats of the packed matrices U_ξ (GEMM B panels, k = input channels, n = oc). */
+export const winogradPackedLength = (c: number, oc: number) => products(winogradTile(c, oc)) * quads(c) * 4 * Math.ceil(oc / 8) * 8;
+
+// G, 4×3 for F(2×2) and 6×3 for F(4×4): U = G·g·Gᵀ.
+const G2 = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]];
+const G4 = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
 
 /**
  * U = G·g·Gᵀ for every (oc, c) of OIHW 3×3 weights, in float64, rounded once:
- * [16][oc][c], so that each ξ is an oc×c "1×1 weight" the GEMM packer takes as is.
- * G rows: (1, 0, 0), (½, ½, ½), (½, −½, ½), (0, 0, 1).
+ * [ξ][oc][c], so that each ξ is an oc×c "1×1 weight" the GEMM packer takes as is.
  */
 export function transformWeights(weight: Float32Array, oc: number, c: number): Float32Array {
-  const u = new Float32Array(16 * oc * c);
-  const t = new Float64Array(12); // G·g, 4×3
+  const G = winogradTile(c, oc) === 4 ? G4 : G2;
+  const n = G.length;
+  const u = new Float32Array(n * n * oc * c);
+  const t = new Float64Array(n * 3); // G·g
   for (let o = 0; o < oc; o++) {
     for (let ci = 0; ci < c; ci++) {
       const g = (o * c + ci) * 9;
-      for (let j = 0; j < 3; j++) {
-        const g0 = weight[g + j], g1 = weight[g + 3 + j], g2 = weight[g + 6 + j];
-        t[j] = g0;
-        t[3 + j] = (g0 + g1 + g2) / 2;
-        t[6 + j] = (g0 - g1 + g2) / 2;
-        t[9 + j] = g2;
+      for (let r = 0; r < n; r++) {
+        for (let j = 0; j < 3; j++) t[3 * r + j] = G[r][0] * weight[g + j] + G[r][1] * weight[g + 3 + j] + G[r][2] * weight[g + 6 + j];
       }
-      for (let r = 0; r < 4; r++) {
-        const t0 = t[3 * r], t1 = t[3 * r + 1], t2 = t[3 * r + 2];
-        const row = [t0, (t0 + t1 + t2) / 2, (t0 - t1 + t2) / 2, t2];
-        for (let k = 0; k < 4; k++) u[((r * 4 + k) * oc + o) * c + ci] = row[k];
+      for (let r = 0; r < n; r++) {
+        for (let k = 0; k < n; k++) {
+          u[((r * n + k) * oc + o) * c + ci] = t[3 * r] * G[k][0] + t[3 * r + 1] * G[k][1] + t[3 * r + 2] * G[k][2];
+        }
       }
     }
   }
@@ -52,25 +76,29 @@ export function transformWeights(weight: Float32Array, oc: number, c: number): F
 }
 
 export interface WinogradJob {
+  tile: number;
   tiles: number;
   scratchStride: number;
   groups: number;
 }
 
 /** Scratch a group's transformed tiles may take: V and M of T tiles stay in L2 (128 KiB
- * and 512 KiB measured the same within noise). */
+ * and 512 KiB measured the same within noise for F(2×2)). */
 const SCRATCH = 256 * 1024;
 
-// Tiles (2×2 outputs) per group: as many as fit the scratch, fewer so every thread has a few groups.
+// Tiles per group: as many as fit the scratch, fewer so every thread has a few groups.
 export function planWinograd(p: ConvPlan, threads: number): WinogradJob {
-  const perTile = 16 * 16 * (quads(p.c) + quads(p.oc));
-  const tilesAll = Math.ceil(p.oh / 2) * Math.ceil(p.ow / 2);
+  const tile = winogradTile(p.c, p.oc);
+  const xis = products(tile);
+  const perTile = xis * 16 * (quads(p.c) + quads(p.oc));
+  const tilesAll = Math.ceil(p.oh / tile) * Math.ceil(p.ow / tile);
   let tiles = Math.max(4, Math.min(64, Math.floor(SCRATCH / perTile / 4) * 4, Math.ceil(tilesAll / 4) * 4));
   const count = () => p.n * Math.ceil(tilesAll / tiles);
   while (threads > 1 && count() < 4 * threads && tiles > 4) tiles = Math.ceil(tiles / 2 / 4) * 4;
-  return { tiles, scratchStride: Math.ceil((perTile * tiles) / 64) * 64 + 1024, groups: count() };
+  // After V and M, a stage of ξ × 4 tiles (also the output transform's 448 bytes).
+  return { tile, tiles, scratchStride: Math.ceil((perTile * tiles) / 64) * 64 + xis * 64, groups: count() };
 }
 
 export function winogradArgs(p: ConvPlan, j: WinogradJob, at: { input: number; packed: number; out: number; bias: number; scratch: number }): number[] {
-  return [...geometryArgs(p), at.input, at.packed, at.out, at.bias, p.act, at.scratch, j.scratchStride, j.tiles, p.oc];
+  return [...geometryArgs(p), at.input, at.packed, at.out, at.bias, p.act, at.scratch, j.scratchStride, j.tiles, p.oc, j.tile];
 }
