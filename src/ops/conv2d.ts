@@ -22,7 +22,7 @@ import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type Gem
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { convertLayout, layoutMode, type PlainLayout, type Shape4 } from "./layout.ts";
 import { quads, type Geometry } from "./geometry.ts";
-import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradTile, type WinogradJob } from "./winograd.ts";
+import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradRawLength, type WinogradJob } from "./winograd.ts";
 
 export type Layout = PlainLayout | "NC4HW4";
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
@@ -284,9 +284,6 @@ async function packWinograd(engine: Engine, weight: Float32Array, oc: number, c:
   engine.arena.f32.set(u, uAt / 4);
   await packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, uAt, packedAt, { kg: xis, kcq: quads(c) });
 }
-
-/** Floats of Winograd's transformed (not yet packed) weights. */
-const winogradRawLength = (oc: number, c: number) => (winogradTile(c, oc) + 2) ** 2 * oc * c;
 
 export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedConv> {
   const oc = p.shape[0];

@@ -43,6 +43,9 @@ export function winogradTile(c: number, oc: number): number {
 /** Products per channel pair: (tile + 2)². */
 const products = (tile: number) => (tile + 2) ** 2;
 
+/** Floats of the transformed weights before packing: [ξ][oc][c]. */
+export const winogradRawLength = (oc: number, c: number) => products(winogradTile(c, oc)) * oc * c;
+
 /** Floats of the packed matrices U_ξ (GEMM B panels, k = input channels, n = oc). */
 export const winogradPackedLength = (c: number, oc: number) => products(winogradTile(c, oc)) * quads(c) * 4 * Math.ceil(oc / 8) * 8;
 
@@ -57,7 +60,7 @@ const G4 = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1
 export function transformWeights(weight: Float32Array, oc: number, c: number): Float32Array {
   const G = winogradTile(c, oc) === 4 ? G4 : G2;
   const n = G.length;
-  const u = new Float32Array(n * n * oc * c);
+  const u = new Float32Array(winogradRawLength(oc, c));
   const t = new Float64Array(n * 3); // G·g
   for (let o = 0; o < oc; o++) {
     for (let ci = 0; ci < c; ci++) {
