@@ -81,8 +81,9 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   for (let oy = oy0; oy < oy1; oy++) {
     // Taps ky whose input row exists.
     const top = oy * sh - pt;
-    const kyLo = top >= r0 ? 0 : (r0 - top + dh - 1) / dh;
-    const kyHi = r1 > top ? min(kh, (r1 - 1 - top) / dh + 1) : 0;
+    // (Without a division at dilation 1: a division costs as much as a few taps.)
+    const kyLo = top >= r0 ? 0 : dh == 1 ? r0 - top : (r0 - top + dh - 1) / dh;
+    const kyHi = r1 <= top ? 0 : min(kh, dh == 1 ? r1 - top : (r1 - 1 - top) / dh + 1);
     const rowAt = rowsAt + <usize>(top + kyLo * dh - r0) * rowBytes;
     const rowStep = <usize>dh * rowBytes;
     const wAt = weights + (<usize>(kyLo * kw) << 4);
@@ -97,7 +98,7 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
     // Blocks of eight, then four; a remainder too short for one is covered by a block
     // that overlaps the one before (its outputs come out the same), not pixel by pixel.
     for (; ox + 8 <= end; ox += 8) eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
-    if (ox < end && end - 8 >= start) {
+    if (end - ox > 4 && end - 8 >= start) {
       eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, end - 8, outRow, biasAt, act);
       ox = end;
     }
