@@ -51,6 +51,19 @@ export async function measureRounds(forms: (() => unknown)[], opts: { time: numb
   return forms.map((_, i) => ({ ms: middle(times[i]), ratio: middle(ratios[i]) }));
 }
 
+/**
+ * A two-thread peer's row for a case, placed before simdcl's two-thread rows, which get
+ * their ratio to it in their note; its own ratio is to the case's first row (the
+ * one-thread peer).
+ */
+export function addTwoThreadPeer(rows: Row[], caseName: string, impl: string, ms: number, rate: number): void {
+  const own = rows.filter((r) => r.case === caseName);
+  const simdcl2 = own.filter((r) => r.impl.startsWith("simdcl") && r.impl.includes("2 threads"));
+  rows.splice(rows.indexOf(simdcl2[0]), 0, { case: caseName, impl, ms, rate, vs: own[0].rate });
+  const peer = impl.split(",")[0]; // its name, before the thread count
+  for (const r of simdcl2) r.note = [r.note, `${(r.rate / rate).toFixed(2)}× ${peer} 2T`].filter(Boolean).join(", ");
+}
+
 export function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   return `${cpu}, ${cpus().length} cores, Node ${process.versions.node} (V8 ${process.versions.v8})`;

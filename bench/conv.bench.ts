@@ -11,10 +11,10 @@
 // device buffers makes them: an NHWC Float32Array in, layouts converted both ways, a new
 // array out, weights packed on every call.
 import { createContext } from "simdcl";
-import { machine, measureRounds, median, printTable, type Row } from "./common.js";
+import { addTwoThreadPeer, machine, measureRounds, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
-import { convModel, loadOnnxRuntime } from "./peers/onnx.js";
+import { convModel, loadOnnxRuntime, timeSession } from "./peers/onnx.js";
 
 interface Layer {
   name: string;
@@ -155,16 +155,9 @@ async function main() {
   const { ort } = await loadOnnxRuntime(2);
   for (const l of LAYERS) {
     const { flops, nchw, oihw, opts } = setup(l);
-    const groups = l.depthwise ? l.c : 1;
-    const session = await ort.InferenceSession.create(convModel({ n: 1, ...l, groups }, oihw));
-    const feeds = { X: new ort.Tensor("float32", nchw, [1, l.c, l.h, l.w]) };
-    const ms = await median(() => session.run(feeds), opts);
-    await session.release();
-    const rate = flops / (ms * 1e6);
-    const xnn = rows.find((r) => r.case === l.name && r.impl.startsWith("XNNPACK"))!.rate; // the rounds' median
-    const at = rows.findIndex((r) => r.case === l.name && r.impl === "simdcl resident, 2 threads");
-    rows.splice(at, 0, { case: l.name, impl: "onnxruntime-web, 2 threads", ms, rate, vs: xnn });
-    rows[at + 1].note = `${(rows[at + 1].rate / rate).toFixed(2)}× onnxruntime 2T`;
+    const model = convModel({ n: 1, ...l, groups: l.depthwise ? l.c : 1 }, oihw);
+    const ms = await timeSession(ort, model, { X: new ort.Tensor("float32", nchw, [1, l.c, l.h, l.w]) }, opts);
+    addTwoThreadPeer(rows, l.name, "onnxruntime-web, 2 threads", ms, flops / (ms * 1e6));
   }
   printTable("f32 conv2d, batch 1", "GFLOP/s", rows, "vs XNNPACK");
 }

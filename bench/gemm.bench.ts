@@ -10,10 +10,10 @@
 // (cl.packB once), the others pack B on every call. Each case is measured in three rounds
 // of XNNPACK then simdcl; a row's ratio is the median of its same-round ratios.
 import { createContext } from "simdcl";
-import { machine, measureRounds, median, printTable, type Row } from "./common.js";
+import { addTwoThreadPeer, machine, measureRounds, median, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
-import { loadOnnxRuntime, matMulModel } from "./peers/onnx.js";
+import { loadOnnxRuntime, matMulModel, timeSession } from "./peers/onnx.js";
 import { createRequire } from "node:module";
 
 const { Matrix } = createRequire(import.meta.url)("ml-matrix");
@@ -114,15 +114,9 @@ async function main() {
   const { ort } = await loadOnnxRuntime(2);
   for (const c of CASES) {
     const { flops, opts, A, B } = setup(c);
-    const session = await ort.InferenceSession.create(matMulModel(c.m, c.n, c.k));
     const feeds = { A: new ort.Tensor("float32", A, [c.m, c.k]), B: new ort.Tensor("float32", B, [c.k, c.n]) };
-    const ms = await median(() => session.run(feeds), opts);
-    await session.release();
-    const rate = flops / (ms * 1e6);
-    const at = rows.findIndex((r) => r.case === c.name && r.impl.startsWith("simdcl"));
-    const xnn = rows.find((r) => r.case === c.name && r.impl.startsWith("XNNPACK"))!.rate;
-    rows.splice(at, 0, { case: c.name, impl: "onnxruntime-web, 2 threads", ms, rate, vs: xnn });
-    for (const r of rows) if (r.case === c.name && r.impl.includes("2 threads") && r.impl.startsWith("simdcl")) r.note += `, ${(r.rate / rate).toFixed(2)}× onnxruntime 2T`;
+    const ms = await timeSession(ort, matMulModel(c.m, c.n, c.k), feeds, opts);
+    addTwoThreadPeer(rows, c.name, "onnxruntime-web, 2 threads", ms, flops / (ms * 1e6));
   }
   printTable("f32 GEMM, C = A·B (row-major)", "GFLOP/s", rows, "vs XNNPACK");
 }

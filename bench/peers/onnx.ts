@@ -2,6 +2,7 @@
 // a one-node MatMul or Conv model. The model is written here as ONNX protobuf bytes: a few
 // fields of ModelProto, GraphProto, NodeProto and ValueInfoProto, no dependency needed.
 import { createRequire } from "node:module";
+import { median } from "../common.js";
 
 // Protobuf wire format: varint fields (type 0) and length-delimited fields (type 2).
 function varint(n: number): number[] {
@@ -62,6 +63,16 @@ export function convModel(o: { n: number; c: number; h: number; w: number; oc: n
     ...field(12, tensorInfo("Y", [o.n, o.oc, oh, ow])),
   ];
   return new Uint8Array([...int(1, 8), ...field(7, graph), ...field(8, int(2, 13))]);
+}
+
+/** Median ms of one session run of `model` on `feeds` (the session made and released here). */
+export async function timeSession(ort: any, model: Uint8Array, feeds: Record<string, unknown>, opts: { time: number; iterations: number }): Promise<number> {
+  const session = await ort.InferenceSession.create(model);
+  try {
+    return await median(() => session.run(feeds), opts);
+  } finally {
+    await session.release();
+  }
 }
 
 export async function loadOnnxRuntime(threads: number): Promise<{ ort: any }> {

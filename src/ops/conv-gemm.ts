@@ -33,16 +33,19 @@ function gemmKQuads(c: number, kg: number, kh: number, kw: number): number {
   return compactK(c, kg, kh, kw) ? Math.ceil((kh * kw * c) / 4) : kh * kw * quads(c / kg);
 }
 
+/** NR-wide weight panels over all kernel groups: phase 0's work-groups. */
+const weightPanels = (oc: number, kg: number) => kg * Math.ceil(oc / kg / NR);
+
 /** Floats of packed GEMM weights (assembly/conv/weights.ts's layout). */
 export function gemmPackedLength(c: number, [oc, , kh, kw]: Shape4, groups: number): number {
   const kg = kernelGroups(c, oc, groups);
-  return kg * gemmKQuads(c, kg, kh, kw) * 4 * Math.ceil(oc / kg / NR) * NR;
+  return gemmKQuads(c, kg, kh, kw) * 4 * weightPanels(oc, kg) * NR;
 }
 
 // The GEMM kernels' job: the argument words in assembly/conv/conv-gemm.ts's order.
 interface GemmConvJob {
   p: Geometry & Pick<ConvPlan, "groups" | "act">;
-  /** Kernel groups, when not the convolution's own (Winograd's 16 matrices). */
+  /** Kernel groups, when not the convolution's own (Winograd's 16 or 36 matrices). */
   kg?: number;
   input: number; weight: number; packed: number; out: number; bias: number;
   scratch: number; scratchStride: number; mc: number; kcq: number; nc: number;
@@ -76,7 +79,7 @@ export function packGemmWeights(
     p, kg, input: 0, weight: weightAt, packed: packedAt, out: 0, bias: 0, scratch: 0, scratchStride: 0,
     mc: 0, kcq, nc: 0, mBlocks: 0, nBlocks: 0, packPhase: true, direct: false,
   });
-  const panels = kg * Math.ceil(oc / kg / NR);
+  const panels = weightPanels(oc, kg);
   return engine.run(OP_CONV, args, [panels, 0], { solo: panels * kh * kw * c * NR < 1 << 16 });
 }
 
@@ -103,6 +106,6 @@ export function planGemmConv(p: ConvPlan, threads: number): GemmConvPlan {
   const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
   return {
     mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(),
-    packGroups: kg * Math.ceil(p.oc / kg / NR),
+    packGroups: weightPanels(p.oc, kg),
   };
 }

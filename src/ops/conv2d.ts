@@ -17,14 +17,13 @@ import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
 import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
 import type { Engine } from "./engine.ts";
-import { ACTIVATIONS, SOLO_BELOW, type Activation } from "./gemm.ts";
+import { SOLO_BELOW, checkEpilogue, type Activation } from "./gemm.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
-import { convertLayout, layoutMode, type PlainLayout, type Shape4 } from "./layout.ts";
+import { checkShape, convertLayout, layoutMode, tensorLength, type Layout, type Shape4 } from "./layout.ts";
 import { quads, type Geometry } from "./geometry.ts";
 import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradRawLength, type WinogradJob } from "./winograd.ts";
 
-export type Layout = PlainLayout | "NC4HW4";
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
 
 export interface Conv2dOptions {
@@ -100,16 +99,7 @@ const LAYOUTS: Layout[] = ["NCHW", "NHWC", "NC4HW4"];
 const ALGORITHMS = ["auto", "1x1", "im2col", "winograd", "depthwise"] as const;
 const MAX_DIM = 2 ** 24;
 const MAX_STEP = 2 ** 16;
-
-
-
-
-function checkShape(name: string, shape: unknown, dims: readonly string[], min: number[]): Shape4 {
-  if (!Array.isArray(shape) || shape.length !== 4) {
-    throw new TypeError(`simdcl: ${name} must be [${dims.join(", ")}], got ${describe(shape)}`);
-  }
-  return dims.map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], min[i], MAX_DIM)) as Shape4;
-}
+const WEIGHT_DIMS = ["oc", "c / groups", "kh", "kw"];
 
 function checkPair(name: string, v: unknown, fallback: number): [number, number] {
   if (v === undefined) return [fallback, fallback];
@@ -171,15 +161,14 @@ export interface ConvPlan extends Geometry {
   outLength: number;
 }
 
-const tensorLength = (layout: Layout, [n, c, h, w]: Shape4) => n * (layout === "NC4HW4" ? quads(c) * 4 : c) * h * w;
 
 export function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: unknown, wShape: unknown, options: unknown): ConvPlan {
   const o = checkOptions("conv2d options", options ?? {}, KNOWN);
-  const [n, c, h, w] = checkShape("conv2d input shape", inShape, ["n", "c", "h", "w"], [0, 1, 1, 1]);
+  const [n, c, h, w] = checkShape("conv2d input shape", inShape, [0, 1, 1, 1]);
   const packed = weight instanceof PackedConv ? weight : null;
   if (packed?.isDisposed) throw new Error("simdcl: conv2d weight is a disposed packed convolution");
   const groups = o.groups === undefined ? (packed?.groups ?? 1) : checkInt("conv2d groups", o.groups, 1, MAX_DIM);
-  const ws = wShape === undefined && packed ? packed.shape : checkShape("conv2d weight shape", wShape, ["oc", "c / groups", "kh", "kw"], [1, 1, 1, 1]);
+  const ws = wShape === undefined && packed ? packed.shape : checkShape("conv2d weight shape", wShape, [1, 1, 1, 1], WEIGHT_DIMS);
   const [oc, cg, kh, kw] = ws;
   if (c % groups !== 0 || oc % groups !== 0) throw new RangeError(`simdcl: conv2d groups (${groups}) must divide both c (${c}) and oc (${oc})`);
   if (cg !== c / groups) throw new RangeError(`simdcl: conv2d weight shape [${ws.join(", ")}] must have c / groups = ${c / groups} input channels per filter (input c = ${c}, groups = ${groups}), got ${cg}`);
@@ -227,15 +216,7 @@ export function planConv2d(engine: Engine, input: unknown, inShape: unknown, wei
     checkLength(`conv2d out (${outputLayout} [${[n, oc, oh, ow].join(", ")}])`, out, outLength);
     if (out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
   }
-  let bias: Float32Array | null = null;
-  if (o.bias !== undefined) {
-    if (!(o.bias instanceof Float32Array)) throw new TypeError(`simdcl: conv2d bias must be a Float32Array, got ${describe(o.bias)}`);
-    if (o.bias.length !== oc) throw new RangeError(`simdcl: conv2d bias must have oc = ${oc} elements, got ${o.bias.length}`);
-    bias = o.bias;
-  }
-  const activation = o.activation ?? "none";
-  const act = ACTIVATIONS.indexOf(activation as Activation);
-  if (act < 0) throw new TypeError(`simdcl: conv2d activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
+  const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
   const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
   for (const v of [X, out, packed?.winograd]) if (v instanceof DeviceBuffer) buffers.push(v);
   return {
@@ -257,7 +238,7 @@ export interface PackConvPlan {
 
 export function planPackConv(weight: unknown, wShape: unknown, options: unknown): PackConvPlan {
   const o = checkOptions("packConv options", options ?? {}, ["groups", "algorithm"]);
-  const shape = checkShape("packConv weight shape", wShape, ["oc", "c / groups", "kh", "kw"], [1, 1, 1, 1]);
+  const shape = checkShape("packConv weight shape", wShape, [1, 1, 1, 1], WEIGHT_DIMS);
   const groups = checkInt("packConv groups", o.groups ?? 1, 1, MAX_DIM);
   if (shape[0] % groups !== 0) throw new RangeError(`simdcl: packConv groups (${groups}) must divide oc (${shape[0]})`);
   if (!(weight instanceof Float32Array)) throw new TypeError(`simdcl: packConv weight must be a Float32Array, got ${describe(weight)}`);

@@ -64,7 +64,21 @@ export interface GemmOptions {
 }
 
 const KNOWN = ["m", "n", "k", "transA", "transB", "alpha", "beta", "c", "bias", "activation", "lda", "ldb", "ldc"] as const;
-export const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
+const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
+
+/**
+ * The fused epilogue's options, as gemm and conv2d take them: `bias`, count values added to
+ * the output's columns (channels), and `activation`, sent to the kernels as its index.
+ */
+export function checkEpilogue(op: string, bias: unknown, activation: unknown, count: number, countName: string): { bias: Float32Array | null; act: number } {
+  if (bias !== undefined) {
+    if (!(bias instanceof Float32Array)) throw new TypeError(`simdcl: ${op} bias must be a Float32Array, got ${describe(bias)}`);
+    if (bias.length !== count) throw new RangeError(`simdcl: ${op} bias must have ${countName} = ${count} elements, got ${bias.length}`);
+  }
+  const act = ACTIVATIONS.indexOf((activation ?? "none") as Activation);
+  if (act < 0) throw new TypeError(`simdcl: ${op} activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
+  return { bias: (bias as Float32Array | undefined) ?? null, act };
+}
 const MAX_DIM = 2 ** 24;
 
 // Tile and block sizes (assembly/gemm/micro.ts and gemm.ts say why the kernel has them):
@@ -107,10 +121,6 @@ function span(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
-function checkF32(name: string, v: unknown): Float32Array {
-  if (!(v instanceof Float32Array)) throw new TypeError(`simdcl: gemm ${name} must be a Float32Array, got ${describe(v)}`);
-  return v;
-}
 
 export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): GemmPlan {
   const o = checkOptions("gemm options", options, KNOWN);
@@ -145,11 +155,7 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   if (C) checkLength("gemm c", C, cLen);
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
   if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
-  const bias = o.bias === undefined ? null : checkF32("bias", o.bias);
-  if (bias && bias.length !== n) throw new RangeError(`simdcl: gemm bias must have n = ${n} elements, got ${bias.length}`);
-  const activation = o.activation === undefined ? "none" : o.activation;
-  const act = ACTIVATIONS.indexOf(activation as Activation);
-  if (act < 0) throw new TypeError(`simdcl: gemm activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
+  const { bias, act } = checkEpilogue("gemm", o.bias, o.activation, n, "n");
   const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
   for (const v of [A, B, C]) if (v instanceof DeviceBuffer) buffers.push(v);
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };

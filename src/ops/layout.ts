@@ -3,8 +3,10 @@
 import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_LAYOUT } from "../job.ts";
 import type { Engine } from "./engine.ts";
+import { quads } from "./geometry.ts";
 
 export type PlainLayout = "NCHW" | "NHWC";
+export type Layout = PlainLayout | "NC4HW4";
 export type Shape4 = [n: number, c: number, h: number, w: number];
 
 const MODES = { "NCHW>NC4HW4": 0, "NHWC>NC4HW4": 1, "NC4HW4>NCHW": 2, "NC4HW4>NHWC": 3 } as const;
@@ -26,12 +28,16 @@ export interface LayoutPlan {
   outLength: number;
 }
 
-function checkShape(name: string, shape: unknown): Shape4 {
+/** A 4-D shape of integers, each at least min[i] and at most 2²⁴, named dims. */
+export function checkShape(name: string, shape: unknown, min = [0, 0, 0, 0], dims = ["n", "c", "h", "w"]): Shape4 {
   if (!Array.isArray(shape) || shape.length !== 4) {
-    throw new TypeError(`simdcl: ${name} must be [n, c, h, w], got ${describe(shape)}`);
+    throw new TypeError(`simdcl: ${name} must be [${dims.join(", ")}], got ${describe(shape)}`);
   }
-  return ["n", "c", "h", "w"].map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], 0, 2 ** 24)) as Shape4;
+  return dims.map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], min[i], 2 ** 24)) as Shape4;
 }
+
+/** Elements of a tensor of logical shape [n, c, h, w] in `layout` (NC4HW4 pads c to quads). */
+export const tensorLength = (layout: Layout, [n, c, h, w]: Shape4) => n * (layout === "NC4HW4" ? quads(c) * 4 : c) * h * w;
 
 export function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean): LayoutPlan {
   const op = toNC4 ? "toNC4HW4" : "fromNC4HW4";
@@ -43,8 +49,8 @@ export function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: 
   if (layout !== "NCHW" && layout !== "NHWC") {
     throw new TypeError(`simdcl: ${op} ${key} must be "NCHW" or "NHWC", got ${describe(layout)}`);
   }
-  const plain = n * c * h * w;
-  const packed = n * Math.ceil(c / 4) * 4 * h * w;
+  const plain = tensorLength(layout, [n, c, h, w]);
+  const packed = tensorLength("NC4HW4", [n, c, h, w]);
   const [inLength, outLength] = toNC4 ? [plain, packed] : [packed, plain];
   checkLength(`${op} x`, x, inLength);
   const mode = MODES[(toNC4 ? `${layout}>NC4HW4` : `NC4HW4>${layout}`) as keyof typeof MODES];
@@ -63,9 +69,9 @@ export async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32A
 /** Convert a tensor of `shape` between two places in the arena; `mode` as MODES says. */
 export function convertLayout(engine: Engine, mode: number, [n, c, h, w]: Shape4, srcAt: number, dstAt: number): Promise<void> {
   const hw = h * w;
-  const groups = n * Math.ceil(c / 4) * Math.ceil(hw / CHUNK);
+  const groups = n * quads(c) * Math.ceil(hw / CHUNK);
   const args = [mode, n, c, hw, srcAt, dstAt, CHUNK];
-  return engine.run(OP_LAYOUT, args, [groups], { solo: n * Math.ceil(c / 4) * 4 * hw < SOLO_BELOW });
+  return engine.run(OP_LAYOUT, args, [groups], { solo: n * quads(c) * 4 * hw < SOLO_BELOW });
 }
 
 /** The mode that converts from `from` to `to` (one of them NC4HW4). */
