@@ -96,7 +96,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const zero = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
   const tile = zero + 64;
   const block = tile + 128;
-  const stream = block + ((<usize>arg(ctrl, A_MC) * <usize>kcq) << 4);
+  const stream = block + ((<usize>mcBlock * <usize>kcq) << 4);
   const streamBytes = <usize>((kh * kw * cgK + 16) * 4 + 63) & ~63;
   v128.store(zero, v128.splat<i32>(0));
   const sh = arg(ctrl, A_SH), sw = arg(ctrl, A_SW), pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);

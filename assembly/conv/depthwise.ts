@@ -154,7 +154,8 @@ function block8(
     let pw = wAt + (skip << 4);
     const wEnd = wAt + (<usize>kxHi << 4);
     if (step == 16) {
-      // Stride 1, the common case: the eight loads take constant offsets; two taps a turn.
+      // Stride 1, the common case: the eight loads take constant offsets; two taps a turn
+      // (an odd last tap goes through the loop below).
       for (; pw + 16 < wEnd; pw += 32, p += 2 * tapStep) {
         const k = v128.load(pw);
         a0 = madd(v128.load(p), k, a0);
@@ -176,29 +177,17 @@ function block8(
         a6 = madd(v128.load(p2, 96), k2, a6);
         a7 = madd(v128.load(p2, 112), k2, a7);
       }
-      for (; pw < wEnd; pw += 16, p += tapStep) {
-        const k = v128.load(pw);
-        a0 = madd(v128.load(p), k, a0);
-        a1 = madd(v128.load(p, 16), k, a1);
-        a2 = madd(v128.load(p, 32), k, a2);
-        a3 = madd(v128.load(p, 48), k, a3);
-        a4 = madd(v128.load(p, 64), k, a4);
-        a5 = madd(v128.load(p, 80), k, a5);
-        a6 = madd(v128.load(p, 96), k, a6);
-        a7 = madd(v128.load(p, 112), k, a7);
-      }
-    } else {
-      for (; pw < wEnd; pw += 16, p += tapStep) {
-        const k = v128.load(pw);
-        a0 = madd(v128.load(p), k, a0);
-        a1 = madd(v128.load(p + step), k, a1);
-        a2 = madd(v128.load(p + 2 * step), k, a2);
-        a3 = madd(v128.load(p + 3 * step), k, a3);
-        a4 = madd(v128.load(p + 4 * step), k, a4);
-        a5 = madd(v128.load(p + 5 * step), k, a5);
-        a6 = madd(v128.load(p + 6 * step), k, a6);
-        a7 = madd(v128.load(p + 7 * step), k, a7);
-      }
+    }
+    for (; pw < wEnd; pw += 16, p += tapStep) {
+      const k = v128.load(pw);
+      a0 = madd(v128.load(p), k, a0);
+      a1 = madd(v128.load(p + step), k, a1);
+      a2 = madd(v128.load(p + 2 * step), k, a2);
+      a3 = madd(v128.load(p + 3 * step), k, a3);
+      a4 = madd(v128.load(p + 4 * step), k, a4);
+      a5 = madd(v128.load(p + 5 * step), k, a5);
+      a6 = madd(v128.load(p + 6 * step), k, a6);
+      a7 = madd(v128.load(p + 7 * step), k, a7);
     }
     at += rowStep;
     wAt += wRow;
@@ -213,7 +202,8 @@ function block8(
   storeQuad(out + 112, a7, 1, 0, true, true, bias, act);
 }
 
-// Four outputs: a row's remainder after the blocks of eight.
+// Four outputs: a row's remainder after the blocks of eight (overlapping the last one
+// when fewer than four remain).
 function block4(
   at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
   taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,
@@ -242,7 +232,8 @@ function block4(
   storeQuad(out + 48, a3, 1, 0, true, true, bias, act);
 }
 
-// One output (a row's last three at most): two accumulators, alternate columns, to halve the chain.
+// One output (at a row's edges, where no block fits): two accumulators, alternate
+// columns, to halve the chain of dependent adds.
 function pixel1(
   at: usize, rowStep: usize, tapStep: usize, wAt: usize, wRow: usize,
   taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,

@@ -81,7 +81,8 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   }
 
   // 2: the products, GEMM's 4×8 tile over tile-quads × output channels eight at a time.
-  const panels = (arg(ctrl, A_OC) + NR - 1) / NR;
+  const oc = arg(ctrl, A_OC);
+  const panels = (oc + NR - 1) / NR;
   const uSize = (<usize>kq * <usize>panels * NR) << 4;
   const packed = argPtr(ctrl, A_PACKED);
   const nK = oc4 * 4;
@@ -90,7 +91,7 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
     const mx = m + <usize>xi * mSize;
     const u = packed + <usize>xi * uSize;
     for (let j = 0; j < nK; j += NR) {
-      const bp = packedPanel(u, arg(ctrl, A_OC), 0, kq * 4, j / NR);
+      const bp = packedPanel(u, oc, 0, kq * 4, j / NR);
       const cq = mx + <usize>(j >> 2) * mStep;
       const nr = min(NR, nK - j);
       for (let i = 0; i < count; i += 4) {

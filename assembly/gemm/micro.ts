@@ -74,7 +74,7 @@ export function microkernel(
     return;
   }
   if (nr == 4) {
-    // One quad (a convolution's last four output channels).
+    // One quad (n % 8 = 4: a matrix's or a convolution's last four columns).
     storeQuad(c, c00, alpha, beta, first, last, bias, act);
     if (mr > 1) storeQuad(c + rowBytes, c10, alpha, beta, first, last, bias, act);
     if (mr > 2) storeQuad(c + 2 * rowBytes, c20, alpha, beta, first, last, bias, act);
