@@ -77,7 +77,8 @@ export function packPointwise(src: usize, plane: usize, p: i32, kq0: i32, kqc: i
 // the arithmetic shrinks by as much. Each pixel's k values are first laid end to end in
 // its stream (every tap's v128s stored C floats after the last tap's, overwriting its
 // padding lanes), then the four streams are cut into quads and transposed into the panel.
-// src: channel quad 0 of this batch; stream: four streams, streamBytes apart.
+// Only the taps k-quads [kq0, kq0+kqc) touch are laid out. src: channel quad 0 of this
+// batch; stream: four streams, streamBytes apart, indexed by k from 0.
 export function packIm2colCompact(
   src: usize, h: i32, w: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   c: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, stream: usize, streamBytes: usize,
@@ -85,44 +86,51 @@ export function packIm2colCompact(
   const plane = (<usize>h * <usize>w) << 4;
   const cq4 = (c + 3) >> 2;
   const zero = f32x4.splat(0);
+  const taps = kh * kw;
+  const tap0 = (kq0 << 2) / c;
+  const tap1 = min(taps, (((kq0 + kqc) << 2) + c - 1) / c);
+  const step = <usize>c << 2;
+  const tapBytes = <usize>dw << 4;
   for (let i = 0; i < 4; i++) {
     const pixel = p + i;
     const oy = pixel / ow;
     const y0 = i < mr ? oy * sh - pt : NOWHERE;
     const x0 = (pixel - oy * ow) * sw - pl;
-    let at = stream + <usize>i * streamBytes;
-    const step = <usize>c << 2;
+    let at = stream + <usize>i * streamBytes + <usize>tap0 * step;
+    const ky0 = tap0 / kw;
+    let kx = tap0 - ky0 * kw;
     if (cq4 == 1 && y0 >= 0 && x0 >= 0 && y0 + (kh - 1) * dh < h && x0 + (kw - 1) * dw < w) {
-      // The whole window inside the image, up to four channels (RGB): a copy per tap.
-      const tapBytes = <usize>dw << 4;
-      let row = src + ((<usize>y0 * <usize>w + <usize>x0) << 4);
+      // The whole window inside the image, up to four channels (RGB): a copy per tap,
+      // tap row by tap row.
+      let row = src + ((<usize>(y0 + ky0 * dh) * <usize>w + <usize>x0) << 4);
       const rowStep = (<usize>dh * <usize>w) << 4;
-      for (let ky = 0; ky < kh; ky++) {
-        let px = row;
-        for (let kx = 0; kx < kw; kx++) {
+      for (let t = tap0; t < tap1; t += kw) {
+        const end = min(kw, tap1 - t + kx); // this tap row's last tap, + 1
+        let px = row + <usize>kx * tapBytes;
+        t -= kx;
+        for (; kx < end; kx++) {
           v128.store(at, v128.load(px));
-          px += tapBytes;
           at += step;
+          px += tapBytes;
         }
+        kx = 0;
         row += rowStep;
       }
     } else {
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = y0 + ky * dh;
-        const rowIn = <u32>iy < <u32>h;
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = x0 + kx * dw;
-          if (rowIn && <u32>ix < <u32>w) {
-            const px = src + ((<usize>iy * <usize>w + <usize>ix) << 4);
-            for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * plane));
-          } else {
-            for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), zero);
-          }
-          at += step;
+      let ky = ky0;
+      for (let t = tap0; t < tap1; t++) {
+        const iy = y0 + ky * dh, ix = x0 + kx * dw;
+        if (<u32>iy < <u32>h && <u32>ix < <u32>w) {
+          const px = src + ((<usize>iy * <usize>w + <usize>ix) << 4);
+          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * plane));
+        } else {
+          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), zero);
         }
+        at += step;
+        if (++kx == kw) { kx = 0; ky++; }
       }
     }
-    v128.store(at, zero); // k past the last tap
+    if (tap1 == taps) v128.store(at, zero); // k past the last tap
   }
   let from = stream + (<usize>kq0 << 4);
   let out = dst;
