@@ -67,6 +67,11 @@ export class DeviceBuffer<T extends ElementArray = ElementArray> {
   }
 }
 
+/** The device buffers among a call's operands: the ones it holds until it is done. */
+export function deviceBuffers(...operands: unknown[]): DeviceBuffer[] {
+  return operands.filter((v): v is DeviceBuffer => v instanceof DeviceBuffer);
+}
+
 /** A device buffer an op may use: not disposed, and of this context. */
 export function checkDeviceBuffer(arena: Arena, name: string, b: DeviceBuffer): void {
   if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);

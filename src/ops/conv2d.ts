@@ -15,7 +15,7 @@
 // GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
 import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
-import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
 import type { Engine } from "./engine.ts";
 import { SOLO_BELOW, checkEpilogue, type Activation } from "./gemm.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
@@ -217,8 +217,7 @@ export function planConv2d(engine: Engine, input: unknown, inShape: unknown, wei
     if (out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
   }
   const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
-  const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
-  for (const v of [X, out, packed?.winograd]) if (v instanceof DeviceBuffer) buffers.push(v);
+  const buffers = deviceBuffers(packed?.panels, packed?.winograd, X, out);
   return {
     input: X, weight: packed ?? (weight as Float32Array), out, buffers, bias, act, layout, outputLayout, algorithm,
     n, c, h, w, oc, kh, kw, groups, sh, sw, dh, dw, pad, oh, ow, inLength, outLength,

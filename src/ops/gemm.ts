@@ -3,7 +3,7 @@
 import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe } from "../errors.ts";
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer, checkF32Operand, type F32Operand } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
 
 /**
  * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that
@@ -156,8 +156,7 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
   if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
   const { bias, act } = checkEpilogue("gemm", o.bias, o.activation, n, "n");
-  const buffers: DeviceBuffer[] = packed ? [packed.panels as DeviceBuffer] : [];
-  for (const v of [A, B, C]) if (v instanceof DeviceBuffer) buffers.push(v);
+  const buffers = deviceBuffers(packed?.panels, A, B, C);
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };
 }
 

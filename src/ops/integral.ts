@@ -3,7 +3,7 @@
 import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_INTEGRAL } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer, checkDeviceBuffer } from "../buffer.ts";
+import { DeviceBuffer, checkDeviceBuffer, deviceBuffers } from "../buffer.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -88,7 +88,6 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
   if (height > 0 && width > 0) checkLength("integral src", src as DeviceBuffer, (height - 1) * stride + rowElems);
   const kind = isFloat ? KIND_F32_F64 : 255 * width * height < 2 ** 31 ? KIND_U8_I32 : KIND_U8_F64;
   const outLen = (height + 1) * (width + 1) * cn;
-  const buffers = src instanceof DeviceBuffer ? [src] : [];
   let out: IntegralOut | null = null;
   if (o.out !== undefined) {
     const given = checkOptions("integral out", o.out, ["sum", "sqsum"]);
@@ -98,8 +97,8 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
     if (!squared && given.sqsum !== undefined) throw new TypeError("simdcl: integral out.sqsum is only written with squared: true");
     if (sqsum === sum) throw new RangeError("simdcl: integral out.sum and out.sqsum must be different buffers");
     out = { sum, sqsum } as IntegralOut;
-    for (const b of [sum, sqsum]) if (b instanceof DeviceBuffer) buffers.push(b);
   }
+  const buffers = deviceBuffers(src, out?.sum, out?.sqsum);
   return { src: src as IntegralPlan["src"], out, buffers, width, height, cn, stride, squared, kind };
 }
 
