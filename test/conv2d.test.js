@@ -210,6 +210,21 @@ test("depthwise: 3×3 and 5×5 at stride 1 and 2, multipliers, large kernels, ov
   for (const c of cases) await checkCase(rand, c);
 });
 
+test("depthwise fuzz: rows long enough for the blocks of eight, their tails and edges", async () => {
+  const rand = random(412);
+  const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
+  for (let i = 0; i < 30; i++) {
+    // 3 and 5 wide at strides 1 and 2 take the sliding windows; the rest the tap loops.
+    const k = rand() < 0.6 ? [3, 5][int(0, 1)] : int(1, 9);
+    const c = int(1, 9), mult = rand() < 0.8 ? 1 : 2;
+    const stride = rand() < 0.7 ? int(1, 2) : 3, dilation = rand() < 0.8 ? 1 : 2;
+    const padding = rand() < 0.5 ? "same" : [int(0, k), int(0, k), int(0, k), int(0, k)];
+    const span = (k - 1) * dilation + 1;
+    const options = { groups: c, stride, dilation, padding, bias: rand() < 0.5, activation: ["none", "relu", "relu6"][int(0, 2)], layout: "NC4HW4" };
+    await checkCase(rand, { shape: [1, c, span + int(0, 12), span + int(0, 60)], wShape: [c * mult, 1, k, k], options });
+  }
+});
+
 test("every algorithm the planner picks can be forced, and gives the same answer", async () => {
   const rand = random(406);
   // Depthwise through the GEMM (block-diagonal weights).

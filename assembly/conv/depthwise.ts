@@ -158,36 +158,30 @@ function block8(
       // (an odd last tap goes through the loop below).
       for (; pw + 16 < wEnd; pw += 32, p += 2 * tapStep) {
         const k = v128.load(pw);
-        a0 = madd(v128.load(p), k, a0);
-        a1 = madd(v128.load(p, 16), k, a1);
-        a2 = madd(v128.load(p, 32), k, a2);
-        a3 = madd(v128.load(p, 48), k, a3);
-        a4 = madd(v128.load(p, 64), k, a4);
-        a5 = madd(v128.load(p, 80), k, a5);
-        a6 = madd(v128.load(p, 96), k, a6);
-        a7 = madd(v128.load(p, 112), k, a7);
         const k2 = v128.load(pw, 16);
         const p2 = p + tapStep;
-        a0 = madd(v128.load(p2), k2, a0);
-        a1 = madd(v128.load(p2, 16), k2, a1);
-        a2 = madd(v128.load(p2, 32), k2, a2);
-        a3 = madd(v128.load(p2, 48), k2, a3);
-        a4 = madd(v128.load(p2, 64), k2, a4);
-        a5 = madd(v128.load(p2, 80), k2, a5);
-        a6 = madd(v128.load(p2, 96), k2, a6);
-        a7 = madd(v128.load(p2, 112), k2, a7);
+        // Each partial sum stored as it is done pins the loads in order (see
+        // scripts/gen-windows.mjs: else V8 hoists all 18 and spills).
+        a0 = madd(v128.load(p2), k2, madd(v128.load(p), k, a0)); v128.store(out, a0);
+        a1 = madd(v128.load(p2, 16), k2, madd(v128.load(p, 16), k, a1)); v128.store(out, a1, 16);
+        a2 = madd(v128.load(p2, 32), k2, madd(v128.load(p, 32), k, a2)); v128.store(out, a2, 32);
+        a3 = madd(v128.load(p2, 48), k2, madd(v128.load(p, 48), k, a3)); v128.store(out, a3, 48);
+        a4 = madd(v128.load(p2, 64), k2, madd(v128.load(p, 64), k, a4)); v128.store(out, a4, 64);
+        a5 = madd(v128.load(p2, 80), k2, madd(v128.load(p, 80), k, a5)); v128.store(out, a5, 80);
+        a6 = madd(v128.load(p2, 96), k2, madd(v128.load(p, 96), k, a6)); v128.store(out, a6, 96);
+        a7 = madd(v128.load(p2, 112), k2, madd(v128.load(p, 112), k, a7)); v128.store(out, a7, 112);
       }
     }
     for (; pw < wEnd; pw += 16, p += tapStep) {
       const k = v128.load(pw);
-      a0 = madd(v128.load(p), k, a0);
-      a1 = madd(v128.load(p + step), k, a1);
-      a2 = madd(v128.load(p + 2 * step), k, a2);
-      a3 = madd(v128.load(p + 3 * step), k, a3);
-      a4 = madd(v128.load(p + 4 * step), k, a4);
-      a5 = madd(v128.load(p + 5 * step), k, a5);
-      a6 = madd(v128.load(p + 6 * step), k, a6);
-      a7 = madd(v128.load(p + 7 * step), k, a7);
+      a0 = madd(v128.load(p), k, a0); v128.store(out, a0);
+      a1 = madd(v128.load(p + step), k, a1); v128.store(out, a1, 16);
+      a2 = madd(v128.load(p + 2 * step), k, a2); v128.store(out, a2, 32);
+      a3 = madd(v128.load(p + 3 * step), k, a3); v128.store(out, a3, 48);
+      a4 = madd(v128.load(p + 4 * step), k, a4); v128.store(out, a4, 64);
+      a5 = madd(v128.load(p + 5 * step), k, a5); v128.store(out, a5, 80);
+      a6 = madd(v128.load(p + 6 * step), k, a6); v128.store(out, a6, 96);
+      a7 = madd(v128.load(p + 7 * step), k, a7); v128.store(out, a7, 112);
     }
     at += rowStep;
     wAt += wRow;
