@@ -210,6 +210,17 @@ test("depthwise: 3×3 and 5×5 at stride 1 and 2, multipliers, large kernels, ov
   for (const c of cases) await checkCase(rand, c);
 });
 
+test("depthwise rows of every width from one window to three blocks: the sliding windows, their edge blocks and tails", async () => {
+  const rand = random(413);
+  for (const [k, stride] of [[3, 1], [5, 1], [3, 2]]) {
+    for (const padding of ["same", (k - 1) >> 1, [0, 1, 0, 2]]) {
+      for (let w = k; w <= k + 8 * 3 * stride + 1; w++) {
+        await checkCase(rand, { shape: [1, 4, k + 1, w], wShape: [4, 1, k, k], options: { groups: 4, stride, padding, layout: "NC4HW4" }, threads: [1] });
+      }
+    }
+  }
+});
+
 test("depthwise fuzz: rows long enough for the blocks of eight, their tails and edges", async () => {
   const rand = random(412);
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -218,7 +229,9 @@ test("depthwise fuzz: rows long enough for the blocks of eight, their tails and 
     const k = rand() < 0.6 ? [3, 5][int(0, 1)] : int(1, 9);
     const c = int(1, 9), mult = rand() < 0.8 ? 1 : 2;
     const stride = rand() < 0.7 ? int(1, 2) : 3, dilation = rand() < 0.8 ? 1 : 2;
-    const padding = rand() < 0.5 ? "same" : [int(0, k), int(0, k), int(0, k), int(0, k)];
+    // "same" and a symmetric (k - 1) / 2 give the edge blocks that skip the padding.
+    const half = (k - 1) >> 1, pick = rand();
+    const padding = pick < 0.4 ? "same" : pick < 0.7 ? half : [int(0, k), int(0, k), int(0, k), int(0, k)];
     const span = (k - 1) * dilation + 1;
     const options = { groups: c, stride, dilation, padding, bias: rand() < 0.5, activation: ["none", "relu", "relu6"][int(0, 2)], layout: "NC4HW4" };
     await checkCase(rand, { shape: [1, c, span + int(0, 12), span + int(0, 60)], wShape: [c * mult, 1, k, k], options });

@@ -4,18 +4,20 @@
 // A work-group is one (batch, output channel quad, block of output rows). Taps whose row
 // lies in the padding are skipped. Columns go one of two ways (src/ops/conv2d.ts picks):
 // - in place: outputs whose window lies inside the row go in blocks straight from the
-//   input; the few at the left and right edges go one by one, each over its own taps;
+//   input; the few at the left and right edges go one by one, each over its own taps,
+//   unless a sliding-window kernel has an edge block for the row's padding;
 // - padded copy, for large kernels, where most windows cross an edge, and for channel
 //   multipliers: the group first copies the rows it reads into scratch, zero-padded left
 //   and right (gathering each output channel's input channel), then every output goes
-//   in blocks with no bounds checks, skipping columns all of a block reads as zero. Eight outputs of a
-// row accumulate in registers at a time, each tap's weight loaded once for all eight;
-// for large kernels (31×31, bound by memory traffic) that turns nine loads into eight
-// multiply-adds, all from L1 or L2.
+//   in blocks with no bounds checks, skipping columns all of a block reads as zero.
+// Eight outputs of a row accumulate in registers at a time, each tap's weight loaded once
+// for all eight; for large kernels (31×31, bound by memory traffic) that turns nine loads
+// into eight multiply-adds, all from L1 or L2. Each partial sum is stored to its output
+// as it is done, which keeps V8 from spilling (scripts/gen-windows.mjs says how).
 import { argI32 as arg, argPtr } from "../runtime/job";
 import { A_C4, A_DH, A_DW, A_H, A_KH, A_KW, A_OC4, A_OH, A_OW, A_PL, A_PT, A_SH, A_SW, A_W } from "./geometry";
 import { madd, storeQuad } from "../gemm/micro";
-import { hasWindow, window8 } from "./windows.gen";
+import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window8 } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 const A_MULT = 15; // output channels per input channel
@@ -76,8 +78,13 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   const tapStep = <usize>dw << 4;
   const wRow = <usize>kw << 4;
   // 3- and 5-wide kernels at stride 1 or 2 (MobileNet's): a sliding window in registers.
-  // Its blocks take every tap column: whole windows, or zero padding in the copy.
+  // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
+  // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
+  // block that skips the padding columns, so its edge pixels need no passes of their own.
   const window = hasWindow(kw, sw, dw);
+  const half = (kw - 1) >> 1;
+  const leftBlock = window && !copy && half > 0 && pl == half && end >= 8;
+  const rightBlock = window && !copy && half > 0 && ow - 8 >= start && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
   for (let oy = oy0; oy < oy1; oy++) {
     // Taps ky whose input row exists.
     const top = oy * sh - pt;
@@ -89,29 +96,39 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
     const outRow = out + ((<usize>oy * <usize>ow) << 4);
-    // Pixel ox's first tap, at a column that may lie left of the row (then kxFirst > 0).
     let ox = 0;
-    for (; ox < start; ox++) {
-      pixel1(rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, tapStep, wAt, wRow, taps,
-        kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + (<usize>ox << 4), biasAt, act);
+    if (leftBlock) {
+      window8(kw, sw, LEFT_EDGE, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
+      ox = 8;
     }
-    // Blocks of eight, then four; a remainder too short for one is covered by a block
-    // that overlaps the one before (its outputs come out the same), not pixel by pixel.
-    for (; ox + 8 <= end; ox += 8) eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
-    if (end - ox > 4 && end - 8 >= start) {
-      eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, end - 8, outRow, biasAt, act);
-      ox = end;
+    for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    // Blocks of eight, then four, up to the right edge block if there is one; a remainder
+    // too short for a block is covered by one that overlaps the block before (its outputs
+    // come out the same), not pixel by pixel.
+    const stop = rightBlock ? ow - 8 : end;
+    if (window && stop - ox >= 8) {
+      const blocks = (stop - ox) >> 3;
+      window8(kw, sw, WHOLE, rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks);
+      ox += blocks << 3;
     }
-    if (ox < end && end - 4 >= start) {
-      const x4 = min(ox, end - 4);
-      block4(rowAt + (<usize>(x4 * sw - pl + colShift) << 4), rowStep, step, tapStep, wAt, wRow, taps,
-        kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4), biasAt, act);
+    for (; ox + 8 <= stop; ox += 8) eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    if (stop - ox > 4 && stop - 8 >= start) {
+      eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow, biasAt, act);
+      ox = stop;
+    }
+    if (ox < stop && stop - 4 >= start) {
+      const x4 = min(ox, stop - 4);
+      const at = rowAt + (<usize>(x4 * sw - pl + colShift) << 4);
+      if (window) window4(kw, sw, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act);
+      else block4(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4), biasAt, act);
       ox = max(ox, x4 + 4);
     }
-    for (; ox < ow; ox++) {
-      pixel1(rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, tapStep, wAt, wRow, taps,
-        kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + (<usize>ox << 4), biasAt, act);
+    if (rightBlock) {
+      for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+      window8(kw, sw, RIGHT_EDGE, rowAt + (<usize>(stop * sw - pl) << 4), rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
+      ox = ow;
     }
+    for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
   }
 }
 
@@ -122,8 +139,17 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
 ): void {
   const at = rowAt + (<usize>(ox * sw - pl + colShift) << 4);
   const out = outRow + (<usize>ox << 4);
-  if (window) window8(kw, sw, at, rowStep, wAt, taps, out, biasAt, act);
+  if (window) window8(kw, sw, WHOLE, at, rowStep, wAt, taps, out, biasAt, act, 1);
   else block8(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
+}
+
+// Output column ox alone, over the taps inside the row.
+@inline function one(
+  sw: i32, pl: i32, dw: i32, w: i32, kw: i32, colShift: i32, rowAt: usize, rowStep: usize, tapStep: usize,
+  wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32,
+): void {
+  pixel1(rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, tapStep, wAt, wRow, taps,
+    kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + (<usize>ox << 4), biasAt, act);
 }
 
 // The first tap column that output column `last` (a block's last) reads inside the image:
@@ -160,8 +186,8 @@ function block8(
         const k = v128.load(pw);
         const k2 = v128.load(pw, 16);
         const p2 = p + tapStep;
-        // Each partial sum stored as it is done pins the loads in order (see
-        // scripts/gen-windows.mjs: else V8 hoists all 18 and spills).
+        // The partial sums stored as they are done pin the loads in order (else V8
+        // hoists all 18 and spills): 31×31 went from 13.7× to 20.9× XNNPACK.
         a0 = madd(v128.load(p2), k2, madd(v128.load(p), k, a0)); v128.store(out, a0);
         a1 = madd(v128.load(p2, 16), k2, madd(v128.load(p, 16), k, a1)); v128.store(out, a1, 16);
         a2 = madd(v128.load(p2, 32), k2, madd(v128.load(p, 32), k, a2)); v128.store(out, a2, 32);
