@@ -3,7 +3,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { rejects } from "./helpers.js";
+import { rejects, withContext } from "./helpers.js";
 
 const test = suite("errors");
 let cl;
@@ -61,14 +61,11 @@ test("the context still works after bad calls", async () => {
 });
 
 test("a call that cannot fit the memory's maximum is a RangeError, and the context goes on", async () => {
-  const small = await createContext({ threads: 1, maxMemoryMiB: 2 });
-  try {
+  await withContext(createContext, { threads: 1, maxMemoryMiB: 2 }, async (small) => {
     await rejects(small.integral(new Uint8Array(1000 * 1000), { width: 1000, height: 1000 }), RangeError, /needs .* MiB more memory.*at most 2\.0 MiB/);
     const { sum } = await small.integral(new Uint8Array([5]), { width: 1, height: 1 });
     assert.equal(Array.from(sum), [0, 0, 0, 5]);
-  } finally {
-    small.dispose();
-  }
+  });
 });
 
 test("createContext: bad options", async () => {

@@ -9,7 +9,7 @@ import { createHandler } from "../examples/edge-handler.mjs";
 import { blockScratch, createBlock, runBlock } from "../examples/inverted-residual.mjs";
 import { createContext } from "../dist/index.js";
 import { conv2dReference, toNC4HW4Reference } from "./reference.js";
-import { random, randomF32 } from "./helpers.js";
+import { random, randomF32, withContext } from "./helpers.js";
 
 const test = suite("examples");
 
@@ -43,15 +43,15 @@ test("inverted residual: three layers in NC4HW4 device buffers match the referen
   const a = conv2dReference(x, [1, c, h, w], weights.expand, [e, c, 1, 1], { activation: "relu6" }).out;
   const b = conv2dReference(a, [1, e, h, w], weights.depth, [e, 1, 3, 3], { groups: e, pad: [1, 1, 1, 1], activation: "relu6" }).out;
   const y = conv2dReference(b, [1, e, h, w], weights.project, [c, e, 1, 1]).out.map((v, i) => v + x[i]);
-  const cl = await createContext({ threads: 2 });
-  const block = await createBlock(cl, c, expand, weights);
-  const input = cl.buffer(Float32Array, 8 * h * w);
-  input.array.set(toNC4HW4Reference(x, [1, c, h, w]));
-  const output = cl.buffer(Float32Array, 8 * h * w);
-  await runBlock(cl, block, input, output, h, w, blockScratch(cl, block, h, w));
-  const got = await cl.fromNC4HW4(output.array.slice(), [1, c, h, w]);
+  const got = await withContext(createContext, { threads: 2 }, async (cl) => {
+    const block = await createBlock(cl, c, expand, weights);
+    const input = cl.buffer(Float32Array, 8 * h * w);
+    input.array.set(toNC4HW4Reference(x, [1, c, h, w]));
+    const output = cl.buffer(Float32Array, 8 * h * w);
+    await runBlock(cl, block, input, output, h, w, blockScratch(cl, block, h, w));
+    return cl.fromNC4HW4(output.array.slice(), [1, c, h, w]);
+  });
   for (let i = 0; i < y.length; i++) assert.ok(Math.abs(got[i] - y[i]) < 1e-4 * (1 + Math.abs(y[i])), `output ${i}: ${got[i]}, reference ${y[i]}`);
-  cl.dispose();
 });
 
 test.run();

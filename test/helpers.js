@@ -55,6 +55,19 @@ export function assertSame(actual, expected, what) {
 }
 
 /**
+ * Run fn with a new context and dispose it however fn ends: a failed assertion must not
+ * leave Workers that keep the process from exiting.
+ */
+export async function withContext(createContext, options, fn) {
+  const cl = await createContext(options);
+  try {
+    return await fn(cl);
+  } finally {
+    cl.dispose();
+  }
+}
+
+/**
  * One context per thread count, created before the suite's tests and disposed after.
  * Returns the object the contexts appear in, keyed by thread count.
  */

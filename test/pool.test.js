@@ -3,7 +3,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { assertSame, random, randomU8, rejects } from "./helpers.js";
+import { assertSame, random, randomU8, rejects, withContext } from "./helpers.js";
 import { integralReference } from "./reference.js";
 
 const test = suite("pool");
@@ -27,77 +27,77 @@ async function withTimeout(promise, ms, what) {
 }
 
 test("threads: 1 runs on the caller alone, on the best build the runtime has", async () => {
-  const cl = await createContext({ threads: 1 });
-  assert.is(cl.threads, 1);
-  assert.is(cl.variant, threaded ? (WebAssembly.validate(relaxedProbe) ? "relaxed" : "simd") : "single");
-  cl.dispose();
+  await withContext(createContext, { threads: 1 }, async (cl) => {
+    assert.is(cl.threads, 1);
+    assert.is(cl.variant, threaded ? (WebAssembly.validate(relaxedProbe) ? "relaxed" : "simd") : "single");
+  });
 });
 
 if (!threaded) {
   test("without SharedArrayBuffer, threads: 2 falls back to one thread and says why", async () => {
-    const cl = await createContext({ threads: 2 });
-    assert.is(cl.threads, 1);
-    assert.is(cl.variant, "single");
-    assert.match(cl.note, /SharedArrayBuffer|cross-origin isolated/);
-    cl.dispose();
+    await withContext(createContext, { threads: 2 }, async (cl) => {
+      assert.is(cl.threads, 1);
+      assert.is(cl.variant, "single");
+      assert.match(cl.note, /SharedArrayBuffer|cross-origin isolated/);
+    });
   });
 }
 
 threadedTest("threads: 2 runs the shared-memory build on two threads", async () => {
-  const cl = await createContext({ threads: 2 });
-  assert.is(cl.threads, 2);
-  assert.ok(cl.variant === "simd" || cl.variant === "relaxed", cl.variant);
-  cl.dispose();
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    assert.is(cl.threads, 2);
+    assert.ok(cl.variant === "simd" || cl.variant === "relaxed", cl.variant);
+  });
 });
 
 test("calls in flight together do not interleave: each gets its own answer", async () => {
-  const cl = await createContext({ threads: 2 });
-  const rand = random(7);
-  const cases = Array.from({ length: 12 }, (_, i) => {
-    const w = 150 + 37 * i, h = 120 + 11 * i, cn = 1 + (i % 4);
-    return { w, h, cn, src: randomU8(rand, w * h * cn) };
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    const rand = random(7);
+    const cases = Array.from({ length: 12 }, (_, i) => {
+      const w = 150 + 37 * i, h = 120 + 11 * i, cn = 1 + (i % 4);
+      return { w, h, cn, src: randomU8(rand, w * h * cn) };
+    });
+    const results = await Promise.all(cases.map((c) => cl.integral(c.src, { width: c.w, height: c.h, channels: c.cn, squared: true })));
+    results.forEach((r, i) => {
+      const c = cases[i];
+      assertSame(r.sum, integralReference(c.src, c.w, c.h, c.cn), `call ${i} sum`);
+      assertSame(r.sqsum, integralReference(c.src, c.w, c.h, c.cn, { square: true }), `call ${i} sqsum`);
+    });
   });
-  const results = await Promise.all(cases.map((c) => cl.integral(c.src, { width: c.w, height: c.h, channels: c.cn, squared: true })));
-  results.forEach((r, i) => {
-    const c = cases[i];
-    assertSame(r.sum, integralReference(c.src, c.w, c.h, c.cn), `call ${i} sum`);
-    assertSame(r.sqsum, integralReference(c.src, c.w, c.h, c.cn, { square: true }), `call ${i} sqsum`);
-  });
-  cl.dispose();
 });
 
 test("a bad call among good ones fails alone", async () => {
-  const cl = await createContext({ threads: 2 });
-  const good = cl.integral(new Uint8Array(400 * 300), { width: 400, height: 300 });
-  const bad = cl.integral(new Uint8Array(10), { width: 400, height: 300 });
-  const after = cl.integral(new Uint8Array([1, 2]), { width: 2, height: 1 });
-  await rejects(bad, RangeError, /src has 10 elements/);
-  assert.is((await good).sum.length, 401 * 301);
-  assert.equal(Array.from((await after).sum), [0, 0, 0, 0, 1, 3]);
-  cl.dispose();
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    const good = cl.integral(new Uint8Array(400 * 300), { width: 400, height: 300 });
+    const bad = cl.integral(new Uint8Array(10), { width: 400, height: 300 });
+    const after = cl.integral(new Uint8Array([1, 2]), { width: 2, height: 1 });
+    await rejects(bad, RangeError, /src has 10 elements/);
+    assert.is((await good).sum.length, 401 * 301);
+    assert.equal(Array.from((await after).sum), [0, 0, 0, 0, 1, 3]);
+  });
 });
 
 threadedTest("a Worker killed mid-call makes the call throw, and the context refuses further calls", async () => {
-  const cl = await createContext({ threads: 2 });
-  const hooks = cl[debug];
-  const call = hooks.stall();
-  setTimeout(() => hooks.killWorker(1), 50);
-  await withTimeout(rejects(call, Error, /worker 1 (was terminated|exited)/), 5000, "the killed call");
-  await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure.*create a new one/);
-  cl.dispose();
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    const hooks = cl[debug];
+    const call = hooks.stall();
+    setTimeout(() => hooks.killWorker(1), 50);
+    await withTimeout(rejects(call, Error, /worker 1 (was terminated|exited)/), 5000, "the killed call");
+    await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure.*create a new one/);
+  });
 });
 
 threadedTest("a Worker that traps makes the call throw with the trap's message", async () => {
-  const cl = await createContext({ threads: 2 });
-  await withTimeout(rejects(cl[debug].trap(), Error, /worker 1 failed: RuntimeError: unreachable/i), 5000, "the trapping call");
-  await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure/);
-  cl.dispose();
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    await withTimeout(rejects(cl[debug].trap(), Error, /worker 1 failed: RuntimeError: unreachable/i), 5000, "the trapping call");
+    await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure/);
+  });
 });
 
 threadedTest("a Worker stuck in a loop is reported after stallTimeoutMs, not waited on forever", async () => {
-  const cl = await createContext({ threads: 2, stallTimeoutMs: 300 });
-  await withTimeout(rejects(cl[debug].stall(), Error, /no progress for 300 ms/), 5000, "the stalled call");
-  cl.dispose();
+  await withContext(createContext, { threads: 2, stallTimeoutMs: 300 }, async (cl) => {
+    await withTimeout(rejects(cl[debug].stall(), Error, /no progress for 300 ms/), 5000, "the stalled call");
+  });
 });
 
 threadedTest("dispose() during a call ends it with an error", async () => {
