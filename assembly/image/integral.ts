@@ -194,7 +194,8 @@ function stripTotals(ctrl: usize, s: i32, tid: i32): void {
     }
     return;
   }
-  columnSumsU8(ctrl, r0, r1, n, rp, rp2, squared);
+  if (squared) columnSumsU8(ctrl, r0, r1, n, rp, rp2, true);
+  else columnSumsU8Plain(ctrl, r0, r1, n, rp, rp2);
   // Prefix the column sums along the row, per channel, into the carry type.
   const back = <usize>cn;
   for (let e = 0; e < n; e++) {
@@ -246,6 +247,52 @@ function columnSumsU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, rp2: usi
       store<u32>(rp + at, load<u32>(rp + at) + v);
       if (squared) store<u32>(rp2 + at, load<u32>(rp2 + at) + v * v);
     }
+  }
+}
+
+// Without squares: each column's sum over rows [r0, r1) into rp (u32), summing four rows
+// at a time in u16 lanes (4 · 255 fits) into u16 column sums at acc16 (a strip has at
+// most 256 rows, and 255 · 256 < 65536), widened once at the end. A quarter of the loads
+// and stores of u32 sums per row: this phase took a third of a 2-thread 4K RGBA call.
+function columnSumsU8Plain(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, acc16: usize): void {
+  const n16 = n & ~15;
+  memory.fill(acc16, 0, <usize>n16 << 1);
+  let r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const a = srcRow(ctrl, r), b = srcRow(ctrl, r + 1), c = srcRow(ctrl, r + 2), d = srcRow(ctrl, r + 3);
+    for (let e = 0; e < n16; e += 16) {
+      const at = <usize>e;
+      const x0 = v128.load(a + at), x1 = v128.load(b + at), x2 = v128.load(c + at), x3 = v128.load(d + at);
+      const lo = i16x8.add(
+        i16x8.add(i16x8.extend_low_i8x16_u(x0), i16x8.extend_low_i8x16_u(x1)),
+        i16x8.add(i16x8.extend_low_i8x16_u(x2), i16x8.extend_low_i8x16_u(x3)));
+      const hi = i16x8.add(
+        i16x8.add(i16x8.extend_high_i8x16_u(x0), i16x8.extend_high_i8x16_u(x1)),
+        i16x8.add(i16x8.extend_high_i8x16_u(x2), i16x8.extend_high_i8x16_u(x3)));
+      const to = acc16 + (at << 1);
+      v128.store(to, i16x8.add(v128.load(to), lo));
+      v128.store(to, i16x8.add(v128.load(to, 16), hi), 16);
+    }
+  }
+  for (; r < r1; r++) {
+    const row = srcRow(ctrl, r);
+    for (let e = 0; e < n16; e += 16) {
+      const x = v128.load(row + <usize>e);
+      const to = acc16 + (<usize>e << 1);
+      v128.store(to, i16x8.add(v128.load(to), i16x8.extend_low_i8x16_u(x)));
+      v128.store(to, i16x8.add(v128.load(to, 16), i16x8.extend_high_i8x16_u(x)), 16);
+    }
+  }
+  for (let e = 0; e < n16; e += 8) {
+    const v = v128.load(acc16 + (<usize>e << 1));
+    const to = rp + (<usize>e << 2);
+    v128.store(to, i32x4.extend_low_i16x8_u(v));
+    v128.store(to, i32x4.extend_high_i16x8_u(v), 16);
+  }
+  for (let e = n16; e < n; e++) {
+    let t: u32 = 0;
+    for (let q = r0; q < r1; q++) t += <u32>load<u8>(srcRow(ctrl, q) + <usize>e);
+    store<u32>(rp + (<usize>e << 2), t);
   }
 }
 
