@@ -100,13 +100,18 @@
 // without squares carries nothing for them: a run-time test in the loop, its live values
 // and per-access index arithmetic cost the plain path spills and an lea per access. With
 // both gone, 1080p went from 2.33× to 2.62× OpenCV.js (gray) and 2.29× to 3.12× (RGBA).
+// The loop comes in two copies, by how f64 outputs convert (see toF64), so that choice
+// is not a branch per conversion: it was eight a step, and squares ran 1.2× cv.integral2.
 @inline function rowVec(src: usize, n: i32, cn: i32, out: usize, above: usize, f64out: bool, sq: usize, sqAbove: usize, squared: bool): void {
+  // Sums past 2³¹ (255 · 8421504) and squares past it (65025 · 33025) convert as unsigned.
+  const wide = (f64out && n > 8421504 * cn) || (squared && n > 33025 * cn);
+  if (wide) rowLoop(src, n, cn, out, above, f64out, sq, sqAbove, squared, true);
+  else rowLoop(src, n, cn, out, above, f64out, sq, sqAbove, squared, false);
+}
+
+@inline function rowLoop(src: usize, n: i32, cn: i32, out: usize, above: usize, f64out: bool, sq: usize, sqAbove: usize, squared: bool, unsigned: bool): void {
   let carry = i32x4.splat(0);
   let carry2 = carry;
-  // 255 · 8421504 < 2³¹: narrower rows convert their sums as signed.
-  const wideSum = n > 8421504 * cn;
-  // 65025 · 33025 < 2³¹: narrower rows convert their sums of squares as signed.
-  const wideSq = n > 33025 * cn;
   const width: usize = f64out ? 128 : 64; // bytes of sixteen sums
   let s = src, o = out, a = above, so = sq, sa = sqAbove;
   const vecEnd = src + <usize>(n & ~15);
@@ -119,7 +124,7 @@
     const q3 = i32x4.add(i32x4.extend_high_i16x8_u(ph), carry);
     emit16(o, a,
       i32x4.add(i32x4.extend_low_i16x8_u(pl), carry), i32x4.add(i32x4.extend_high_i16x8_u(pl), carry),
-      i32x4.add(i32x4.extend_low_i16x8_u(ph), carry), q3, f64out, wideSum);
+      i32x4.add(i32x4.extend_low_i16x8_u(ph), carry), q3, f64out, unsigned);
     carry = last32(q3, cn);
     if (squared) {
       const slo = i16x8.mul(lo, lo);
@@ -128,7 +133,7 @@
       const s1 = prefix32(i32x4.extend_high_i16x8_u(slo), last32(s0, cn), cn);
       const s2 = prefix32(i32x4.extend_low_i16x8_u(shi), last32(s1, cn), cn);
       const s3 = prefix32(i32x4.extend_high_i16x8_u(shi), last32(s2, cn), cn);
-      emit16(so, sa, s0, s1, s2, s3, true, wideSq);
+      emit16(so, sa, s0, s1, s2, s3, true, unsigned);
       carry2 = last32(s3, cn);
       so += 128;
       sa += 128;
