@@ -212,14 +212,8 @@ function block8(
     at += rowStep;
     wAt += wRow;
   }
-  storeQuad(out, a0, 1, 0, true, true, bias, act);
-  storeQuad(out + 16, a1, 1, 0, true, true, bias, act);
-  storeQuad(out + 32, a2, 1, 0, true, true, bias, act);
-  storeQuad(out + 48, a3, 1, 0, true, true, bias, act);
-  storeQuad(out + 64, a4, 1, 0, true, true, bias, act);
-  storeQuad(out + 80, a5, 1, 0, true, true, bias, act);
-  storeQuad(out + 96, a6, 1, 0, true, true, bias, act);
-  storeQuad(out + 112, a7, 1, 0, true, true, bias, act);
+  store4(out, a0, a1, a2, a3, bias, act);
+  store4(out + 64, a4, a5, a6, a7, bias, act);
 }
 
 // Four outputs: a row's remainder after the blocks of eight (overlapping the last one
@@ -246,6 +240,11 @@ function block4(
     at += rowStep;
     wAt += wRow;
   }
+  store4(out, a0, a1, a2, a3, bias, act);
+}
+
+// Four finished outputs side by side, with bias and activation.
+@inline function store4(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, bias: usize, act: i32): void {
   storeQuad(out, a0, 1, 0, true, true, bias, act);
   storeQuad(out + 16, a1, 1, 0, true, true, bias, act);
   storeQuad(out + 32, a2, 1, 0, true, true, bias, act);
