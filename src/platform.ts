@@ -16,6 +16,20 @@ const nodeModule = (name: string): Promise<any> => import(/* @vite-ignore */ `no
 
 const isNode = typeof (globalThis as any).process?.versions?.node === "string";
 
+/**
+ * Whether a V8 older than 12 runs the kernels (Node 20 has 11.3). Its Wasm compiler puts
+ * every load of a loop body ahead of the arithmetic, so kernels with many live vectors
+ * spill unless stores pin the order; the depthwise kernels have copies that do
+ * (scripts/gen-windows.mjs). V8 15 (Deno 2.9) and JavaScriptCore run the plain copies
+ * faster. Browsers do not say their engine's version: they get the plain copies.
+ */
+export const v8HoistsLoads: boolean = (() => {
+  const g = globalThis as any;
+  if (g.Bun !== undefined) return false; // JavaScriptCore, though it reports a V8 version
+  const v = g.Deno?.version?.v8 ?? g.process?.versions?.v8;
+  return typeof v === "string" && parseInt(v, 10) < 12;
+})();
+
 export async function hardwareThreads(): Promise<number> {
   const n = (globalThis as any).navigator?.hardwareConcurrency;
   if (typeof n === "number" && n > 0) return n;

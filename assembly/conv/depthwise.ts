@@ -31,6 +31,7 @@ const A_SCRATCH_STRIDE = 22;
 const A_ROWS = 23; // output rows per group
 const A_PADDED_W = 24; // scratch row width in pixels (pl + w + right padding); 0: no copy
 const A_C = 25; // input channels
+const A_PIN = 26; // 1: the kernels that store partial sums (V8 before 12; see scripts/gen-windows.mjs)
 
 export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW), oc4 = arg(ctrl, A_OC4);
@@ -82,6 +83,7 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
   // block that skips the padding columns, so its edge pixels need no passes of their own.
   const window = hasWindow(kw, sw, dw);
+  const pin = arg(ctrl, A_PIN) != 0;
   const half = (kw - 1) >> 1;
   const leftBlock = window && !copy && half > 0 && pl == half && end >= 8;
   const rightBlock = window && !copy && half > 0 && ow - 8 >= start && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
@@ -98,7 +100,7 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
     const outRow = out + ((<usize>oy * <usize>ow) << 4);
     let ox = 0;
     if (leftBlock) {
-      window8(kw, sw, LEFT_EDGE, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
+      window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
       ox = 8;
     }
     for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
@@ -108,24 +110,24 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
     const stop = rightBlock ? ow - 8 : end;
     if (window && stop - ox >= 8) {
       const blocks = (stop - ox) >> 3;
-      window8(kw, sw, WHOLE, rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks);
+      window8(kw, sw, WHOLE, pin, rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks);
       ox += blocks << 3;
     }
-    for (; ox + 8 <= stop; ox += 8) eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    for (; ox + 8 <= stop; ox += 8) eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
     if (stop - ox > 4 && stop - 8 >= start) {
-      eight(window, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow, biasAt, act);
+      eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow, biasAt, act);
       ox = stop;
     }
     if (ox < stop && stop - 4 >= start) {
       const x4 = min(ox, stop - 4);
       const at = rowAt + (<usize>(x4 * sw - pl + colShift) << 4);
-      if (window) window4(kw, sw, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act);
+      if (window) window4(kw, sw, pin, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act);
       else block4(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4), biasAt, act);
       ox = max(ox, x4 + 4);
     }
     if (rightBlock) {
       for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
-      window8(kw, sw, RIGHT_EDGE, rowAt + (<usize>(stop * sw - pl) << 4), rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
+      window8(kw, sw, RIGHT_EDGE, pin, rowAt + (<usize>(stop * sw - pl) << 4), rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
       ox = ow;
     }
     for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
@@ -134,12 +136,13 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
 
 // Eight outputs from column ox: the sliding window where there is one, else block8.
 @inline function eight(
-  window: bool, kw: i32, sw: i32, pl: i32, dw: i32, w: i32, colShift: i32, rowAt: usize, rowStep: usize, step: usize,
+  window: bool, pin: bool, kw: i32, sw: i32, pl: i32, dw: i32, w: i32, colShift: i32, rowAt: usize, rowStep: usize, step: usize,
   tapStep: usize, wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32,
 ): void {
   const at = rowAt + (<usize>(ox * sw - pl + colShift) << 4);
   const out = outRow + (<usize>ox << 4);
-  if (window) window8(kw, sw, WHOLE, at, rowStep, wAt, taps, out, biasAt, act, 1);
+  if (window) window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, out, biasAt, act, 1);
+  else if (pin) block8Pinned(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
   else block8(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
 }
 
@@ -168,10 +171,26 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   return room < 0 ? 0 : room / dw + 1;
 }
 
-// Eight outputs `step` bytes apart; taps rows × [kxLo, kxHi).
+// Eight outputs `step` bytes apart; taps rows × [kxLo, kxHi). Two copies: the pinned one
+// stores each partial sum as it is done, for V8 before 12 (scripts/gen-windows.mjs): with
+// the stores 31×31 went from 13.7× to 20.9× XNNPACK there, while V8 15 lost a quarter.
 function block8(
   at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
   taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,
+): void {
+  blockOf8(at, rowStep, step, tapStep, wAt, wRow, taps, kxLo, kxHi, out, bias, act, false);
+}
+
+function block8Pinned(
+  at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
+  taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,
+): void {
+  blockOf8(at, rowStep, step, tapStep, wAt, wRow, taps, kxLo, kxHi, out, bias, act, true);
+}
+
+@inline function blockOf8(
+  at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
+  taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32, pin: bool,
 ): void {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   const skip = <usize>kxLo;
@@ -186,28 +205,28 @@ function block8(
         const k = v128.load(pw);
         const k2 = v128.load(pw, 16);
         const p2 = p + tapStep;
-        // The partial sums stored as they are done pin the loads in order (else V8
-        // hoists all 18 and spills): 31×31 went from 13.7× to 20.9× XNNPACK.
-        a0 = madd(v128.load(p2), k2, madd(v128.load(p), k, a0)); v128.store(out, a0);
-        a1 = madd(v128.load(p2, 16), k2, madd(v128.load(p, 16), k, a1)); v128.store(out, a1, 16);
-        a2 = madd(v128.load(p2, 32), k2, madd(v128.load(p, 32), k, a2)); v128.store(out, a2, 32);
-        a3 = madd(v128.load(p2, 48), k2, madd(v128.load(p, 48), k, a3)); v128.store(out, a3, 48);
-        a4 = madd(v128.load(p2, 64), k2, madd(v128.load(p, 64), k, a4)); v128.store(out, a4, 64);
-        a5 = madd(v128.load(p2, 80), k2, madd(v128.load(p, 80), k, a5)); v128.store(out, a5, 80);
-        a6 = madd(v128.load(p2, 96), k2, madd(v128.load(p, 96), k, a6)); v128.store(out, a6, 96);
-        a7 = madd(v128.load(p2, 112), k2, madd(v128.load(p, 112), k, a7)); v128.store(out, a7, 112);
+        // Pinned: the partial sums stored as they are done keep V8 11 from hoisting all
+        // 18 loads and spilling.
+        a0 = madd(v128.load(p2), k2, madd(v128.load(p), k, a0)); if (pin) v128.store(out, a0);
+        a1 = madd(v128.load(p2, 16), k2, madd(v128.load(p, 16), k, a1)); if (pin) v128.store(out, a1, 16);
+        a2 = madd(v128.load(p2, 32), k2, madd(v128.load(p, 32), k, a2)); if (pin) v128.store(out, a2, 32);
+        a3 = madd(v128.load(p2, 48), k2, madd(v128.load(p, 48), k, a3)); if (pin) v128.store(out, a3, 48);
+        a4 = madd(v128.load(p2, 64), k2, madd(v128.load(p, 64), k, a4)); if (pin) v128.store(out, a4, 64);
+        a5 = madd(v128.load(p2, 80), k2, madd(v128.load(p, 80), k, a5)); if (pin) v128.store(out, a5, 80);
+        a6 = madd(v128.load(p2, 96), k2, madd(v128.load(p, 96), k, a6)); if (pin) v128.store(out, a6, 96);
+        a7 = madd(v128.load(p2, 112), k2, madd(v128.load(p, 112), k, a7)); if (pin) v128.store(out, a7, 112);
       }
     }
     for (; pw < wEnd; pw += 16, p += tapStep) {
       const k = v128.load(pw);
-      a0 = madd(v128.load(p), k, a0); v128.store(out, a0);
-      a1 = madd(v128.load(p + step), k, a1); v128.store(out, a1, 16);
-      a2 = madd(v128.load(p + 2 * step), k, a2); v128.store(out, a2, 32);
-      a3 = madd(v128.load(p + 3 * step), k, a3); v128.store(out, a3, 48);
-      a4 = madd(v128.load(p + 4 * step), k, a4); v128.store(out, a4, 64);
-      a5 = madd(v128.load(p + 5 * step), k, a5); v128.store(out, a5, 80);
-      a6 = madd(v128.load(p + 6 * step), k, a6); v128.store(out, a6, 96);
-      a7 = madd(v128.load(p + 7 * step), k, a7); v128.store(out, a7, 112);
+      a0 = madd(v128.load(p), k, a0); if (pin) v128.store(out, a0);
+      a1 = madd(v128.load(p + step), k, a1); if (pin) v128.store(out, a1, 16);
+      a2 = madd(v128.load(p + 2 * step), k, a2); if (pin) v128.store(out, a2, 32);
+      a3 = madd(v128.load(p + 3 * step), k, a3); if (pin) v128.store(out, a3, 48);
+      a4 = madd(v128.load(p + 4 * step), k, a4); if (pin) v128.store(out, a4, 64);
+      a5 = madd(v128.load(p + 5 * step), k, a5); if (pin) v128.store(out, a5, 80);
+      a6 = madd(v128.load(p + 6 * step), k, a6); if (pin) v128.store(out, a6, 96);
+      a7 = madd(v128.load(p + 7 * step), k, a7); if (pin) v128.store(out, a7, 112);
     }
     at += rowStep;
     wAt += wRow;

@@ -3,6 +3,7 @@
 import type { Shape4 } from "./layout.ts";
 import { geometryArgs, quads } from "./geometry.ts";
 import type { ConvPlan } from "./conv2d.ts";
+import { v8HoistsLoads } from "../platform.ts";
 
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
 const DEPTHWISE_SCRATCH = 96 * 1024;
@@ -46,5 +47,6 @@ export function depthwiseArgs(p: ConvPlan, j: DepthwiseJob, at: { input: number;
   return [
     ...geometryArgs(p),
     p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW, p.c,
+    v8HoistsLoads ? 1 : 0,
   ];
 }
