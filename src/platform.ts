@@ -19,9 +19,10 @@ const isNode = typeof (globalThis as any).process?.versions?.node === "string";
 /**
  * Whether a V8 older than 12 runs the kernels (Node 20 has 11.3). Its Wasm compiler puts
  * every load of a loop body ahead of the arithmetic, so kernels with many live vectors
- * spill unless stores pin the order; the depthwise kernels have copies that do
- * (scripts/gen-windows.mjs). V8 15 (Deno 2.9) and JavaScriptCore run the plain copies
- * faster. Browsers do not say their engine's version: they get the plain copies.
+ * spill. Two kinds of kernel have copies for it, chosen per job: depthwise kernels whose
+ * stores pin the order (scripts/gen-windows.mjs) and a one-row GEMM kernel with half the
+ * accumulators (assembly/gemm/micro.ts). V8 15 (Deno 2.9) and JavaScriptCore run the plain
+ * copies faster. Browsers do not say their engine's version: they get the plain copies.
  */
 export const v8HoistsLoads: boolean = (() => {
   const g = globalThis as any;

@@ -8,7 +8,7 @@
 // Block sizes are chosen by src/ops/gemm.ts, which documents them.
 import { argF32, argI32 as arg, argPtr } from "../runtime/job";
 import { MR, NR, packA, packBPanel, packedPanel } from "./pack";
-import { microkernel, microkernel1 } from "./micro";
+import { microkernel, microkernel1, microkernel1Few } from "./micro";
 
 const A_M = 0;
 const A_N = 1;
@@ -33,6 +33,7 @@ const A_KC = 19;
 const A_NC = 20;
 const A_M_BLOCKS = 21;
 const A_PACK_PHASE = 22; // 1: phase 0 packs B; 0: B came packed
+const A_FEW = 23; // 1: the one-row kernel with four accumulators (V8 before 12; see micro.ts)
 
 // Pack every KC block of one NR panel of op(B): phase 0 (cl.packB runs phase 0 alone).
 function packBAll(b: usize, ldb: i32, transB: bool, n: i32, k: i32, kcBlock: i32, panel: i32, packed: usize): void {
@@ -69,6 +70,7 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const beta = argF32(ctrl, A_BETA);
   const bias = argPtr(ctrl, A_BIAS);
   const act = arg(ctrl, A_ACT);
+  const few = arg(ctrl, A_FEW) != 0;
   const scratch = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
   const mcPad = (mcBlock + MR - 1) / MR * MR;
   const tile = scratch + (<usize>mcPad * <usize>kcBlock << 2);
@@ -86,7 +88,10 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         const cp = c + ((<usize>(i0 + ir) * <usize>ldc + <usize>j) << 2);
         const ap = scratch + (<usize>ir * <usize>kc << 2);
         const mr = min(MR, mc - ir);
-        if (mr == 1) microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
+        if (mr == 1) {
+          if (few) microkernel1Few(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
+          else microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
+        }
         else microkernel(kc, ap, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
       }
     }

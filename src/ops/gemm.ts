@@ -4,6 +4,7 @@ import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe }
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
 import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
+import { v8HoistsLoads } from "../platform.ts";
 
 /**
  * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that
@@ -222,6 +223,7 @@ function gemmArgs(g: GemmArgs): number[] {
     g.m, g.n, g.k, g.a, g.lda, g.transA ? 1 : 0, g.b, g.ldb, g.transB ? 1 : 0, g.c, g.ldc,
     f32Bits(g.alpha), f32Bits(g.beta), g.bias, g.act, g.packed, g.scratch, g.scratchStride,
     g.mc, g.kc, g.nc, g.mBlocks, g.packPhase ? 1 : 0,
+    v8HoistsLoads ? 1 : 0, // the one-row kernel's four-accumulator copy (assembly/gemm/micro.ts)
   ];
 }
 
