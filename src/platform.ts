@@ -16,20 +16,36 @@ const nodeModule = (name: string): Promise<any> => import(/* @vite-ignore */ `no
 
 const isNode = typeof (globalThis as any).process?.versions?.node === "string";
 
+// The engine that compiles the kernels, as far as it says: V8's major version (0: not V8,
+// or unknown), from Node's or Deno's version, or a browser's Chromium brand (Chromium 120
+// shipped V8 12). Bun runs JavaScriptCore, though it reports a V8 version.
+const v8Major: number = (() => {
+  const g = globalThis as any;
+  if (g.Bun !== undefined) return 0;
+  const v = g.Deno?.version?.v8 ?? g.process?.versions?.v8;
+  if (typeof v === "string") return parseInt(v, 10) || 0;
+  const brands = g.navigator?.userAgentData?.brands;
+  const chromium = Array.isArray(brands) ? brands.find((b: any) => b?.brand === "Chromium") : undefined;
+  if (chromium) return parseInt(chromium.version, 10) >= 120 ? 12 : 11;
+  return 0;
+})();
+
 /**
  * Whether a V8 older than 12 runs the kernels (Node 20 has 11.3). Its Wasm compiler puts
  * every load of a loop body ahead of the arithmetic, so kernels with many live vectors
  * spill. Two kinds of kernel have copies for it, chosen per job: depthwise kernels whose
  * stores pin the order (scripts/gen-windows.mjs) and a one-row GEMM kernel with half the
  * accumulators (assembly/gemm/micro.ts). V8 15 (Deno 2.9) and JavaScriptCore run the plain
- * copies faster. Browsers do not say their engine's version: they get the plain copies.
+ * copies faster, and so do engines that do not say what they are.
  */
-export const v8HoistsLoads: boolean = (() => {
-  const g = globalThis as any;
-  if (g.Bun !== undefined) return false; // JavaScriptCore, though it reports a V8 version
-  const v = g.Deno?.version?.v8 ?? g.process?.versions?.v8;
-  return typeof v === "string" && parseInt(v, 10) < 12;
-})();
+export const v8HoistsLoads: boolean = v8Major > 0 && v8Major < 12;
+
+/**
+ * Whether V8 runs the kernels, whose shuffles and pairwise adds suit the gray integral's
+ * byte-pair prefix (assembly/image/rows-u8.ts): +6–10% on Node 20 and Deno 2.9, −15% on
+ * JavaScriptCore.
+ */
+export const isV8: boolean = v8Major > 0;
 
 export async function hardwareThreads(): Promise<number> {
   const n = (globalThis as any).navigator?.hardwareConcurrency;

@@ -34,6 +34,7 @@ const A_CARRY = 13; // strips rows of rowPitch(n) bytes
 const A_CARRY2 = 14;
 const A_CHUNK = 15; // elements per scan group, a multiple of 4
 const A_SPLIT = 16; // 1: the three phases, 0: one group does everything
+const A_PAIRS = 17; // 1: gray rows take their prefix from byte pairs (rows-u8.ts; V8)
 
 const KIND_U8_I32 = 0;
 const KIND_U8_F64 = 1;
@@ -104,6 +105,7 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
     writeRowsF32(ctrl, s0, s1, tid);
     return;
   }
+  const pairs = arg(ctrl, A_PAIRS) != 0;
   for (let r = r0; r < r1; r++) {
     // The first row of a strip below the top starts from the strip's carry.
     const fromCarry = r == r0 && r0 > 0;
@@ -117,7 +119,7 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
       zeroBorder(out2, cn, 8);
       above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
     }
-    integralRowU8(srcRow(ctrl, r), n, cn, out, above, kind != KIND_U8_I32, out2, above2, squared);
+    integralRowU8(srcRow(ctrl, r), n, cn, out, above, kind != KIND_U8_I32, out2, above2, squared, pairs);
   }
 }
 

@@ -4,6 +4,7 @@ import { checkBool, checkInt, checkLength, checkOptions, describe } from "../err
 import { OP_INTEGRAL } from "../job.ts";
 import type { Engine } from "./engine.ts";
 import { DeviceBuffer, checkDeviceBuffer, deviceBuffers } from "../buffer.ts";
+import { isV8 } from "../platform.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -158,7 +159,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
     const sumAt = deviceSum ? deviceSum.offset : sumTmp;
     const sqAt = deviceSq ? deviceSq.offset : sqTmp;
-    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0];
+    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0];
     await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
     const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + outLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + outLen);
     const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + outLen);
