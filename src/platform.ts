@@ -42,8 +42,8 @@ export const v8HoistsLoads: boolean = v8Major > 0 && v8Major < 12;
 
 /**
  * Whether V8 runs the kernels, whose shuffles and pairwise adds suit the gray integral's
- * byte-pair prefix (assembly/image/rows-u8.ts): +6–10% on Node 20 and Deno 2.9, −15% on
- * JavaScriptCore.
+ * byte-pair prefix (assembly/image/rows-u8.ts): +6–8% on Node 20 and +10–12% on Deno 2.9,
+ * −15% on JavaScriptCore (same-process A/B against the plain rows).
  */
 export const isV8: boolean = v8Major > 0;
 

@@ -12,8 +12,9 @@
 //   in blocks with no bounds checks, skipping columns all of a block reads as zero.
 // Eight outputs of a row accumulate in registers at a time, each tap's weight loaded once
 // for all eight; for large kernels (31×31, bound by memory traffic) that turns nine loads
-// into eight multiply-adds, all from L1 or L2. Each partial sum is stored to its output
-// as it is done, which keeps V8 from spilling (scripts/gen-windows.mjs says how).
+// into eight multiply-adds, all from L1 or L2. On V8 before 12 the kernels' pinned copies
+// store each partial sum to its output as it is done, which keeps V8 from spilling
+// (scripts/gen-windows.mjs says how and why only there).
 import { argI32 as arg, argPtr } from "../runtime/job";
 import { A_C4, A_DH, A_DW, A_H, A_KH, A_KW, A_OC4, A_OH, A_OW, A_PL, A_PT, A_SH, A_SW, A_W } from "./geometry";
 import { madd, storeQuad } from "../gemm/micro";

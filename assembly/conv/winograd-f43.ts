@@ -54,7 +54,7 @@ export function transformInput43(plane: usize, h: i32, w: i32, y0: i32, x0: i32,
   }
 }
 
-// Aᵀ applied to six values: the four results, stored `step` apart (only the first `n`).
+// Aᵀ applied to six values: the four results, stored `step` apart.
 @inline function storeA(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, to: usize, step: usize): void {
   const p12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
   const p34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);

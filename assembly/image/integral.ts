@@ -196,7 +196,7 @@ function stripTotals(ctrl: usize, s: i32, tid: i32): void {
     }
     return;
   }
-  if (squared) columnSumsU8(ctrl, r0, r1, n, rp, rp2, true);
+  if (squared) columnSumsSquaredU8(ctrl, r0, r1, n, rp, rp2);
   else columnSumsU8Plain(ctrl, r0, r1, n, rp, rp2);
   // Prefix the column sums along the row, per channel, into the carry type.
   const back = <usize>cn;
@@ -216,11 +216,11 @@ function stripTotals(ctrl: usize, s: i32, tid: i32): void {
   }
 }
 
-// Sums of each column over rows [r0, r1) into rp (u32) and, squared, rp2 (u32).
+// Sums of each column over rows [r0, r1) into rp (u32), and of their squares into rp2 (u32).
 // A strip has at most 256 rows, so 65025 · 256 fits u32.
-function columnSumsU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, rp2: usize, squared: bool): void {
+function columnSumsSquaredU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, rp2: usize): void {
   memory.fill(rp, 0, <usize>n << 2);
-  if (squared) memory.fill(rp2, 0, <usize>n << 2);
+  memory.fill(rp2, 0, <usize>n << 2);
   const n16 = n & ~15;
   for (let r = r0; r < r1; r++) {
     const row = srcRow(ctrl, r);
@@ -233,21 +233,19 @@ function columnSumsU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, rp2: usi
       v128.store(at, i32x4.add(v128.load(at, 16), i32x4.extend_high_i16x8_u(lo)), 16);
       v128.store(at, i32x4.add(v128.load(at, 32), i32x4.extend_low_i16x8_u(hi)), 32);
       v128.store(at, i32x4.add(v128.load(at, 48), i32x4.extend_high_i16x8_u(hi)), 48);
-      if (squared) {
-        const slo = i16x8.mul(lo, lo);
-        const shi = i16x8.mul(hi, hi);
-        const at2 = rp2 + (<usize>e << 2);
-        v128.store(at2, i32x4.add(v128.load(at2), i32x4.extend_low_i16x8_u(slo)));
-        v128.store(at2, i32x4.add(v128.load(at2, 16), i32x4.extend_high_i16x8_u(slo)), 16);
-        v128.store(at2, i32x4.add(v128.load(at2, 32), i32x4.extend_low_i16x8_u(shi)), 32);
-        v128.store(at2, i32x4.add(v128.load(at2, 48), i32x4.extend_high_i16x8_u(shi)), 48);
-      }
+      const slo = i16x8.mul(lo, lo);
+      const shi = i16x8.mul(hi, hi);
+      const at2 = rp2 + (<usize>e << 2);
+      v128.store(at2, i32x4.add(v128.load(at2), i32x4.extend_low_i16x8_u(slo)));
+      v128.store(at2, i32x4.add(v128.load(at2, 16), i32x4.extend_high_i16x8_u(slo)), 16);
+      v128.store(at2, i32x4.add(v128.load(at2, 32), i32x4.extend_low_i16x8_u(shi)), 32);
+      v128.store(at2, i32x4.add(v128.load(at2, 48), i32x4.extend_high_i16x8_u(shi)), 48);
     }
     for (let e = n16; e < n; e++) {
       const v = <u32>load<u8>(row + <usize>e);
       const at = <usize>e << 2;
       store<u32>(rp + at, load<u32>(rp + at) + v);
-      if (squared) store<u32>(rp2 + at, load<u32>(rp2 + at) + v * v);
+      store<u32>(rp2 + at, load<u32>(rp2 + at) + v * v);
     }
   }
 }
