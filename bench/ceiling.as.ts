@@ -1,5 +1,5 @@
 // AssemblyScript, compiled by scripts/bench.mjs into build/bench/ceiling{,-relaxed}.wasm:
-// the machine's f32x4 arithmetic ceiling, twelve independent multiply-add chains held in
+// the machine's ceilings. `ceiling` is the f32x4 arithmetic ceiling, twelve independent multiply-add chains held in
 // registers (twelve hide the 6-cycle mul+add latency at two of each per cycle). Each
 // chain step is 8 FLOP: 4 multiplies and 4 adds, or one relaxed_madd (FMA) of 4 lanes.
 export function ceiling(iterations: i32, seed: f32): f32 {
@@ -20,4 +20,25 @@ export function ceiling(iterations: i32, seed: f32): f32 {
 @inline function step(c: v128, a: v128, b: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(c, a, b);
   return f32x4.add(f32x4.mul(c, a), b);
+}
+
+// The write floor: `bytes` of v128 stores from the module's heap, nothing computed, the
+// fastest any kernel could write a table of that size (Wasm has no non-temporal stores,
+// so every line written is also read for ownership, as in a real kernel).
+export function reserve(bytes: usize): usize {
+  const base = (__heap_base + 63) & ~(<usize>63);
+  const need = <i32>((base + bytes + 0xffff) >>> 16) - memory.size();
+  if (need > 0 && memory.grow(need) < 0) return 0;
+  return base;
+}
+
+export function storeOnly(dst: usize, bytes: usize): void {
+  const v = i32x4.splat(1);
+  const end = dst + (bytes & ~(<usize>63));
+  for (let p = dst; p < end; p += 64) {
+    v128.store(p, v);
+    v128.store(p, v, 16);
+    v128.store(p, v, 32);
+    v128.store(p, v, 48);
+  }
 }

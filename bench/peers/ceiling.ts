@@ -11,3 +11,12 @@ export async function wasmCeiling(relaxed: boolean): Promise<number | null> {
   const ms = await median(() => ceiling(iterations, 1e-7), { time: 500, iterations: 10 });
   return (12 * 8 * iterations) / (ms * 1e6);
 }
+
+/** A store-only pass over `bytes` (bench/ceiling.as.ts storeOnly): the write floor. */
+export async function writeFloor(bytes: number): Promise<() => void> {
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("./ceiling.wasm", new URL("..", import.meta.url))), {});
+  const { reserve, storeOnly } = instance.exports as { reserve(b: number): number; storeOnly(p: number, b: number): void };
+  const base = reserve(bytes);
+  if (base === 0) throw new RangeError(`writeFloor: ${bytes} bytes do not fit in one Wasm memory`);
+  return () => storeOnly(base, bytes);
+}
