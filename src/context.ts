@@ -41,6 +41,8 @@ export interface DebugHooks {
   arena: Arena;
   /** A job whose Worker groups never finish until the job is aborted. */
   stall(): Promise<void>;
+  /** The same, with the caller waiting in an overlap on a word nobody sets. */
+  stallInOverlap(): Promise<void>;
   /** A job whose Worker groups trap. */
   trap(): Promise<void>;
   /** End Worker `index` (1-based) as if it had died. */
@@ -152,6 +154,9 @@ export class Context {
     return {
       arena: this.arena,
       stall: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_STALL, [0], [this.threads * 2])),
+      stallInOverlap: () =>
+        this.call(() => null, () =>
+          this.pool.run(J.OP_DEBUG_STALL, [0, 0], [this.threads * 2], { overlap: (wait) => wait(this.arena.i32, J.ARGS + 1) })),
       trap: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_TRAP, [0], [this.threads * 2])),
       killWorker: (index: number) => this.pool.killWorker(index),
     };

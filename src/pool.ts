@@ -6,10 +6,26 @@
 // waits at the phase's barrier until all its groups are done. Waits spin for a bounded
 // time, then sleep: Workers with Atomics.wait, the caller with Atomics.waitAsync, so
 // its event loop keeps running and a Worker that dies is noticed, never waited on.
+// An op may give the caller other work for the last phase (RunOptions.overlap), such as
+// copying out results group by group while the Workers compute the rest.
 import * as J from "./job.ts";
 import type { PlatformWorker } from "./platform.ts";
 
 type RunPhase = (ctrl: number, phase: number, tid: number) => number;
+
+/** Resolves once `array[index]` is non-zero: the pool's bounded wait, on any shared word. */
+export type WaitForWord = (array: Int32Array, index: number) => Promise<void>;
+
+export interface RunOptions {
+  /** Run on the calling thread alone (small work, not worth a dispatch). */
+  solo?: boolean;
+  /**
+   * Caller's work for the last phase: instead of claiming its groups, the caller runs
+   * this alongside the Workers (say, copying out each group's rows as a flag says it is
+   * done). Where the caller computes alone it runs after the last phase.
+   */
+  overlap?: (wait: WaitForWord) => Promise<void>;
+}
 
 export interface PoolOptions {
   spinMs: number;
@@ -24,6 +40,8 @@ export class Pool {
   private view: Int32Array;
   private failure: Error | null = null;
   private failureListeners: (() => void)[] = [];
+  /** The word the caller sleeps on outside the control words, if any (woken on failure). */
+  private sleepingOn: { array: Int32Array; index: number } | null = null;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -57,7 +75,7 @@ export class Pool {
   }
 
   /** Run a job to completion. Arguments are u32 words (f32 bits written by the op). */
-  async run(op: number, args: ArrayLike<number>, phases: number[], { solo = false } = {}): Promise<void> {
+  async run(op: number, args: ArrayLike<number>, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> {
     if (phases.length > J.MAX_PHASES || args.length > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
     const w = this.words;
     this.throwIfFailed();
@@ -72,9 +90,11 @@ export class Pool {
       w[c.total] = groups;
     });
     for (let i = 0; i < args.length; i++) w[J.ARGS + i] = args[i] | 0;
+    const waitForWord: WaitForWord = (array, index) => this.waitFor(index, () => Atomics.load(array, index) !== 0, array);
     if (!this.workers.length || solo) {
       // Runs on this thread alone; the Workers, idle, never see the job.
       for (let p = 0; p < phases.length; p++) this.runPhase(0, p, 0);
+      if (overlap) await overlap(waitForWord);
       return;
     }
     Atomics.store(w, J.ACK, 0);
@@ -82,7 +102,8 @@ export class Pool {
     Atomics.notify(w, J.SEQ);
     for (let p = 0; p < phases.length; p++) {
       const c = J.phaseWords(p);
-      if (this.runPhase(0, p, 0)) Atomics.notify(w, c.done);
+      if (overlap && p === phases.length - 1) await overlap(waitForWord);
+      else if (this.runPhase(0, p, 0)) Atomics.notify(w, c.done);
       await this.waitFor(c.done, () => Atomics.load(w, c.done) >= phases[p]);
     }
     // Kernels may cut a group short once the job is aborted or shut down: no valid result.
@@ -117,33 +138,35 @@ export class Pool {
 
   private wakeAll(): void {
     for (let i = 0; i < J.ARGS; i++) Atomics.notify(this.words, i);
+    if (this.sleepingOn) Atomics.notify(this.sleepingOn.array, this.sleepingOn.index);
   }
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 
-  // Wait until done(): spin up to spinMs, then sleep in waitAsync slices, failing on a
-  // Worker's death, an abort, or when the word has not moved for stallTimeoutMs.
-  private async waitFor(index: number, done: () => boolean): Promise<void> {
+  // Wait until done(): spin up to spinMs, then sleep in waitAsync slices on word `index`
+  // of `array` (a control word by default), failing on a Worker's death, an abort, or
+  // when that word has not moved for stallTimeoutMs.
+  private async waitFor(index: number, done: () => boolean, array = this.words): Promise<void> {
     const w = this.words;
     const t0 = now();
     for (let spins = 0; !done(); spins++) {
       if (Atomics.load(w, J.STATE) !== J.STATE_RUNNING) return this.aborted();
-      if ((spins & 255) === 0 && now() - t0 > this.options.spinMs) return this.sleepFor(index, done);
+      if ((spins & 255) === 0 && now() - t0 > this.options.spinMs) return this.sleepFor(index, done, array);
     }
   }
 
-  private async sleepFor(index: number, done: () => boolean): Promise<void> {
+  private async sleepFor(index: number, done: () => boolean, array: Int32Array): Promise<void> {
     const w = this.words;
     const waitAsync = (Atomics as any).waitAsync as
       | ((a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: any })
       | undefined;
-    let seen = Atomics.load(w, index);
+    let seen = Atomics.load(array, index);
     let lastMove = now();
     while (!done()) {
       if (this.failure || Atomics.load(w, J.STATE) !== J.STATE_RUNNING) return this.aborted();
-      const value = Atomics.load(w, index);
+      const value = Atomics.load(array, index);
       if (value !== seen) {
         seen = value;
         lastMove = now();
@@ -155,9 +178,11 @@ export class Pool {
         throw error;
       }
       if (waitAsync) {
-        const r = waitAsync(w, index, value, 50);
+        const r = waitAsync(array, index, value, 50);
+        this.sleepingOn = { array, index };
         if (r.async) await r.value;
         else await Promise.resolve();
+        this.sleepingOn = null;
       } else {
         await tick();
       }

@@ -87,6 +87,16 @@ threadedTest("a Worker killed mid-call makes the call throw, and the context ref
   });
 });
 
+threadedTest("a Worker killed while the caller waits in an overlap (copying out) ends the call promptly", async () => {
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    const hooks = cl[debug];
+    const call = hooks.stallInOverlap();
+    setTimeout(() => hooks.killWorker(1), 100);
+    // Well before stallTimeoutMs (30 s): the failure, not the stall check, ends the wait.
+    await withTimeout(rejects(call, Error, /worker 1 (was terminated|exited)/), 5000, "the killed call");
+  });
+});
+
 threadedTest("a Worker that traps makes the call throw with the trap's message", async () => {
   await withContext(createContext, { threads: 2 }, async (cl) => {
     await withTimeout(rejects(cl[debug].trap(), Error, /worker 1 failed: RuntimeError: unreachable/i), 5000, "the trapping call");

@@ -35,6 +35,7 @@ const A_CARRY2 = 14;
 const A_CHUNK = 15; // elements per scan group, a multiple of 4
 const A_SPLIT = 16; // 1: the three phases, 0: one group does everything
 const A_PAIRS = 17; // 1: gray rows take their prefix from byte pairs (rows-u8.ts; V8)
+const A_DONE = 18; // 0, or one i32 per strip, set (and notified) once phase 2 has written it
 
 const KIND_U8_I32 = 0;
 const KIND_U8_F64 = 1;
@@ -82,6 +83,13 @@ export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     scanCarries(ctrl, group);
   } else {
     writeRows(ctrl, group, group + 1, tid);
+    // The caller may be copying strips out as they finish (src/ops/integral.ts).
+    const done = argPtr(ctrl, A_DONE);
+    if (done != 0) {
+      const flag = done + (<usize>group << 2);
+      atomic.store<i32>(flag, 1);
+      atomic.notify(flag, 1);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.ts";
 import { OP_INTEGRAL } from "../job.ts";
 import type { Engine } from "./engine.ts";
+import type { WaitForWord } from "../pool.ts";
 import { DeviceBuffer, checkDeviceBuffer, deviceBuffers } from "../buffer.ts";
 import { isV8 } from "../platform.ts";
 
@@ -141,6 +142,9 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   const deviceSrc = p.src instanceof DeviceBuffer ? p.src : null;
   const deviceSum = p.out?.sum instanceof DeviceBuffer ? p.out.sum : null;
   const deviceSq = p.out?.sqsum instanceof DeviceBuffer ? p.out.sqsum : null;
+  // With Workers, plain-array tables are copied out strip by strip by the caller while the
+  // Workers write the rest: the copy hides behind the kernel instead of following it.
+  const overlapCopy = split && !(deviceSum && (!squared || deviceSq));
   // Regions this call needs besides the device buffers it was given (size 0: not needed).
   const sizes = [
     deviceSrc ? 0 : srcLen * srcEsz,
@@ -149,9 +153,10 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     threads * scratchRows * rowPitch(n),
     carryBytes,
     squared ? carryBytes : 0,
+    overlapCopy ? strips * 4 : 0,
   ];
 
-  return engine.arena.scoped(sizes, async ([srcTmp, sumTmp, sqTmp, scratchAt, carryAt, carry2At]) => {
+  return engine.arena.scoped(sizes, async ([srcTmp, sumTmp, sqTmp, scratchAt, carryAt, carry2At, doneAt]) => {
     const a = engine.arena;
     let srcAt = srcTmp;
     if (deviceSrc) srcAt = deviceSrc.offset;
@@ -159,17 +164,33 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
     const sumAt = deviceSum ? deviceSum.offset : sumTmp;
     const sqAt = deviceSq ? deviceSq.offset : sqTmp;
-    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0];
-    await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
     const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + outLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + outLen);
     const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + outLen);
-    if (p.out) {
-      // Plain arrays given as out get one copy; device buffers already hold the result.
-      if (!deviceSum) (p.out.sum as Int32Array | Float64Array).set(sumView);
-      if (squared && !deviceSq) (p.out.sqsum as Float64Array).set(sqView);
-      return p.out;
+    // Where the tables end up: the caller's arrays, new arrays, or the device buffers.
+    const sum = deviceSum ? null : ((p.out?.sum as Int32Array | Float64Array | undefined) ?? new SumArray(outLen));
+    const sqsum = !squared || deviceSq ? null : ((p.out?.sqsum as Float64Array | undefined) ?? new Float64Array(outLen));
+    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, overlapCopy ? doneAt : 0];
+    if (overlapCopy) {
+      a.i32.fill(0, doneAt / 4, doneAt / 4 + strips);
+      const pitch = (width + 1) * cn;
+      const copyStrips = async (wait: WaitForWord) => {
+        const flags = a.i32; // taken after allocation: the memory does not grow during the job
+        for (let s = 0; s < strips; s++) {
+          await wait(flags, doneAt / 4 + s);
+          // Strip s writes output rows s·strip+1 … its last (strip 0 also the zero row).
+          const from = s === 0 ? 0 : (s * strip + 1) * pitch;
+          const to = (Math.min(height, (s + 1) * strip) + 1) * pitch;
+          sum?.set(sumView.subarray(from, to), from);
+          sqsum?.set(sqView.subarray(from, to), from);
+        }
+      };
+      await engine.run(OP_INTEGRAL, args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
+    } else {
+      await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
+      sum?.set(sumView);
+      sqsum?.set(sqView);
     }
-    const sum = sumView.slice();
-    return squared ? { sum, sqsum: sqView.slice() } : { sum };
+    if (p.out) return p.out;
+    return squared ? { sum: sum!, sqsum: sqsum! } : { sum: sum! };
   });
 }
