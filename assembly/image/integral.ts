@@ -36,6 +36,7 @@ const A_CHUNK = 15; // elements per scan group, a multiple of 4
 const A_SPLIT = 16; // 1: the three phases, 0: one group does everything
 const A_PAIRS = 17; // 1: gray rows take their prefix from byte pairs (rows-u8.ts; V8)
 const A_DONE = 18; // 0, or one i32 per strip, set (and notified) once phase 2 has written it
+const A_TOP_GIVEN = 19; // 1: output row 0 is given (a band's window: the band above's last row)
 
 const KIND_U8_I32 = 0;
 const KIND_U8_F64 = 1;
@@ -105,7 +106,7 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
   const sum = argPtr(ctrl, A_SUM);
   const sqsum = argPtr(ctrl, A_SQSUM);
   const esz: usize = kind == KIND_U8_I32 ? 4 : 8;
-  if (r0 == 0) {
+  if (r0 == 0 && arg(ctrl, A_TOP_GIVEN) == 0) {
     memory.fill(sum, 0, <usize>(n + cn) * esz);
     if (squared) memory.fill(sqsum, 0, <usize>(n + cn) << 3);
   }

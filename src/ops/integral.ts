@@ -44,6 +44,8 @@ export type IntegralSource =
 
 const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as const;
 const KIND_U8_I32 = 0, KIND_U8_F64 = 1, KIND_F32_F64 = 2;
+// Argument slots the call rewrites per band (assembly/image/integral.ts lists them all).
+const A_HEIGHT = 3, A_SRC = 5, A_STRIP = 11, A_TOP_GIVEN = 19;
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
 /**
@@ -115,6 +117,22 @@ function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof I
 }
 
 const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors assembly/image/integral.ts
+/**
+ * One thread into plain arrays: the tables pass through a window in the arena, a band of
+ * rows at a time, each band copied out while still in cache, when the tables are larger
+ * than WINDOWED_MIN_BYTES. Window sizes, measured against writing the whole table first
+ * (1 thread, same process, 1080p to 4K, gray, RGBA and squared):
+ * - unshared memory (Node 20): 512 KiB, 1.26–1.63×. V8 copies it out with the C library's
+ *   memmove, which on this AMD machine takes `rep movsb` below 512 KiB, slowly: 128 and
+ *   256 KiB windows lost up to 16%.
+ * - shared memory (Deno, Bun: the relaxed build): 128 KiB, 1.26–1.52×. V8 and
+ *   JavaScriptCore copy it out in a loop of their own whatever the size; 512 KiB windows
+ *   lost 10–20% on Deno's 1080p gray.
+ * Smaller tables (640×480 gray: 1.2 MB) gained nothing either way (0.89–1.07×).
+ */
+const WINDOW_BYTES_UNSHARED = 512 << 10;
+const WINDOW_BYTES_SHARED = 128 << 10;
+const WINDOWED_MIN_BYTES = 2 << 20;
 
 export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
   const { width, height, cn, squared, kind } = p;
@@ -128,6 +146,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     return squared ? { sum: new SumArray(outLen), sqsum: new Float64Array(outLen) } : { sum: new SumArray(outLen) };
   }
   const n = width * cn;
+  const pitch = (width + 1) * cn; // elements of one table row
   const split = engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
   const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(256, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
   const strips = Math.ceil(height / strip);
@@ -142,14 +161,21 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   const deviceSrc = p.src instanceof DeviceBuffer ? p.src : null;
   const deviceSum = p.out?.sum instanceof DeviceBuffer ? p.out.sum : null;
   const deviceSq = p.out?.sqsum instanceof DeviceBuffer ? p.out.sqsum : null;
-  // With Workers, plain-array tables are copied out strip by strip by the caller while the
-  // Workers write the rest: the copy hides behind the kernel instead of following it.
+  const allPlain = !deviceSum && !deviceSq;
+  // Plain-array tables on one thread (8-bit input) go through a window of rows; with
+  // Workers, the caller copies strips out while the Workers write the rest. Either way the
+  // copy no longer follows the whole kernel.
+  const rowBytes = pitch * (sumEsz + (squared ? 8 : 0));
+  const shared = typeof SharedArrayBuffer !== "undefined" && engine.arena.memory.buffer instanceof SharedArrayBuffer;
+  const band = Math.max(4, Math.floor((shared ? WINDOW_BYTES_SHARED : WINDOW_BYTES_UNSHARED) / rowBytes) - 1);
+  const windowed = !split && allPlain && kind !== KIND_F32_F64 && rowBytes * (height + 1) > WINDOWED_MIN_BYTES;
   const overlapCopy = split && !(deviceSum && (!squared || deviceSq));
+  const tableRows = windowed ? Math.min(band, height) + 1 : height + 1;
   // Regions this call needs besides the device buffers it was given (size 0: not needed).
   const sizes = [
     deviceSrc ? 0 : srcLen * srcEsz,
-    deviceSum ? 0 : outLen * sumEsz,
-    squared && !deviceSq ? outLen * 8 : 0,
+    deviceSum ? 0 : tableRows * pitch * sumEsz,
+    squared && !deviceSq ? tableRows * pitch * 8 : 0,
     threads * scratchRows * rowPitch(n),
     carryBytes,
     squared ? carryBytes : 0,
@@ -164,15 +190,30 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
     const sumAt = deviceSum ? deviceSum.offset : sumTmp;
     const sqAt = deviceSq ? deviceSq.offset : sqTmp;
-    const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + outLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + outLen);
-    const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + outLen);
+    const viewLen = tableRows * pitch;
+    const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + viewLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + viewLen);
+    const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + viewLen);
     // Where the tables end up: the caller's arrays, new arrays, or the device buffers.
     const sum = deviceSum ? null : ((p.out?.sum as Int32Array | Float64Array | undefined) ?? new SumArray(outLen));
     const sqsum = !squared || deviceSq ? null : ((p.out?.sqsum as Float64Array | undefined) ?? new Float64Array(outLen));
-    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, overlapCopy ? doneAt : 0];
-    if (overlapCopy) {
+    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, overlapCopy ? doneAt : 0, 0];
+    if (windowed) {
+      // Band b's rows land in window rows 1…h, below row 0: the zero row for the first
+      // band, the band above's last row (moved there) for the others.
+      for (let r0 = 0; r0 < height; r0 += band) {
+        const h = Math.min(band, height - r0);
+        args[A_HEIGHT] = args[A_STRIP] = h;
+        args[A_SRC] = srcAt + r0 * p.stride * srcEsz;
+        args[A_TOP_GIVEN] = r0 > 0 ? 1 : 0;
+        await engine.run(OP_INTEGRAL, args, [1], { solo: true });
+        const from = r0 === 0 ? 0 : pitch;
+        sum!.set(sumView.subarray(from, (h + 1) * pitch), r0 * pitch + from);
+        sqsum?.set(sqView.subarray(from, (h + 1) * pitch), r0 * pitch + from);
+        sumView.copyWithin(0, h * pitch, (h + 1) * pitch);
+        if (squared) sqView.copyWithin(0, h * pitch, (h + 1) * pitch);
+      }
+    } else if (overlapCopy) {
       a.i32.fill(0, doneAt / 4, doneAt / 4 + strips);
-      const pitch = (width + 1) * cn;
       const copyStrips = async (wait: WaitForWord) => {
         const flags = a.i32; // taken after allocation: the memory does not grow during the job
         for (let s = 0; s < strips; s++) {
