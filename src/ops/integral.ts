@@ -118,20 +118,21 @@ function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof I
 
 const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors assembly/image/integral.ts
 /**
- * One thread into plain arrays: the tables pass through a window in the arena, a band of
- * rows at a time, each band copied out while still in cache, when the tables are larger
- * than WINDOWED_MIN_BYTES. Window sizes, measured against writing the whole table first
+ * One thread into plain arrays: when the tables are larger than WINDOWED_MIN_BYTES, they
+ * pass through a window in the arena, a band of rows at a time, each band copied out
+ * while still in cache. Band heights, measured against writing the whole table first
  * (1 thread, same process, 1080p to 4K, gray, RGBA and squared):
- * - unshared memory (Node 20): 512 KiB, 1.26–1.63×. V8 copies it out with the C library's
- *   memmove, which on this AMD machine takes `rep movsb` below 512 KiB, slowly: 128 and
- *   256 KiB windows lost up to 16%.
- * - shared memory (Deno, Bun: the relaxed build): 128 KiB, 1.26–1.52×. V8 and
- *   JavaScriptCore copy it out in a loop of their own whatever the size; 512 KiB windows
- *   lost 10–20% on Deno's 1080p gray.
+ * - unshared memory (Node 20): V8 copies out with the C library's memmove, which on this
+ *   AMD machine takes `rep movsb` below 512 KiB: slow, and 12× slower again when source
+ *   and destination sit 16 bytes apart modulo 4096. So each band's sum copy is at least
+ *   COPY_MIN_UNSHARED bytes: 1.26–1.63×.
+ * - shared memory (Deno, Bun: the relaxed build): V8 and JavaScriptCore copy in a loop of
+ *   their own whatever the size, so a window of WINDOW_SHARED bytes, in L2: 1.26–1.52×;
+ *   512 KiB windows lost 10–20% on Deno's 1080p gray.
  * Smaller tables (640×480 gray: 1.2 MB) gained nothing either way (0.89–1.07×).
  */
-const WINDOW_BYTES_UNSHARED = 512 << 10;
-const WINDOW_BYTES_SHARED = 128 << 10;
+const COPY_MIN_UNSHARED = 576 << 10;
+const WINDOW_SHARED = 128 << 10;
 const WINDOWED_MIN_BYTES = 2 << 20;
 
 export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
@@ -167,7 +168,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   // copy no longer follows the whole kernel.
   const rowBytes = pitch * (sumEsz + (squared ? 8 : 0));
   const shared = typeof SharedArrayBuffer !== "undefined" && engine.arena.memory.buffer instanceof SharedArrayBuffer;
-  const band = Math.max(4, Math.floor((shared ? WINDOW_BYTES_SHARED : WINDOW_BYTES_UNSHARED) / rowBytes) - 1);
+  const band = Math.max(4, shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz)));
   const windowed = !split && allPlain && kind !== KIND_F32_F64 && rowBytes * (height + 1) > WINDOWED_MIN_BYTES;
   const overlapCopy = split && !(deviceSum && (!squared || deviceSq));
   const tableRows = windowed ? Math.min(band, height) + 1 : height + 1;
