@@ -206,10 +206,8 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
     throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
   }
 
-  // The shared builds for threads wherever shared memory exists; the unshared "single"
-  // build where it does not, and for one thread unless relaxed SIMD (a shared build only)
-  // is there: V8 copies a shared memory in and out of plain arrays about a quarter slower
-  // (an integral into a plain array: 1.16× at 1080p, 1.27× at 640×480 on unshared memory).
+  // The shared builds wherever shared memory exists (even for one thread: the relaxed
+  // build is only there); the unshared "single" build where it does not.
   const unavailable = threadingUnavailable();
   let note = requested > 1 ? unavailable : null;
   let module = o.module as WebAssembly.Module | undefined;
@@ -219,7 +217,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
     variant = shared ? "simd" : "single";
     if (!shared && requested > 1) note ??= "the module given imports an unshared memory";
   } else {
-    variant = unavailable ? "single" : hasRelaxedSimd() ? "relaxed" : requested > 1 ? "simd" : "single";
+    variant = unavailable ? "single" : hasRelaxedSimd() ? "relaxed" : "simd";
     module = await compileVariant(variant);
   }
   const threads = variant === "single" ? 1 : requested;
