@@ -113,7 +113,8 @@ async function main() {
     const resident = await Promise.all([t1, t2].map(async (cl) => {
       const packed = await cl.packConv(oihw, wShape, { groups: options.groups });
       const input = cl.buffer(Float32Array, Math.ceil(l.c / 4) * 4 * l.h * l.w);
-      input.array.set(await cl.toNC4HW4(nchw, [1, l.c, l.h, l.w]));
+      const nc4hw4 = await cl.toNC4HW4(nchw, [1, l.c, l.h, l.w]);
+      input.array.set(nc4hw4); // the view taken after the call, which may grow the memory
       const output = cl.buffer(Float32Array, Math.ceil(l.oc / 4) * 4 * oh * ow);
       const call = () => cl.conv2d(input, [1, l.c, l.h, l.w], packed, wShape, { ...options, layout: "NC4HW4", out: output });
       return { call, free: () => [packed, input, output].forEach((b) => b.dispose()) };

@@ -104,7 +104,7 @@ test("large images: 1920×1080 gray and 3840×2160 RGBA", async () => {
 });
 
 test("one thread into plain arrays: the tables pass band by band through a window", async () => {
-  // Tables over 2 MB go through a window of a few rows (src/ops/integral.ts): strided
+  // Tables over 6 MB go through a window of a few rows (src/ops/integral.ts): strided
   // three-channel squares into out arrays full of garbage, and Float64 sums.
   const rand = random(5);
   const [w, h, cn, stride] = [700, 803, 3, 700 * 3 + 7];

@@ -120,20 +120,19 @@ const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors a
 /**
  * One thread into plain arrays: when the tables are larger than WINDOWED_MIN_BYTES, they
  * pass through a window in the arena, a band of rows at a time, each band copied out
- * while still in cache. Band heights, measured against writing the whole table first
- * (1 thread, same process, 1080p to 4K, gray, RGBA and squared):
- * - unshared memory (Node 20): V8 copies out with the C library's memmove, which on this
- *   AMD machine takes `rep movsb` below 512 KiB: slow, and 12× slower again when source
- *   and destination sit 16 bytes apart modulo 4096. So each band's sum copy is at least
- *   COPY_MIN_UNSHARED bytes: 1.26–1.63×.
- * - shared memory (Deno, Bun: the relaxed build): V8 and JavaScriptCore copy in a loop of
- *   their own whatever the size, so a window of WINDOW_SHARED bytes, in L2: 1.26–1.52×;
- *   512 KiB windows lost 10–20% on Deno's 1080p gray.
- * Smaller tables (640×480 gray: 1.2 MB) gained nothing either way (0.89–1.07×).
+ * while still in cache. Measured against writing the whole table first (1 thread, same
+ * process, 1080p to 4K, gray, RGBA and squared):
+ * - shared memory (Node, Deno, Bun): a window of WINDOW_SHARED bytes, 1.21–1.40× Node,
+ *   1.19–1.38× Deno, 1.24–1.43× Bun. At 1000×1000 gray (4 MB) it was level or lost
+ *   (0.89–1.06×), hence the threshold.
+ * - unshared memory (no SharedArrayBuffer): V8 copies out with the C library's memmove,
+ *   which on this AMD machine takes `rep movsb` below 512 KiB: slow, and 12× slower again
+ *   when source and destination sit 16 bytes apart modulo 4096. So each band's sum copy
+ *   is at least COPY_MIN_UNSHARED bytes: 1.54–1.66× (Node, the single build).
  */
+const WINDOW_SHARED = 256 << 10;
 const COPY_MIN_UNSHARED = 576 << 10;
-const WINDOW_SHARED = 128 << 10;
-const WINDOWED_MIN_BYTES = 2 << 20;
+const WINDOWED_MIN_BYTES = 6 << 20;
 
 export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
   const { width, height, cn, squared, kind } = p;
@@ -168,7 +167,11 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   // copy no longer follows the whole kernel.
   const rowBytes = pitch * (sumEsz + (squared ? 8 : 0));
   const shared = typeof SharedArrayBuffer !== "undefined" && engine.arena.memory.buffer instanceof SharedArrayBuffer;
-  const band = Math.max(4, shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz)));
+  // A multiple of 4 rows: each band then starts 16-byte aligned in the table, as its rows
+  // do in the window. Copies between shared memory and an array whose offsets differ
+  // modulo 8 go a byte at a time on V8 11 (Node 20): 1000 and 3840 wide ran at 0.4–0.6×.
+  const rows = shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz));
+  const band = Math.max(4, Math.ceil(rows / 4) * 4);
   const windowed = !split && allPlain && kind !== KIND_F32_F64 && rowBytes * (height + 1) > WINDOWED_MIN_BYTES;
   const overlapCopy = split && !(deviceSum && (!squared || deviceSq));
   const tableRows = windowed ? Math.min(band, height) + 1 : height + 1;
