@@ -102,12 +102,23 @@ export class Pool {
     Atomics.notify(w, J.SEQ);
     for (let p = 0; p < phases.length; p++) {
       const c = J.phaseWords(p);
-      if (overlap && p === phases.length - 1) await overlap(waitForWord);
+      if (overlap && p === phases.length - 1) await this.overlapped(overlap, waitForWord);
       else if (this.runPhase(0, p, 0)) Atomics.notify(w, c.done);
       await this.waitFor(c.done, () => Atomics.load(w, c.done) >= phases[p]);
     }
     // Kernels may cut a group short once the job is aborted or shut down: no valid result.
     if (Atomics.load(w, J.STATE) !== J.STATE_RUNNING) await this.aborted();
+  }
+
+  // The caller's overlap work. If it fails, Workers may be waiting on it (a slot it never
+  // freed): the job cannot finish, so the pool fails rather than hang on the next call.
+  private async overlapped(overlap: NonNullable<RunOptions["overlap"]>, wait: WaitForWord): Promise<void> {
+    try {
+      await overlap(wait);
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
   }
 
   /** Stop every Worker; the pool is unusable afterwards. */

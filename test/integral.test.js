@@ -103,18 +103,21 @@ test("large images: 1920×1080 gray and 3840×2160 RGBA", async () => {
   await checkCase(rgba, 3840, 2160, 4, {}, "4K RGBA");
 });
 
-test("one thread into plain arrays: the tables pass band by band through a window", async () => {
-  // Tables over 6 MB go through a window of a few rows (src/ops/integral.ts): strided
-  // three-channel squares into out arrays full of garbage, and Float64 sums.
+test("into plain arrays, the tables pass band by band through a window", async () => {
+  // Tables over 6 MB go through a window of a few rows (src/ops/integral.ts), written by
+  // the caller alone (1 thread) or by one Worker while the caller copies (2, 3 threads):
+  // strided three-channel squares into out arrays full of garbage, and Float64 sums.
   const rand = random(5);
   const [w, h, cn, stride] = [700, 803, 3, 700 * 3 + 7];
   const src = randomU8(rand, (h - 1) * stride + w * cn);
   const len = (w + 1) * (h + 1) * cn;
-  const out = { sum: new Int32Array(len).fill(-9), sqsum: new Float64Array(len).fill(NaN) };
-  const r = await contexts[1].integral(src, { width: w, height: h, channels: cn, squared: true, stride, out });
-  assert.is(r.sum, out.sum);
-  assert.is(r.sqsum, out.sqsum);
-  checkAgainstReference(r, src, w, h, cn, { squared: true, stride }, "700x803x3 strided into out");
+  for (const t of THREADS) {
+    const out = { sum: new Int32Array(len).fill(-9), sqsum: new Float64Array(len).fill(NaN) };
+    const r = await contexts[t].integral(src, { width: w, height: h, channels: cn, squared: true, stride, out });
+    assert.is(r.sum, out.sum);
+    assert.is(r.sqsum, out.sqsum);
+    checkAgainstReference(r, src, w, h, cn, { squared: true, stride }, `700x803x3 strided into out, threads=${t}`);
+  }
   const big = randomU8(rand, 4100 * 2100); // 255 · W · H ≥ 2³¹: Float64 sums
   await checkCase(big, 4100, 2100, 1, {}, "4100x2100 gray, Float64 sums");
 });

@@ -11,7 +11,7 @@
 // split gives the same bits. f32 sums are not associative, so their strip height is
 // fixed by the caller and the strip's own sum is kept apart from the carry: every
 // thread count then performs the very same additions.
-import { argI32 as arg, argPtr } from "../runtime/job";
+import { aborted, argI32 as arg, argPtr } from "../runtime/job";
 import { prefixF32 } from "./prefix";
 import { addF64, addRowF64Local } from "./accumulate";
 import { integralRowU8 } from "./rows-u8";
@@ -33,10 +33,14 @@ const A_STRIPS = 12;
 const A_CARRY = 13; // strips rows of rowPitch(n) bytes
 const A_CARRY2 = 14;
 const A_CHUNK = 15; // elements per scan group, a multiple of 4
-const A_SPLIT = 16; // 1: the three phases, 0: one group does everything
+const A_SPLIT = 16; // 1: the three phases, 0: one group does everything, 2: SPLIT_BANDS
 const A_PAIRS = 17; // 1: gray rows take their prefix from byte pairs (rows-u8.ts; V8)
 const A_DONE = 18; // 0, or one i32 per strip, set (and notified) once phase 2 has written it
 const A_TOP_GIVEN = 19; // 1: output row 0 is given (a band's window: the band above's last row)
+const A_SLOT = 20; // SPLIT_BANDS: bytes from one window slot to the next (sums)
+const A_SLOT2 = 21; // the same for squares
+
+const SPLIT_BANDS = 2; // A_SPLIT: one Worker writes bands into two window slots (writeBands)
 
 const KIND_U8_I32 = 0;
 const KIND_U8_F64 = 1;
@@ -76,8 +80,11 @@ const KIND_F32_F64 = 2;
 }
 
 export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
-  if (arg(ctrl, A_SPLIT) == 0) {
+  const split = arg(ctrl, A_SPLIT);
+  if (split == 0) {
     writeRows(ctrl, 0, arg(ctrl, A_STRIPS), tid);
+  } else if (split == SPLIT_BANDS) {
+    writeBands(ctrl);
   } else if (phase == 0) {
     stripTotals(ctrl, group, tid);
   } else if (phase == 1) {
@@ -129,6 +136,65 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
       above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
     }
     integralRowU8(srcRow(ctrl, r), n, cn, out, above, kind != KIND_U8_I32, out2, above2, squared, pairs);
+  }
+}
+
+// 8-bit rows into plain arrays on several threads: one Worker writes bands of A_STRIP rows
+// (A_STRIPS of them) into two window slots at A_SUM (and A_SQSUM), in turn, while the
+// caller copies each band out as its flag is set (src/ops/integral.ts). Row 0 of a slot
+// holds the row above its band: zeros, or the other slot's last row. Flags at A_DONE:
+// done[b] (set here), then copied[b] (set by the caller), one i32 each. A slot is
+// rewritten only after the caller has copied the band it held: the two work in cache.
+function writeBands(ctrl: usize): void {
+  const kind = arg(ctrl, A_KIND);
+  const squared = arg(ctrl, A_SQUARED) != 0;
+  const cn = arg(ctrl, A_CN);
+  const n = arg(ctrl, A_WIDTH) * cn;
+  const height = arg(ctrl, A_HEIGHT);
+  const band = arg(ctrl, A_STRIP);
+  const bands = arg(ctrl, A_STRIPS);
+  const pairs = arg(ctrl, A_PAIRS) != 0;
+  const f64out = kind != KIND_U8_I32;
+  const esz: usize = f64out ? 8 : 4;
+  const pitch = (<usize>n + <usize>cn) * esz; // bytes of a table row
+  const pitch2 = (<usize>n + <usize>cn) << 3;
+  const slots = argPtr(ctrl, A_SUM);
+  const slots2 = argPtr(ctrl, A_SQSUM);
+  const done = argPtr(ctrl, A_DONE);
+  const copied = done + (<usize>bands << 2);
+  for (let b = 0; b < bands; b++) {
+    if (b >= 2) {
+      const flag = copied + (<usize>(b - 2) << 2);
+      while (atomic.load<i32>(flag) == 0) if (aborted(ctrl)) return;
+    }
+    const r0 = b * band;
+    const h = min(band, height - r0);
+    const slot = <usize>(b & 1);
+    const base = slots + slot * argPtr(ctrl, A_SLOT);
+    const base2 = slots2 + slot * argPtr(ctrl, A_SLOT2);
+    if (b == 0) {
+      memory.fill(base, 0, pitch);
+      if (squared) memory.fill(base2, 0, pitch2);
+    } else {
+      // The band above's last row, in the other slot.
+      memory.copy(base, slots + (slot ^ 1) * argPtr(ctrl, A_SLOT) + <usize>band * pitch, pitch);
+      if (squared) memory.copy(base2, slots2 + (slot ^ 1) * argPtr(ctrl, A_SLOT2) + <usize>band * pitch2, pitch2);
+    }
+    for (let r = 0; r < h; r++) {
+      const above = base + <usize>r * pitch + <usize>cn * esz;
+      const out = above + pitch;
+      zeroBorder(out, cn, esz);
+      let above2: usize = 0, out2: usize = 0;
+      if (squared) {
+        above2 = base2 + <usize>r * pitch2 + (<usize>cn << 3);
+        out2 = above2 + pitch2;
+        zeroBorder(out2, cn, 8);
+      }
+      integralRowU8(srcRow(ctrl, r0 + r), n, cn, out, above, f64out, out2, above2, squared, pairs);
+    }
+    const flag = done + (<usize>b << 2);
+    atomic.store<i32>(flag, 1);
+    atomic.notify(flag, 1);
   }
 }
 

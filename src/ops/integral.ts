@@ -45,7 +45,8 @@ export type IntegralSource =
 const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as const;
 const KIND_U8_I32 = 0, KIND_U8_F64 = 1, KIND_F32_F64 = 2;
 // Argument slots the call rewrites per band (assembly/image/integral.ts lists them all).
-const A_HEIGHT = 3, A_SRC = 5, A_STRIP = 11, A_TOP_GIVEN = 19;
+const A_HEIGHT = 3, A_SRC = 5, A_STRIP = 11, A_STRIPS = 12, A_SPLIT = 16, A_DONE = 18, A_TOP_GIVEN = 19;
+const SPLIT_BANDS = 2;
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
 /**
@@ -118,9 +119,10 @@ function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof I
 
 const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors assembly/image/integral.ts
 /**
- * One thread into plain arrays: when the tables are larger than WINDOWED_MIN_BYTES, they
+ * 8-bit input into plain arrays: when the tables are larger than WINDOWED_MIN_BYTES, they
  * pass through a window in the arena, a band of rows at a time, each band copied out
- * while still in cache. Measured against writing the whole table first (1 thread, same
+ * while still in cache. With Workers, one of them writes the bands into two slots in turn
+ * while the caller copies; alone, the caller does both. Measured against writing the whole table first (1 thread, same
  * process, 1080p to 4K, gray, RGBA and squared):
  * - shared memory (Node, Deno, Bun): a window of WINDOW_SHARED bytes, 1.21–1.40× Node,
  *   1.19–1.38× Deno, 1.24–1.43× Bun. At 1000×1000 gray (4 MB) it was level or lost
@@ -147,46 +149,53 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   }
   const n = width * cn;
   const pitch = (width + 1) * cn; // elements of one table row
-  const split = engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
-  const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(256, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
-  const strips = Math.ceil(height / strip);
-  const chunk = Math.max(64, Math.ceil(n / (engine.threads * 4) / 4) * 4);
-  const threads = split ? engine.threads : 1;
   const srcEsz = kind === KIND_F32_F64 ? 4 : 1;
   const srcLen = (height - 1) * p.stride + n;
   const sumEsz = SumArray.BYTES_PER_ELEMENT;
-  const carryBytes = split ? strips * rowPitch(n) : 0;
-  // Scratch rows per thread: row prefix sums (and squares); float input adds local and carry rows.
-  const scratchRows = kind === KIND_F32_F64 ? 6 : 2;
   const deviceSrc = p.src instanceof DeviceBuffer ? p.src : null;
   const deviceSum = p.out?.sum instanceof DeviceBuffer ? p.out.sum : null;
   const deviceSq = p.out?.sqsum instanceof DeviceBuffer ? p.out.sqsum : null;
-  const allPlain = !deviceSum && !deviceSq;
-  // Plain-array tables on one thread (8-bit input) go through a window of rows; with
-  // Workers, the caller copies strips out while the Workers write the rest. Either way the
-  // copy no longer follows the whole kernel.
+
+  // How the tables reach plain arrays (see WINDOW_SHARED): through a window of bands,
+  // written by one Worker while the caller copies ("banded") or by the caller alone
+  // ("windowed"); or whole, in strips the caller copies as the Workers finish them.
   const rowBytes = pitch * (sumEsz + (squared ? 8 : 0));
+  const viaWindow = !deviceSum && !deviceSq && kind !== KIND_F32_F64 && rowBytes * (height + 1) > WINDOWED_MIN_BYTES;
+  const banded = viaWindow && engine.threads > 1;
+  const windowed = viaWindow && !banded;
   const shared = typeof SharedArrayBuffer !== "undefined" && engine.arena.memory.buffer instanceof SharedArrayBuffer;
   // A multiple of 4 rows: each band then starts 16-byte aligned in the table, as its rows
   // do in the window. Copies between shared memory and an array whose offsets differ
   // modulo 8 go a byte at a time on V8 11 (Node 20): 1000 and 3840 wide ran at 0.4–0.6×.
   const rows = shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz));
-  const band = Math.max(4, Math.ceil(rows / 4) * 4);
-  const windowed = !split && allPlain && kind !== KIND_F32_F64 && rowBytes * (height + 1) > WINDOWED_MIN_BYTES;
+  const band = viaWindow ? Math.min(height, Math.max(4, Math.ceil(rows / 4) * 4)) : 0;
+  const bands = viaWindow ? Math.ceil(height / band) : 0;
+  // Window slots: band + 1 rows (row 0: the row above), two for "banded", 64-byte aligned.
+  const slot = align64((band + 1) * pitch * sumEsz);
+  const slot2 = squared ? align64((band + 1) * pitch * 8) : 0;
+
+  const split = !viaWindow && engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
+  const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(256, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
+  const strips = Math.ceil(height / strip);
+  const chunk = Math.max(64, Math.ceil(n / (engine.threads * 4) / 4) * 4);
+  const threads = split ? engine.threads : 1;
+  const carryBytes = split ? strips * rowPitch(n) : 0;
   const overlapCopy = split && !(deviceSum && (!squared || deviceSq));
-  const tableRows = windowed ? Math.min(band, height) + 1 : height + 1;
+  // Scratch rows per thread: row prefix sums (and squares); float input adds local and carry rows.
+  const scratchRows = kind === KIND_F32_F64 ? 6 : 2;
+  const slots = banded ? 2 : 1;
   // Regions this call needs besides the device buffers it was given (size 0: not needed).
   const sizes = [
     deviceSrc ? 0 : srcLen * srcEsz,
-    deviceSum ? 0 : tableRows * pitch * sumEsz,
-    squared && !deviceSq ? tableRows * pitch * 8 : 0,
+    deviceSum ? 0 : viaWindow ? slots * slot : outLen * sumEsz,
+    squared && !deviceSq ? (viaWindow ? slots * slot2 : outLen * 8) : 0,
     threads * scratchRows * rowPitch(n),
     carryBytes,
     squared ? carryBytes : 0,
-    overlapCopy ? strips * 4 : 0,
+    banded ? bands * 8 : overlapCopy ? strips * 4 : 0, // flags
   ];
 
-  return engine.arena.scoped(sizes, async ([srcTmp, sumTmp, sqTmp, scratchAt, carryAt, carry2At, doneAt]) => {
+  return engine.arena.scoped(sizes, async ([srcTmp, sumTmp, sqTmp, scratchAt, carryAt, carry2At, flagsAt]) => {
     const a = engine.arena;
     let srcAt = srcTmp;
     if (deviceSrc) srcAt = deviceSrc.offset;
@@ -194,34 +203,58 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
     const sumAt = deviceSum ? deviceSum.offset : sumTmp;
     const sqAt = deviceSq ? deviceSq.offset : sqTmp;
-    const viewLen = tableRows * pitch;
+    // Views taken after allocation: the memory does not grow during the job.
+    const viewLen = viaWindow ? (slots * slot) / sumEsz : outLen;
     const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + viewLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + viewLen);
-    const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + viewLen);
+    const sqView = a.f64.subarray(sqAt / 8, sqAt / 8 + (viaWindow ? (slots * slot2) / 8 : outLen));
+    const flags = a.i32;
+    const flag0 = flagsAt / 4;
     // Where the tables end up: the caller's arrays, new arrays, or the device buffers.
     const sum = deviceSum ? null : ((p.out?.sum as Int32Array | Float64Array | undefined) ?? new SumArray(outLen));
     const sqsum = !squared || deviceSq ? null : ((p.out?.sqsum as Float64Array | undefined) ?? new Float64Array(outLen));
-    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, overlapCopy ? doneAt : 0, 0];
-    if (windowed) {
-      // Band b's rows land in window rows 1…h, below row 0: the zero row for the first
-      // band, the band above's last row (moved there) for the others.
-      for (let r0 = 0; r0 < height; r0 += band) {
+    // Band b's rows sit in rows 1…h of its slot; copy them (and row 0, the zero row, for b = 0).
+    const copyBand = (b: number, slotIndex: number) => {
+      const r0 = b * band;
+      const h = Math.min(band, height - r0);
+      const from = b === 0 ? 0 : 1;
+      const at = (slotIndex * slot) / sumEsz, at2 = (slotIndex * slot2) / 8;
+      sum!.set(sumView.subarray(at + from * pitch, at + (h + 1) * pitch), (r0 + from) * pitch);
+      sqsum?.set(sqView.subarray(at2 + from * pitch, at2 + (h + 1) * pitch), (r0 + from) * pitch);
+      return h;
+    };
+    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, flagsAt, 0, slot, slot2];
+    if (banded) {
+      flags.fill(0, flag0, flag0 + 2 * bands);
+      args[A_SPLIT] = SPLIT_BANDS;
+      args[A_STRIP] = band;
+      args[A_STRIPS] = bands;
+      const copyBands = async (wait: WaitForWord) => {
+        for (let b = 0; b < bands; b++) {
+          await wait(flags, flag0 + b);
+          copyBand(b, b & 1);
+          Atomics.store(flags, flag0 + bands + b, 1); // the Worker may refill this slot
+        }
+      };
+      await engine.run(OP_INTEGRAL, args, [1], { overlap: copyBands });
+    } else if (windowed) {
+      // The caller alone, band by band in one slot: row 0 holds the zero row for the
+      // first band, the band above's last row (moved there) for the others.
+      for (let b = 0; b < bands; b++) {
+        const r0 = b * band;
         const h = Math.min(band, height - r0);
         args[A_HEIGHT] = args[A_STRIP] = h;
         args[A_SRC] = srcAt + r0 * p.stride * srcEsz;
-        args[A_TOP_GIVEN] = r0 > 0 ? 1 : 0;
+        args[A_TOP_GIVEN] = b > 0 ? 1 : 0;
         await engine.run(OP_INTEGRAL, args, [1], { solo: true });
-        const from = r0 === 0 ? 0 : pitch;
-        sum!.set(sumView.subarray(from, (h + 1) * pitch), r0 * pitch + from);
-        sqsum?.set(sqView.subarray(from, (h + 1) * pitch), r0 * pitch + from);
+        copyBand(b, 0);
         sumView.copyWithin(0, h * pitch, (h + 1) * pitch);
         if (squared) sqView.copyWithin(0, h * pitch, (h + 1) * pitch);
       }
     } else if (overlapCopy) {
-      a.i32.fill(0, doneAt / 4, doneAt / 4 + strips);
+      flags.fill(0, flag0, flag0 + strips);
       const copyStrips = async (wait: WaitForWord) => {
-        const flags = a.i32; // taken after allocation: the memory does not grow during the job
         for (let s = 0; s < strips; s++) {
-          await wait(flags, doneAt / 4 + s);
+          await wait(flags, flag0 + s);
           // Strip s writes output rows s·strip+1 … its last (strip 0 also the zero row).
           const from = s === 0 ? 0 : (s * strip + 1) * pitch;
           const to = (Math.min(height, (s + 1) * strip) + 1) * pitch;
@@ -231,6 +264,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
       };
       await engine.run(OP_INTEGRAL, args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
     } else {
+      args[A_DONE] = 0;
       await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
       sum?.set(sumView);
       sqsum?.set(sqView);
@@ -239,3 +273,5 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     return squared ? { sum: sum!, sqsum: sqsum! } : { sum: sum! };
   });
 }
+
+const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
