@@ -93,11 +93,7 @@ export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     writeRows(ctrl, group, group + 1, tid);
     // The caller may be copying strips out as they finish (src/ops/integral.ts).
     const done = argPtr(ctrl, A_DONE);
-    if (done != 0) {
-      const flag = done + (<usize>group << 2);
-      atomic.store<i32>(flag, 1);
-      atomic.notify(flag, 1);
-    }
+    if (done != 0) signal(done + (<usize>group << 2));
   }
 }
 
@@ -192,10 +188,14 @@ function writeBands(ctrl: usize): void {
       }
       integralRowU8(srcRow(ctrl, r0 + r), n, cn, out, above, f64out, out2, above2, squared, pairs);
     }
-    const flag = done + (<usize>b << 2);
-    atomic.store<i32>(flag, 1);
-    atomic.notify(flag, 1);
+    signal(done + (<usize>b << 2));
   }
+}
+
+// Set a flag the caller waits on (Atomics.waitAsync), and wake it.
+@inline function signal(flag: usize): void {
+  atomic.store<i32>(flag, 1);
+  atomic.notify(flag, 1);
 }
 
 // Float rows: out = carry + local, where local is the strip's own running sum. One
