@@ -58,7 +58,10 @@ const SPLIT_MIN_ELEMENTS = 1 << 16;
 
 export interface IntegralPlan {
   src: Uint8Array | Uint8ClampedArray | Float32Array | DeviceBuffer;
+  /** The validated out buffers, fixed when the call is made. */
   out: IntegralOut | null;
+  /** The caller's own out object, which the call resolves to. */
+  outGiven: IntegralOut | null;
   /** Device buffers the call reads or writes, held until it is done. */
   buffers: DeviceBuffer[];
   width: number;
@@ -104,7 +107,8 @@ export function planIntegral(engine: Engine, src: unknown, options: unknown): In
     out = { sum, sqsum } as IntegralOut;
   }
   const buffers = deviceBuffers(src, out?.sum, out?.sqsum);
-  return { src: src as IntegralPlan["src"], out, buffers, width, height, cn, stride, squared, kind };
+  const outGiven = o.out === undefined ? null : (o.out as IntegralOut);
+  return { src: src as IntegralPlan["src"], out, outGiven, buffers, width, height, cn, stride, squared, kind };
 }
 
 function checkOutBuffer(engine: Engine, name: string, b: unknown, type: typeof Int32Array | typeof Float64Array, length: number): DeviceBuffer | Int32Array | Float64Array {
@@ -143,7 +147,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   if (width === 0 || height === 0) {
     if (p.out) {
       for (const b of [p.out.sum, p.out.sqsum]) (b instanceof DeviceBuffer ? b.array : b)?.fill(0, 0, outLen);
-      return p.out;
+      return p.outGiven!;
     }
     return squared ? { sum: new SumArray(outLen), sqsum: new Float64Array(outLen) } : { sum: new SumArray(outLen) };
   }
@@ -269,7 +273,7 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
       sum?.set(sumView);
       sqsum?.set(sqView);
     }
-    if (p.out) return p.out;
+    if (p.outGiven) return p.outGiven;
     return squared ? { sum: sum!, sqsum: sqsum! } : { sum: sum! };
   });
 }
