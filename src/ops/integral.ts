@@ -125,12 +125,13 @@ const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors a
 /**
  * 8-bit input into plain arrays: when the tables are larger than WINDOWED_MIN_BYTES, they
  * pass through a window in the arena, a band of rows at a time, each band copied out
- * while still in cache. With Workers, one of them writes the bands into two slots in turn
- * while the caller copies; alone, the caller does both. Measured against writing the whole table first (1 thread, same
- * process, 1080p to 4K, gray, RGBA and squared):
- * - shared memory (Node, Deno, Bun): a window of WINDOW_SHARED bytes, 1.21–1.40× Node,
- *   1.19–1.38× Deno, 1.24–1.43× Bun. At 1000×1000 gray (4 MB) it was level or lost
- *   (0.89–1.06×), hence the threshold.
+ * while still in cache. With Workers, one of them writes the bands into two slots in
+ * turn while the caller copies (2 threads, against copying strips of the whole table:
+ * 1.41–1.69× Node, 1.06–1.67× Deno, 1.24–1.59× Bun); alone, the caller does both.
+ * Window sizes, measured on one thread against copying after the whole kernel:
+ * - shared memory: WINDOW_SHARED bytes, 1.21–1.40× Node, 1.19–1.38× Deno, 1.24–1.43×
+ *   Bun. At 1000×1000 gray (a 4 MB table) it was level or lost (0.89–1.06×), hence
+ *   WINDOWED_MIN_BYTES.
  * - unshared memory (no SharedArrayBuffer): V8 copies out with the C library's memmove,
  *   which on this AMD machine takes `rep movsb` below 512 KiB: slow, and 12× slower again
  *   when source and destination sit 16 bytes apart modulo 4096. So each band's sum copy
