@@ -1,7 +1,8 @@
 // AssemblyScript, compiled by scripts/bench.mjs into build/bench/ceiling{,-relaxed}.wasm:
-// the machine's ceilings. `ceiling` is the f32x4 arithmetic ceiling, twelve independent multiply-add chains held in
-// registers (twelve hide the 6-cycle mul+add latency at two of each per cycle). Each
-// chain step is 8 FLOP: 4 multiplies and 4 adds, or one relaxed_madd (FMA) of 4 lanes.
+// the machine's ceilings. `ceiling` is the f32x4 arithmetic ceiling: twelve independent
+// multiply-add chains held in registers (twelve hide the 6-cycle mul+add latency at two
+// of each per cycle). Each chain step is 8 FLOP: 4 multiplies and 4 adds, or one
+// relaxed_madd (FMA) of 4 lanes.
 export function ceiling(iterations: i32, seed: f32): f32 {
   const a = f32x4.splat(0.9999999);
   const b = f32x4.splat(seed);

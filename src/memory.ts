@@ -16,13 +16,15 @@ interface Span {
   size: number;
 }
 
-function alignUp(n: number, a: number): number {
+export function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly maxBytes: number;
+  /** Whether the memory is shared (it then never detaches its views when it grows). */
+  readonly shared: boolean;
   private free: Span[];
   private used = new Map<number, number>();
   private views: { u8: Uint8Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
@@ -30,6 +32,7 @@ export class Arena {
   constructor(memory: WebAssembly.Memory, maxPages: number) {
     this.memory = memory;
     this.maxBytes = maxPages * PAGE;
+    this.shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
     this.free = [{ start: CONTROL_BYTES, size: memory.buffer.byteLength - CONTROL_BYTES }];
   }
 

@@ -77,25 +77,20 @@ test("a bad call among good ones fails alone", async () => {
   });
 });
 
-threadedTest("a Worker killed mid-call makes the call throw, and the context refuses further calls", async () => {
-  await withContext(createContext, { threads: 2 }, async (cl) => {
-    const hooks = cl[debug];
-    const call = hooks.stall();
-    setTimeout(() => hooks.killWorker(1), 50);
-    await withTimeout(rejects(call, Error, /worker 1 (was terminated|exited)/), 5000, "the killed call");
-    await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure.*create a new one/);
+// The caller waits at a phase's barrier (stall) or on a word of its own while it copies
+// results out (stallInOverlap): a Worker's death must end either wait well before
+// stallTimeoutMs (30 s), and the context then refuses further calls.
+for (const [hook, where] of [["stall", "at a barrier"], ["stallInOverlap", "in an overlap (copying out)"]]) {
+  threadedTest(`a Worker killed while the caller waits ${where} makes the call throw, and the context refuses further calls`, async () => {
+    await withContext(createContext, { threads: 2 }, async (cl) => {
+      const hooks = cl[debug];
+      const call = hooks[hook]();
+      setTimeout(() => hooks.killWorker(1), 50);
+      await withTimeout(rejects(call, Error, /worker 1 (was terminated|exited)/), 5000, "the killed call");
+      await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure.*create a new one/);
+    });
   });
-});
-
-threadedTest("a Worker killed while the caller waits in an overlap (copying out) ends the call promptly", async () => {
-  await withContext(createContext, { threads: 2 }, async (cl) => {
-    const hooks = cl[debug];
-    const call = hooks.stallInOverlap();
-    setTimeout(() => hooks.killWorker(1), 100);
-    // Well before stallTimeoutMs (30 s): the failure, not the stall check, ends the wait.
-    await withTimeout(rejects(call, Error, /worker 1 (was terminated|exited)/), 5000, "the killed call");
-  });
-});
+}
 
 threadedTest("a Worker that traps makes the call throw with the trap's message", async () => {
   await withContext(createContext, { threads: 2 }, async (cl) => {

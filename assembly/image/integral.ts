@@ -156,6 +156,8 @@ function writeBands(ctrl: usize): void {
   const pitch2 = (<usize>n + <usize>cn) << 3;
   const slots = argPtr(ctrl, A_SUM);
   const slots2 = argPtr(ctrl, A_SQSUM);
+  const slotBytes = argPtr(ctrl, A_SLOT);
+  const slotBytes2 = argPtr(ctrl, A_SLOT2);
   const done = argPtr(ctrl, A_DONE);
   const copied = done + (<usize>bands << 2);
   for (let b = 0; b < bands; b++) {
@@ -166,15 +168,15 @@ function writeBands(ctrl: usize): void {
     const r0 = b * band;
     const h = min(band, height - r0);
     const slot = <usize>(b & 1);
-    const base = slots + slot * argPtr(ctrl, A_SLOT);
-    const base2 = slots2 + slot * argPtr(ctrl, A_SLOT2);
+    const base = slots + slot * slotBytes;
+    const base2 = slots2 + slot * slotBytes2;
     if (b == 0) {
       memory.fill(base, 0, pitch);
       if (squared) memory.fill(base2, 0, pitch2);
     } else {
       // The band above's last row, in the other slot.
-      memory.copy(base, slots + (slot ^ 1) * argPtr(ctrl, A_SLOT) + <usize>band * pitch, pitch);
-      if (squared) memory.copy(base2, slots2 + (slot ^ 1) * argPtr(ctrl, A_SLOT2) + <usize>band * pitch2, pitch2);
+      memory.copy(base, slots + (slot ^ 1) * slotBytes + <usize>band * pitch, pitch);
+      if (squared) memory.copy(base2, slots2 + (slot ^ 1) * slotBytes2 + <usize>band * pitch2, pitch2);
     }
     for (let r = 0; r < h; r++) {
       const above = base + <usize>r * pitch + <usize>cn * esz;

@@ -6,6 +6,7 @@ import type { Engine } from "./engine.ts";
 import type { WaitForWord } from "../pool.ts";
 import { DeviceBuffer, checkDeviceBuffer, deviceBuffers } from "../buffer.ts";
 import { isV8 } from "../platform.ts";
+import { alignUp } from "../memory.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -45,7 +46,7 @@ export type IntegralSource =
 const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as const;
 const KIND_U8_I32 = 0, KIND_U8_F64 = 1, KIND_F32_F64 = 2;
 // Argument slots the call rewrites per band (assembly/image/integral.ts lists them all).
-const A_HEIGHT = 3, A_SRC = 5, A_STRIP = 11, A_STRIPS = 12, A_SPLIT = 16, A_DONE = 18, A_TOP_GIVEN = 19;
+const A_HEIGHT = 3, A_SRC = 5, A_STRIP = 11, A_STRIPS = 12, A_SPLIT = 16, A_TOP_GIVEN = 19;
 const SPLIT_BANDS = 2;
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
@@ -168,16 +169,15 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   const viaWindow = !deviceSum && !deviceSq && kind !== KIND_F32_F64 && rowBytes * (height + 1) > WINDOWED_MIN_BYTES;
   const banded = viaWindow && engine.threads > 1;
   const windowed = viaWindow && !banded;
-  const shared = typeof SharedArrayBuffer !== "undefined" && engine.arena.memory.buffer instanceof SharedArrayBuffer;
   // A multiple of 4 rows: each band then starts 16-byte aligned in the table, as its rows
   // do in the window. Copies between shared memory and an array whose offsets differ
   // modulo 8 go a byte at a time on V8 11 (Node 20): 1000 and 3840 wide ran at 0.4–0.6×.
-  const rows = shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz));
+  const rows = engine.arena.shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz));
   const band = viaWindow ? Math.min(height, Math.max(4, Math.ceil(rows / 4) * 4)) : 0;
   const bands = viaWindow ? Math.ceil(height / band) : 0;
   // Window slots: band + 1 rows (row 0: the row above), two for "banded", 64-byte aligned.
-  const slot = align64((band + 1) * pitch * sumEsz);
-  const slot2 = squared ? align64((band + 1) * pitch * 8) : 0;
+  const slot = alignUp((band + 1) * pitch * sumEsz, 64);
+  const slot2 = squared ? alignUp((band + 1) * pitch * 8, 64) : 0;
 
   const split = !viaWindow && engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
   const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(256, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
@@ -225,8 +225,8 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
       const at = (slotIndex * slot) / sumEsz, at2 = (slotIndex * slot2) / 8;
       sum!.set(sumView.subarray(at + from * pitch, at + (h + 1) * pitch), (r0 + from) * pitch);
       sqsum?.set(sqView.subarray(at2 + from * pitch, at2 + (h + 1) * pitch), (r0 + from) * pitch);
-      return h;
     };
+    // flagsAt is 0 (no flags) unless a band or strip scheme asked for them.
     const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, flagsAt, 0, slot, slot2];
     if (banded) {
       flags.fill(0, flag0, flag0 + 2 * bands);
@@ -269,7 +269,6 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
       };
       await engine.run(OP_INTEGRAL, args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
     } else {
-      args[A_DONE] = 0;
       await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
       sum?.set(sumView);
       sqsum?.set(sqView);
@@ -278,5 +277,3 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
     return squared ? { sum: sum!, sqsum: sqsum! } : { sum: sum! };
   });
 }
-
-const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
