@@ -4,7 +4,6 @@
 // after any call that may grow the memory (any op or allocation), and do not write to
 // it while a call that uses the buffer is in flight.
 import type { Arena } from "./memory.ts";
-import { describe } from "./errors.ts";
 
 export type ElementArray = Uint8Array | Uint8ClampedArray | Int32Array | Float32Array | Float64Array;
 export type ElementType<T extends ElementArray = ElementArray> = {
@@ -67,28 +66,5 @@ export class DeviceBuffer<T extends ElementArray = ElementArray> {
   }
 }
 
-/** The device buffers among a call's operands: the ones it holds until it is done. */
-export function deviceBuffers(...operands: unknown[]): DeviceBuffer[] {
-  return operands.filter((v): v is DeviceBuffer => v instanceof DeviceBuffer);
-}
-
-/** A device buffer an op may use: not disposed, and of this context. */
-export function checkDeviceBuffer(arena: Arena, name: string, b: DeviceBuffer): void {
-  if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);
-  if (!b.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
-}
-
 /** An f32 operand: an array, or a device buffer that stays in the context's memory. */
 export type F32Operand = Float32Array | DeviceBuffer<Float32Array>;
-
-/** A Float32Array, or a device buffer of one (this context's, not disposed). */
-export function checkF32Operand(arena: Arena, name: string, v: unknown): F32Operand {
-  if (v instanceof DeviceBuffer && v.type === Float32Array) {
-    checkDeviceBuffer(arena, name, v);
-    return v as DeviceBuffer<Float32Array>;
-  }
-  if (!(v instanceof Float32Array)) {
-    throw new TypeError(`simdcl: ${name} must be a Float32Array or a device buffer of one, got ${describe(v)}`);
-  }
-  return v;
-}

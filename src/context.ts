@@ -1,16 +1,14 @@
 // createContext(): load the kernels, make the memory, start the Workers; and the
 // Context that queues each call's job so that calls never interleave.
-import { checkInt, checkNumber, checkOptions, describe } from "./errors.ts";
+import { checkBool, checkInt, checkNumber, checkOptions, describe } from "./errors.ts";
 import * as J from "./job.ts";
 import { Arena } from "./memory.ts";
-import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType, type F32Operand } from "./buffer.ts";
-import { planIntegral, runIntegral, type IntegralOptions, type IntegralOut, type IntegralResult, type IntegralSource } from "./ops/integral.ts";
-import type { Engine } from "./ops/engine.ts";
-import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layout.ts";
-import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
-import { PackedConv, planConv2d, planPackConv, runConv2d, runPackConv, type Conv2dOptions, type Conv2dResult, type PackConvOptions } from "./ops/conv2d.ts";
-import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
-import { Pool } from "./pool.ts";
+import { DeviceBuffer, ELEMENT_TYPES, type ElementArray, type ElementType } from "./buffer.ts";
+import { OpMethods } from "./ops/methods.gen.ts";
+import { CONFIG_FIELDS, OP_IDS, encodeArgs, encodeConfig, type KernelConfig } from "./ops/schema.gen.ts";
+import { HOST, type Engine, type Host, type OpHost } from "./run.ts";
+import { defaultKernels, hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
+import { Pool, type RunOptions } from "./pool.ts";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.ts";
 
 export interface ContextOptions {
@@ -27,9 +25,14 @@ export interface ContextOptions {
   spinMs?: number;
   /** A call fails if a phase makes no progress for this long, in ms. Default 30000. */
   stallTimeoutMs?: number;
+  /**
+   * Force kernel variants that are otherwise chosen for the engine (for tests and
+   * measurements; every variant computes the same results). Default: the engine's best.
+   */
+  kernels?: Partial<KernelConfig>;
 }
 
-const KNOWN = ["threads", "module", "maxMemoryMiB", "spinMs", "stallTimeoutMs"] as const;
+const KNOWN = ["threads", "module", "maxMemoryMiB", "spinMs", "stallTimeoutMs", "kernels"] as const;
 const PAGE = 65536;
 const READY_TIMEOUT_MS = 20000;
 
@@ -49,14 +52,22 @@ export interface DebugHooks {
   killWorker(index: number): void;
 }
 
-export class Context {
+/**
+ * A context: the kernels, one memory and its Workers. The op methods (integral, gemm,
+ * packB, conv2d, packConv, toNC4HW4, fromNC4HW4, pool2d, …) come from each op's plan
+ * module (src/ops/, declared in src/ops/schema.mjs); calls run one after another.
+ */
+export class Context extends OpMethods implements OpHost {
   /** Threads that actually run, the caller included. */
   readonly threads: number;
   /** Which build runs: "relaxed" (FMA), "simd", or "single" (no shared memory). */
   readonly variant: Variant;
   /** Why fewer threads run than were asked for, if they do. */
   readonly note: string | null;
-  private readonly engine: Engine;
+  /** The kernel variants this context runs (see ContextOptions.kernels). */
+  readonly kernels: Readonly<KernelConfig>;
+  /** @internal What the op methods run with. */
+  readonly [HOST]: Host;
   private queue: Promise<unknown> = Promise.resolve();
   private closed: Error | null = null;
 
@@ -66,56 +77,20 @@ export class Context {
     private readonly pool: Pool,
     variant: Variant,
     note: string | null,
+    kernels: KernelConfig,
   ) {
+    super();
     this.threads = pool.threads;
     this.variant = variant;
     this.note = note;
-    this.engine = { arena, threads: pool.threads, run: (op, args, phases, options) => pool.run(op, args, phases, options) };
-  }
-
-  /**
-   * C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32. Resolves
-   * to `c` (written in place) when given, else to a new m×n Float32Array.
-   */
-  gemm(a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions & { c: DeviceBuffer<Float32Array> }): Promise<DeviceBuffer<Float32Array>>;
-  gemm(a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions): Promise<Float32Array>;
-  gemm(a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions): Promise<F32Operand> {
-    return this.call(() => planGemm(this.engine, a, b, options), (plan) => runGemm(this.engine, plan));
-  }
-
-  /** Pack op(B) once (k×n) for many gemm() calls; the handle frees its memory with dispose(). */
-  packB(b: Float32Array, options: PackBOptions): Promise<PackedMatrix> {
-    return this.call(() => planPackB(b, options), (plan) => runPackB(this.engine, plan, (length) => this.buffer(Float32Array, length)));
-  }
-
-  /**
-   * An f32 tensor of `shape` [n, c, h, w] from NCHW (default) or NHWC to NC4HW4:
-   * [n][⌈c/4⌉][h][w][4], channels past c zero.
-   */
-  toNC4HW4(x: Float32Array, shape: Shape4, options?: { from?: PlainLayout }): Promise<Float32Array> {
-    return this.call(() => planLayout(x, shape, options, true), (plan) => runLayout(this.engine, plan));
-  }
-
-  /** The inverse of toNC4HW4: an NC4HW4 tensor of logical `shape` to NCHW (default) or NHWC. */
-  fromNC4HW4(x: Float32Array, shape: Shape4, options?: { to?: PlainLayout }): Promise<Float32Array> {
-    return this.call(() => planLayout(x, shape, options, false), (plan) => runLayout(this.engine, plan));
-  }
-
-  /**
-   * 2-D convolution (cross-correlation, as PyTorch and TensorFlow compute it) of `input`
-   * [n, c, h, w] with `weight` [oc, c / groups, kh, kw] (OIHW, or a cl.packConv handle).
-   * Resolves to `{ data, shape: [n, oc, oh, ow] }`, data in `outputLayout` (default: the
-   * input's `layout`), written into `out` when given.
-   */
-  conv2d<T extends F32Operand>(input: F32Operand, shape: Shape4, weight: Float32Array | PackedConv, weightShape: Shape4 | undefined, options: Conv2dOptions & { out: T }): Promise<Conv2dResult<T>>;
-  conv2d(input: F32Operand, shape: Shape4, weight: Float32Array | PackedConv, weightShape?: Shape4, options?: Conv2dOptions): Promise<Conv2dResult<Float32Array>>;
-  conv2d(input: F32Operand, shape: Shape4, weight: Float32Array | PackedConv, weightShape?: Shape4, options?: Conv2dOptions): Promise<Conv2dResult> {
-    return this.call(() => planConv2d(this.engine, input, shape, weight, weightShape, options), (plan) => runConv2d(this.engine, plan));
-  }
-
-  /** Pack convolution weights [oc, c / groups, kh, kw] once for many conv2d() calls; dispose() frees them. */
-  packConv(weight: Float32Array, weightShape: Shape4, options?: PackConvOptions): Promise<PackedConv> {
-    return this.call(() => planPackConv(weight, weightShape, options), (plan) => runPackConv(this.engine, plan, (length) => this.buffer(Float32Array, length)));
+    this.kernels = Object.freeze({ ...kernels });
+    const engine: Engine = {
+      arena,
+      threads: pool.threads,
+      config: this.kernels,
+      run: (op, args, phases, options) => pool.run(OP_IDS[op], encodeArgs(op, args), phases, options),
+    };
+    this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
   }
 
   /**
@@ -132,16 +107,6 @@ export class Context {
     return new DeviceBuffer(this.arena, type, length, this.arena.alloc(bytes));
   }
 
-  /**
-   * Summed-area table of an image, OpenCV's layout: (height+1) × (width+1) × channels.
-   * With `out` (device buffers or plain arrays), writes the tables there and resolves to it.
-   */
-  integral(src: IntegralSource, options: IntegralOptions & { out: IntegralOut }): Promise<IntegralOut>;
-  integral(src: IntegralSource, options: IntegralOptions): Promise<IntegralResult>;
-  integral(src: IntegralSource, options: IntegralOptions & { out?: IntegralOut }): Promise<IntegralResult | IntegralOut> {
-    return this.call(() => planIntegral(this.engine, src, options), (plan) => runIntegral(this.engine, plan));
-  }
-
   /** Ends every Worker and frees the memory; later calls fail. */
   dispose(): void {
     if (this.closed) return;
@@ -151,13 +116,14 @@ export class Context {
 
   /** Test hooks: not part of the stable API. */
   get [debugHooks](): DebugHooks {
+    const groups = [this.threads * 2];
+    const args = { entered: 0, idle: 0 };
+    const run = (op: "debugStall" | "debugTrap", options?: RunOptions) => this.call(() => null, () => this.pool.run(OP_IDS[op], encodeArgs(op, args), groups, options));
     return {
       arena: this.arena,
-      stall: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_STALL, [0], [this.threads * 2])),
-      stallInOverlap: () =>
-        this.call(() => null, () =>
-          this.pool.run(J.OP_DEBUG_STALL, [0, 0], [this.threads * 2], { overlap: (wait) => wait(this.arena.i32, J.ARGS + 1) })),
-      trap: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_TRAP, [0], [this.threads * 2])),
+      stall: () => run("debugStall"),
+      stallInOverlap: () => run("debugStall", { overlap: (wait) => wait(this.arena.i32, J.ARGS + 1) }),
+      trap: () => run("debugTrap"),
       killWorker: (index: number) => this.pool.killWorker(index),
     };
   }
@@ -205,6 +171,9 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   if (o.module !== undefined && !(o.module instanceof WebAssembly.Module)) {
     throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
   }
+  const kernels = { ...defaultKernels };
+  const forced = checkOptions("createContext kernels", o.kernels ?? {}, CONFIG_FIELDS);
+  for (const f of CONFIG_FIELDS) kernels[f] = checkBool(`kernels.${f}`, forced[f], kernels[f]);
 
   // The shared builds wherever shared memory exists (even for one thread: the relaxed
   // build is only there); the unshared "single" build where it does not.
@@ -224,11 +193,13 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   const shared = variant !== "single";
   // Control words plus 1 MiB to start with; the arena grows the rest on demand.
   const memory = new WebAssembly.Memory({ initial: J.CONTROL_BYTES / PAGE + 16, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
+  // The kernel configuration, once: every kernel of every thread reads it from here.
+  new Int32Array(memory.buffer).set(encodeConfig(kernels), J.CONFIG);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;
   const workers = threads > 1 ? await startWorkers(module, memory, threads - 1, spinMs) : [];
   const pool = new Pool(memory, runPhase, workers, { spinMs, stallTimeoutMs });
-  return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null);
+  return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null, kernels);
 }
 
 async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, spinMs: number): Promise<PlatformWorker[]> {

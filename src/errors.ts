@@ -1,6 +1,8 @@
-// Argument checks shared by every op. Each throws a TypeError or RangeError that names
+// Argument checks shared by every op (and the context's options). Each throws a TypeError or RangeError that names
 // the argument and says what was expected, before any byte is moved.
-import { DeviceBuffer } from "./buffer.ts";
+import { DeviceBuffer, type F32Operand } from "./buffer.ts";
+import type { Arena } from "./memory.ts";
+import type { Layout, Shape4 } from "./ops/tensor/types.ts";
 
 export function describe(v: unknown): string {
   if (v === null) return "null";
@@ -73,4 +75,68 @@ function isDetached(buffer: ArrayBufferLike): boolean {
   } catch {
     return true;
   }
+}
+
+/** The device buffers among a call's operands: the ones it holds until it is done. */
+export function deviceBuffers(...operands: unknown[]): DeviceBuffer[] {
+  return operands.filter((v): v is DeviceBuffer => v instanceof DeviceBuffer);
+}
+
+/** A device buffer an op may use: not disposed, and of this context. */
+export function checkDeviceBuffer(arena: Arena, name: string, b: DeviceBuffer): void {
+  if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);
+  if (!b.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
+}
+
+
+/** A Float32Array, or a device buffer of one (this context's, not disposed). */
+export function checkF32Operand(arena: Arena, name: string, v: unknown): F32Operand {
+  if (v instanceof DeviceBuffer && v.type === Float32Array) {
+    checkDeviceBuffer(arena, name, v);
+    return v as DeviceBuffer<Float32Array>;
+  }
+  if (!(v instanceof Float32Array)) {
+    throw new TypeError(`simdcl: ${name} must be a Float32Array or a device buffer of one, got ${describe(v)}`);
+  }
+  return v;
+}
+
+export type Activation = "none" | "relu" | "relu6";
+const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"]; // their index is the kernels' ACT_* code
+
+/**
+ * The fused epilogue's options, as gemm and conv2d take them: `bias`, count values added to
+ * the output's columns (channels), and `activation`, sent to the kernels as its ACT_* code.
+ */
+export function checkEpilogue(op: string, bias: unknown, activation: unknown, count: number, countName: string): { bias: Float32Array | null; act: number } {
+  if (bias !== undefined) {
+    if (!(bias instanceof Float32Array)) throw new TypeError(`simdcl: ${op} bias must be a Float32Array, got ${describe(bias)}`);
+    if (bias.length !== count) throw new RangeError(`simdcl: ${op} bias must have ${countName} = ${count} elements, got ${bias.length}`);
+  }
+  const act = ACTIVATIONS.indexOf((activation ?? "none") as Activation);
+  if (act < 0) throw new TypeError(`simdcl: ${op} activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
+  return { bias: (bias as Float32Array | undefined) ?? null, act };
+}
+
+/** A 4-D shape of integers, each at least min[i] and at most 2²⁴, named dims. */
+export function checkShape(name: string, shape: unknown, min = [0, 0, 0, 0], dims = ["n", "c", "h", "w"]): Shape4 {
+  if (!Array.isArray(shape) || shape.length !== 4) {
+    throw new TypeError(`simdcl: ${name} must be [${dims.join(", ")}], got ${describe(shape)}`);
+  }
+  return dims.map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], min[i], 2 ** 24)) as unknown as Shape4;
+}
+
+const LAYOUTS: readonly Layout[] = ["NCHW", "NHWC", "NC4HW4"];
+
+/** One of `allowed` layouts, or `fallback` when left out. */
+export function checkLayout<L extends Layout>(name: string, v: unknown, fallback: L, allowed: readonly L[] = LAYOUTS as readonly L[]): L {
+  if (v === undefined) return fallback;
+  if (!allowed.includes(v as L)) throw new TypeError(`simdcl: ${name} must be ${oneOf(allowed)}, got ${describe(v)}`);
+  return v as L;
+}
+
+/** "a", "a" or "b", "a", "b" or "c": the values an option takes, quoted. */
+export function oneOf(values: readonly string[]): string {
+  const q = values.map((v) => `"${v}"`);
+  return q.length < 2 ? q.join("") : `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}`;
 }

@@ -1,32 +1,12 @@
-// The job descriptor's layout in the control words at the bottom of the shared memory.
-// Mirrors assembly/runtime/job.ts; keep both in step.
+// The job descriptor's words, as the pool and the Workers use them: the control layout
+// declared in src/ops/schema.mjs (through its generated module), and the phase counters.
+import { control } from "./ops/schema.gen.ts";
 
-export const SEQ = 0;
-export const STATE = 1;
-export const OP = 2;
-export const NPHASES = 3;
-export const ACK = 4;
-export const PHASE0 = 16;
-export const PHASE_WORDS = 4;
-export const MAX_PHASES = 8;
-export const ARGS = 64;
-export const MAX_ARGS = 64;
+export const { SEQ, STATE, OP, NPHASES, ACK, CONFIG, PHASE0, PHASE_WORDS, MAX_PHASES, ARGS, MAX_ARGS } = control;
+export const { STATE_RUNNING, STATE_SHUTDOWN, STATE_ABORT } = control;
 
 /** Bytes reserved for control words; the arena starts above them. */
 export const CONTROL_BYTES = 65536;
-
-export const STATE_RUNNING = 0;
-export const STATE_SHUTDOWN = 1;
-export const STATE_ABORT = 2;
-
-export const OP_INTEGRAL = 1;
-export const OP_GEMM = 2;
-export const OP_LAYOUT = 3;
-export const OP_CONV = 4;
-export const OP_DEPTHWISE = 5;
-export const OP_WINOGRAD = 6;
-export const OP_DEBUG_STALL = 90;
-export const OP_DEBUG_TRAP = 91;
 
 /** Word indices of one phase's counters. */
 export function phaseWords(phase: number) {

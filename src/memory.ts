@@ -20,6 +20,9 @@ export function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
+/** Bytes a region of `bytes` takes with its alignment and overhang (to carve several from one). */
+export const regionBytes = (bytes: number) => alignUp(bytes + OVERHANG, ALIGN);
+
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly maxBytes: number;

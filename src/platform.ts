@@ -1,6 +1,7 @@
 // What differs between Node, Deno, Bun and browsers: how many cores there are, whether
 // memory can be shared, and how a Worker is started. Everything else is the same code.
 import { workerMain } from "./worker.ts";
+import type { KernelConfig } from "./ops/schema.gen.ts";
 
 /** A started Worker, whatever the runtime. */
 export interface PlatformWorker {
@@ -31,21 +32,18 @@ const v8Major: number = (() => {
 })();
 
 /**
- * Whether a V8 older than 12 runs the kernels (Node 20 has 11.3). Its Wasm compiler puts
- * every load of a loop body ahead of the arithmetic, so kernels with many live vectors
- * spill. Two kinds of kernel have copies for it, chosen per job: depthwise kernels whose
- * stores pin the order (scripts/gen-windows.mjs) and a one-row GEMM kernel with half the
- * accumulators (assembly/gemm/micro.ts). V8 15 (Deno 2.9) and JavaScriptCore run the plain
- * copies faster, and so do engines that do not say what they are.
+ * The kernel variants for this engine (docs/decisions/engine-variants.md has the
+ * measurements). V8 before 12 (Node 20 has 11.3) puts every load of a loop body ahead of
+ * the arithmetic, so kernels with many live vectors spill: there the depthwise kernels
+ * pin their load order with partial-sum stores and the one-row GEMM kernel keeps four
+ * accumulators. The gray integral's byte-pair prefix suits V8's shuffles and loses on
+ * JavaScriptCore. Engines that do not say what they are get the plain variants.
  */
-export const v8HoistsLoads: boolean = v8Major > 0 && v8Major < 12;
-
-/**
- * Whether V8 runs the kernels, whose shuffles and pairwise adds suit the gray integral's
- * byte-pair prefix (assembly/image/rows-u8.ts): +6–8% on Node 20 and +10–12% on Deno 2.9,
- * −15% on JavaScriptCore (same-process A/B against the plain rows).
- */
-export const isV8: boolean = v8Major > 0;
+export const defaultKernels: KernelConfig = {
+  depthwisePinned: v8Major > 0 && v8Major < 12,
+  gemvFewAccumulators: v8Major > 0 && v8Major < 12,
+  integralBytePairs: v8Major > 0,
+};
 
 export async function hardwareThreads(): Promise<number> {
   const n = (globalThis as any).navigator?.hardwareConcurrency;

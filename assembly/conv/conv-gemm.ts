@@ -11,61 +11,37 @@
 //              its two quads a channel plane apart) with bias and activation fused.
 // A kernel group is a convolution group whose channels fill whole quads; other grouped
 // layers run as one kernel group with block-diagonal weights (weights.ts).
-import { argI32 as arg, argPtr } from "../runtime/job";
-import { A_C4, A_DH, A_DW, A_H, A_KH, A_KW, A_OC4, A_OH, A_OW, A_PL, A_PT, A_SH, A_SW, A_W } from "./geometry";
-import { NR, packedPanel } from "../gemm/pack";
+import { ConvArgs, NR } from "../runtime/schema.gen";
+import { packedPanel } from "../gemm/pack";
 import { packIm2col, packIm2colCompact, packPointwise } from "./im2col";
 import { packConvPanel } from "./weights";
 import { microkernel } from "../gemm/micro";
 
 // The job's own words, after the geometry (./geometry.ts).
-const A_CG = 15; // input channels per convolution group
-const A_OCG = 16; // output channels per convolution group
-const A_KGROUPS = 17; // kernel groups
-const A_CGK = 18; // input channels per kernel group
-const A_OCGK = 19; // output channels per kernel group
-const A_IN = 20;
-const A_WEIGHT = 21; // OIHW, read by phase 0
-const A_PACKED = 22;
-const A_OUT = 23;
-const A_BIAS = 24; // oc4·4 floats, 0: none
-const A_ACT = 25;
-const A_SCRATCH = 26; // per thread: 64 zero bytes, a 128-byte tile, the A block, then (compact) four pixels' k
-const A_SCRATCH_STRIDE = 27;
-const A_MC = 28; // pixels per block, a multiple of 4
-const A_KCQ = 29; // k-quads per block
-const A_NC = 30; // output channels per block, a multiple of NR
-const A_M_BLOCKS = 31;
-const A_N_BLOCKS = 32;
-const A_PACK_PHASE = 33; // 1: phase 0 packs the weights
-const A_DIRECT = 34; // 1: A is the input itself, transposed (1×1, stride 1, no padding)
-const A_COMPACT = 35; // 1: k runs over (ky, kx, channel) with no padding lanes (few channels)
-const A_OUT_NHWC = 36; // 1: the output is NHWC (a pixel's oc floats together), not NC4HW4
-const A_OC = 37; // output channels
 
 export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
-  const kh = arg(ctrl, A_KH), kw = arg(ctrl, A_KW);
-  const cgK = arg(ctrl, A_CGK), ocgK = arg(ctrl, A_OCGK);
+  const kh = ConvArgs.kh(ctrl), kw = ConvArgs.kw(ctrl);
+  const cgK = ConvArgs.cgK(ctrl), ocgK = ConvArgs.ocgK(ctrl);
   const cq4 = (cgK + 3) >> 2;
-  const kcq = arg(ctrl, A_KCQ);
-  const compact = arg(ctrl, A_COMPACT) != 0;
+  const kcq = ConvArgs.kcq(ctrl);
+  const compact = ConvArgs.compact(ctrl);
   const tapK = compact ? cgK : cq4 * 4; // k per tap
   const kq = (kh * kw * tapK + 3) >> 2; // k-quads of the whole GEMM
   const panels = (ocgK + NR - 1) / NR;
   // One packed matrix per kernel group: kq·4 rows of panels·NR floats.
   const packedSize = (<usize>kq * <usize>panels * NR) << 4;
-  const packed = argPtr(ctrl, A_PACKED);
-  if (phase == 0 && arg(ctrl, A_PACK_PHASE) != 0) {
+  const packed = ConvArgs.packed(ctrl);
+  if (phase == 0 && ConvArgs.packPhase(ctrl)) {
     const g = group / panels;
-    packConvPanel(argPtr(ctrl, A_WEIGHT), kh, kw, arg(ctrl, A_CG), arg(ctrl, A_OCG),
+    packConvPanel(ConvArgs.weight(ctrl), kh, kw, ConvArgs.cg(ctrl), ConvArgs.ocg(ctrl),
       g, cgK, ocgK, tapK, kcq * 4, group - g * panels, packed + <usize>g * packedSize);
     return;
   }
-  const h = arg(ctrl, A_H), w = arg(ctrl, A_W);
-  const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW);
+  const h = ConvArgs.h(ctrl), w = ConvArgs.w(ctrl);
+  const oh = ConvArgs.oh(ctrl), ow = ConvArgs.ow(ctrl);
   const m = oh * ow;
-  const mBlocks = arg(ctrl, A_M_BLOCKS), nBlocks = arg(ctrl, A_N_BLOCKS);
-  const kGroups = arg(ctrl, A_KGROUPS);
+  const mBlocks = ConvArgs.mBlocks(ctrl), nBlocks = ConvArgs.nBlocks(ctrl);
+  const kGroups = ConvArgs.kGroups(ctrl);
   // Neighbouring groups share an NC block of weights, so it stays in cache.
   const mb = group % mBlocks;
   let rest = group / mBlocks;
@@ -73,7 +49,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   rest /= nBlocks;
   const g = rest % kGroups;
   const b = rest / kGroups;
-  const mcBlock = arg(ctrl, A_MC), ncBlock = arg(ctrl, A_NC);
+  const mcBlock = ConvArgs.mc(ctrl), ncBlock = ConvArgs.nc(ctrl);
   const i0 = mb * mcBlock;
   const j0 = nb * ncBlock;
   const mc = min(mcBlock, m - i0);
@@ -81,26 +57,26 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const nc = min(ncBlock, nK - j0);
 
   const inPlane = (<usize>h * <usize>w) << 4;
-  const src = argPtr(ctrl, A_IN) + <usize>(b * arg(ctrl, A_C4) + g * cq4) * inPlane;
+  const src = ConvArgs.input(ctrl) + <usize>(b * ConvArgs.c4(ctrl) + g * cq4) * inPlane;
   // Where output (pixel, channel) goes: NC4HW4 (a pixel's quad 16 bytes on, the next quad
   // a plane on) or NHWC (a pixel oc floats on, the next quad 16 bytes on; no padding
   // channels, so a tile stores only the channels there are).
-  const nhwc = arg(ctrl, A_OUT_NHWC) != 0;
-  const oc = arg(ctrl, A_OC);
+  const nhwc = ConvArgs.outNHWC(ctrl);
+  const oc = ConvArgs.oc(ctrl);
   const pixelBytes: usize = nhwc ? <usize>oc << 2 : 16;
   const quadBytes: usize = nhwc ? 16 : <usize>m << 4;
-  const out = argPtr(ctrl, A_OUT) + <usize>b * (nhwc ? <usize>m * pixelBytes : <usize>arg(ctrl, A_OC4) * quadBytes);
-  const bias = argPtr(ctrl, A_BIAS);
-  const act = arg(ctrl, A_ACT);
-  const direct = arg(ctrl, A_DIRECT) != 0;
-  const zero = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
+  const out = ConvArgs.out(ctrl) + <usize>b * (nhwc ? <usize>m * pixelBytes : <usize>ConvArgs.oc4(ctrl) * quadBytes);
+  const bias = ConvArgs.bias(ctrl);
+  const act = ConvArgs.act(ctrl);
+  const direct = ConvArgs.direct(ctrl);
+  const zero = ConvArgs.scratch(ctrl) + <usize>tid * ConvArgs.scratchStride(ctrl);
   const tile = zero + 64;
   const block = tile + 128;
   const stream = block + ((<usize>mcBlock * <usize>kcq) << 4);
   const streamBytes = <usize>((kh * kw * cgK + 16) * 4 + 63) & ~63;
   v128.store(zero, v128.splat<i32>(0));
-  const sh = arg(ctrl, A_SH), sw = arg(ctrl, A_SW), pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
-  const dh = arg(ctrl, A_DH), dw = arg(ctrl, A_DW);
+  const sh = ConvArgs.sh(ctrl), sw = ConvArgs.sw(ctrl), pt = ConvArgs.pt(ctrl), pl = ConvArgs.pl(ctrl);
+  const dh = ConvArgs.dh(ctrl), dw = ConvArgs.dw(ctrl);
   const weights = packed + <usize>g * packedSize;
 
   for (let q0 = 0; q0 < kq; q0 += kcq) {

@@ -15,39 +15,26 @@
 // into eight multiply-adds, all from L1 or L2. On V8 before 12 the kernels' pinned copies
 // store each partial sum to its output as it is done, which keeps V8 from spilling
 // (scripts/gen-windows.mjs says how and why only there).
-import { argI32 as arg, argPtr } from "../runtime/job";
-import { A_C4, A_DH, A_DW, A_H, A_KH, A_KW, A_OC4, A_OH, A_OW, A_PL, A_PT, A_SH, A_SW, A_W } from "./geometry";
-import { madd, storeQuad } from "../gemm/micro";
+import { Config, DepthwiseArgs } from "../runtime/schema.gen";
+import { madd, storeOutput } from "../simd/epilogue";
 import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window8 } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
-const A_MULT = 15; // output channels per input channel
-const A_IN = 16;
-const A_WEIGHTS = 17; // [oc4][kh·kw] v128, padded channels zero
-const A_BIAS = 18; // oc4·4 floats, 0: none
-const A_ACT = 19;
-const A_OUT = 20;
-const A_SCRATCH = 21;
-const A_SCRATCH_STRIDE = 22;
-const A_ROWS = 23; // output rows per group
-const A_PADDED_W = 24; // scratch row width in pixels (pl + w + right padding); 0: no copy
-const A_C = 25; // input channels
-const A_PIN = 26; // 1: the kernels that store partial sums (V8 before 12; see scripts/gen-windows.mjs)
 
-export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
-  const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW), oc4 = arg(ctrl, A_OC4);
-  const rows = arg(ctrl, A_ROWS);
+export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl), oc4 = DepthwiseArgs.oc4(ctrl);
+  const rows = DepthwiseArgs.rows(ctrl);
   const rowBlocks = (oh + rows - 1) / rows;
   const rb = group % rowBlocks;
   const oq = (group / rowBlocks) % oc4;
   const b = group / (rowBlocks * oc4);
   const oy0 = rb * rows, oy1 = min(oh, oy0 + rows);
-  const h = arg(ctrl, A_H), w = arg(ctrl, A_W);
-  const kh = arg(ctrl, A_KH), kw = arg(ctrl, A_KW);
-  const sh = arg(ctrl, A_SH), sw = arg(ctrl, A_SW);
-  const pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
-  const dh = arg(ctrl, A_DH), dw = arg(ctrl, A_DW);
-  const wp = arg(ctrl, A_PADDED_W);
+  const h = DepthwiseArgs.h(ctrl), w = DepthwiseArgs.w(ctrl);
+  const kh = DepthwiseArgs.kh(ctrl), kw = DepthwiseArgs.kw(ctrl);
+  const sh = DepthwiseArgs.sh(ctrl), sw = DepthwiseArgs.sw(ctrl);
+  const pt = DepthwiseArgs.pt(ctrl), pl = DepthwiseArgs.pl(ctrl);
+  const dh = DepthwiseArgs.dh(ctrl), dw = DepthwiseArgs.dw(ctrl);
+  const wp = DepthwiseArgs.paddedW(ctrl);
   // Input rows [r0, r1) feed these outputs.
   const r0 = max(0, oy0 * sh - pt);
   const r1 = min(h, (oy1 - 1) * sh - pt + (kh - 1) * dh + 1);
@@ -56,13 +43,13 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   const copy = wp != 0;
   let rowsAt: usize, rowBytes: usize, colShift: i32;
   if (copy) {
-    rowsAt = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
+    rowsAt = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl);
     copyRows(ctrl, b, oq, r0, r1, w, pl, wp, rowsAt);
     rowBytes = <usize>wp << 4;
     colShift = pl;
   } else {
     rowBytes = <usize>w << 4;
-    rowsAt = argPtr(ctrl, A_IN) + (<usize>(b * arg(ctrl, A_C4) + oq) * <usize>h + <usize>r0) * rowBytes;
+    rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * DepthwiseArgs.c4(ctrl) + oq) * <usize>h + <usize>r0) * rowBytes;
     colShift = 0;
   }
   // Output columns [start, end) may go in blocks: all of them in the padded copy; in the
@@ -71,11 +58,11 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   const start = copy ? 0 : min(ow, (pl + sw - 1) / sw);
   const end = copy ? ow : (w - 1 + pl - lastTap < 0 ? 0 : min(ow, (w - 1 + pl - lastTap) / sw + 1));
 
-  const weights = argPtr(ctrl, A_WEIGHTS) + (<usize>oq * <usize>(kh * kw) << 4);
-  const bias = argPtr(ctrl, A_BIAS);
+  const weights = DepthwiseArgs.weights(ctrl) + (<usize>oq * <usize>(kh * kw) << 4);
+  const bias = DepthwiseArgs.bias(ctrl);
   const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
-  const act = arg(ctrl, A_ACT);
-  const out = argPtr(ctrl, A_OUT) + ((<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
+  const act = DepthwiseArgs.act(ctrl);
+  const out = DepthwiseArgs.out(ctrl) + ((<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
   const step = <usize>sw << 4;
   const tapStep = <usize>dw << 4;
   const wRow = <usize>kw << 4;
@@ -84,7 +71,7 @@ export function depthwiseGroup(ctrl: usize, group: i32, tid: i32): void {
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
   // block that skips the padding columns, so its edge pixels need no passes of their own.
   const window = hasWindow(kw, sw, dw);
-  const pin = arg(ctrl, A_PIN) != 0;
+  const pin = Config.depthwisePinned(ctrl);
   const half = (kw - 1) >> 1;
   const leftBlock = window && !copy && half > 0 && pl == half && end >= 8;
   const rightBlock = window && !copy && half > 0 && ow - 8 >= start && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
@@ -265,10 +252,10 @@ function block4(
 
 // Four finished outputs side by side, with bias and activation.
 @inline function store4(out: usize, a0: v128, a1: v128, a2: v128, a3: v128, bias: usize, act: i32): void {
-  storeQuad(out, a0, 1, 0, true, true, bias, act);
-  storeQuad(out + 16, a1, 1, 0, true, true, bias, act);
-  storeQuad(out + 32, a2, 1, 0, true, true, bias, act);
-  storeQuad(out + 48, a3, 1, 0, true, true, bias, act);
+  storeOutput(out, a0, bias, act);
+  storeOutput(out + 16, a1, bias, act);
+  storeOutput(out + 32, a2, bias, act);
+  storeOutput(out + 48, a3, bias, act);
 }
 
 // One output (at a row's edges, where no block fits): two accumulators, alternate
@@ -290,18 +277,18 @@ function pixel1(
     at += rowStep;
     wAt += wRow;
   }
-  storeQuad(out, f32x4.add(x, y), 1, 0, true, true, bias, act);
+  storeOutput(out, f32x4.add(x, y), bias, act);
 }
 
 // Input rows [r0, r1) of the channels output quad oq reads, into scratch rows wp pixels
 // wide: pl zero pixels, the row, zeros to the end.
 function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i32, wp: i32, scratch: usize): void {
-  const h = arg(ctrl, A_H);
-  const c = arg(ctrl, A_C);
-  const mult = arg(ctrl, A_MULT);
-  const c4 = arg(ctrl, A_C4);
+  const h = DepthwiseArgs.h(ctrl);
+  const c = DepthwiseArgs.c(ctrl);
+  const mult = DepthwiseArgs.mult(ctrl);
+  const c4 = DepthwiseArgs.c4(ctrl);
   const plane = (<usize>h * <usize>w) << 4;
-  const input = argPtr(ctrl, A_IN) + <usize>(b * c4) * plane;
+  const input = DepthwiseArgs.input(ctrl) + <usize>(b * c4) * plane;
   const zero = v128.splat<i32>(0);
   for (let r = r0; r < r1; r++) {
     let to = scratch + ((<usize>(r - r0) * <usize>wp) << 4);

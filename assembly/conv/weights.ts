@@ -4,7 +4,8 @@
 // (gemm/pack.ts packedPanel), KC blocks one after another; one packed matrix per kernel
 // group. Entries for padded channels, and across groups when the kernel runs a grouped
 // convolution as one block-diagonal GEMM, are zero.
-import { NR, packedPanel } from "../gemm/pack";
+import { NR } from "../runtime/schema.gen";
+import { packedPanel } from "../gemm/pack";
 
 // One NR-wide panel of kernel group g, every KC block. The kernel group spans input
 // channels [g·cgK, +cgK) and output channels [g·ocgK, +ocgK); the convolution's own groups

@@ -4,7 +4,7 @@
 //   Bᵀ rows: (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0),
 //            (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1)
 //   Aᵀ rows: (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0), (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1)
-import { storeQuad } from "../gemm/micro";
+import { storeOutput } from "../simd/epilogue";
 
 @inline function mul(x: v128, k: f32): v128 {
   return f32x4.mul(x, f32x4.splat(k));
@@ -82,6 +82,6 @@ export function transformOutput43(
     const at = tmp + <usize>(96 * r);
     storeA(v128.load(at), v128.load(at, 16), v128.load(at, 32), v128.load(at, 48), v128.load(at, 64), v128.load(at, 80), row4, 16);
     const to = out + <usize>r * rowBytes;
-    for (let x = 0; x < cols; x++) storeQuad(to + (<usize>x << 4), v128.load(row4 + (<usize>x << 4)), 1, 0, true, true, bias, act);
+    for (let x = 0; x < cols; x++) storeOutput(to + (<usize>x << 4), v128.load(row4 + (<usize>x << 4)), bias, act);
   }
 }

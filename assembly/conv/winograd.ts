@@ -11,40 +11,30 @@
 //     M_ξ stored as [output channel quad][tile][4];
 //   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
 // The transforms add and subtract whole v128s: four channels at once.
-import { argI32 as arg, argPtr } from "../runtime/job";
-import { A_C4, A_H, A_OC4, A_OH, A_OW, A_PL, A_PT, A_W } from "./geometry";
-import { NR, packedPanel } from "../gemm/pack";
-import { microkernel, storeQuad } from "../gemm/micro";
+import { NR, WinogradArgs } from "../runtime/schema.gen";
+import { packedPanel } from "../gemm/pack";
+import { microkernel } from "../gemm/micro";
+import { storeOutput } from "../simd/epilogue";
 import { transpose4x4 } from "../simd/transpose";
 import { transformInput43, transformOutput43 } from "./winograd-f43";
 
 // The job's own words, after the geometry (./geometry.ts).
-const A_IN = 15;
-const A_PACKED = 16; // 16 (36) packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
-const A_OUT = 17;
-const A_BIAS = 18;
-const A_ACT = 19;
-const A_SCRATCH = 20; // per thread: V (ξ·C4·T v128), M (ξ·OC4·T v128), a ξ·64-byte stage
-const A_SCRATCH_STRIDE = 21;
-const A_TILES = 22; // tiles per group, a multiple of 4
-const A_OC = 23;
-const A_TILE = 24; // outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3)
 
-export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
-  const oh = arg(ctrl, A_OH), ow = arg(ctrl, A_OW);
-  const tile = arg(ctrl, A_TILE);
+export function winogradGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const oh = WinogradArgs.oh(ctrl), ow = WinogradArgs.ow(ctrl);
+  const tile = WinogradArgs.tile(ctrl);
   const patch = tile + 2; // input pixels per patch side
   const xis = patch * patch; // products per channel pair: 16 or 36
   const tw = (ow + tile - 1) / tile;
   const tilesAll = ((oh + tile - 1) / tile) * tw;
-  const tiles = arg(ctrl, A_TILES);
+  const tiles = WinogradArgs.tiles(ctrl);
   const blocks = (tilesAll + tiles - 1) / tiles;
   const b = group / blocks;
   const t0 = (group - b * blocks) * tiles;
   const count = min(tiles, tilesAll - t0);
-  const c4 = arg(ctrl, A_C4), oc4 = arg(ctrl, A_OC4);
-  const h = arg(ctrl, A_H), w = arg(ctrl, A_W);
-  const scratch = argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE);
+  const c4 = WinogradArgs.c4(ctrl), oc4 = WinogradArgs.oc4(ctrl);
+  const h = WinogradArgs.h(ctrl), w = WinogradArgs.w(ctrl);
+  const scratch = WinogradArgs.scratch(ctrl) + <usize>tid * WinogradArgs.scratchStride(ctrl);
   const vSize = (<usize>c4 * <usize>tiles) << 4; // one V_ξ: tiles/4 panels of c4·4 k
   const mStep = <usize>tiles << 4; // between output channel quads of one M_ξ
   const mSize = <usize>oc4 * mStep;
@@ -55,8 +45,8 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   // 1: input transform, four tiles at a time: each tile's v128s (four channels each) go
   // to a staging area, then each ξ's 4×4 block is transposed into V_ξ's panel.
   const plane = (<usize>h * <usize>w) << 4;
-  const input = argPtr(ctrl, A_IN) + <usize>(b * c4) * plane;
-  const pt = arg(ctrl, A_PT), pl = arg(ctrl, A_PL);
+  const input = WinogradArgs.input(ctrl) + <usize>(b * c4) * plane;
+  const pt = WinogradArgs.pt(ctrl), pl = WinogradArgs.pl(ctrl);
   const kq = c4;
   const panelBytes = <usize>kq << 6; // one tile-quad's panel in a V_ξ
   for (let i0 = 0; i0 < count; i0 += 4) {
@@ -81,10 +71,10 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   }
 
   // 2: the products, GEMM's 4×8 tile over tile-quads × output channels eight at a time.
-  const oc = arg(ctrl, A_OC);
+  const oc = WinogradArgs.oc(ctrl);
   const panels = (oc + NR - 1) / NR;
   const uSize = (<usize>kq * <usize>panels * NR) << 4;
-  const packed = argPtr(ctrl, A_PACKED);
+  const packed = WinogradArgs.packed(ctrl);
   const nK = oc4 * 4;
   for (let xi = 0; xi < xis; xi++) {
     const vx = v + <usize>xi * vSize;
@@ -101,10 +91,10 @@ export function winogradGroup(ctrl: usize, group: i32, tid: i32): void {
   }
 
   // 3: output transform, bias, activation, store.
-  const out = argPtr(ctrl, A_OUT) + ((<usize>(b * oc4) * <usize>oh * <usize>ow) << 4);
+  const out = WinogradArgs.out(ctrl) + ((<usize>(b * oc4) * <usize>oh * <usize>ow) << 4);
   const outPlane = (<usize>oh * <usize>ow) << 4;
-  const bias = argPtr(ctrl, A_BIAS);
-  const act = arg(ctrl, A_ACT);
+  const bias = WinogradArgs.bias(ctrl);
+  const act = WinogradArgs.act(ctrl);
   for (let q = 0; q < oc4; q++) {
     const biasAt: usize = bias ? bias + (<usize>q << 4) : 0;
     for (let i = 0; i < count; i++) {
@@ -177,11 +167,11 @@ function transformInputEdge(plane: usize, h: i32, w: i32, y0: i32, x0: i32, dst:
   const a1 = top(src + xiStep, xiStep), b1 = bottom(src + xiStep, xiStep);
   const a2 = top(src + 2 * xiStep, xiStep), b2 = bottom(src + 2 * xiStep, xiStep);
   const a3 = top(src + 3 * xiStep, xiStep), b3 = bottom(src + 3 * xiStep, xiStep);
-  storeQuad(out, f32x4.add(f32x4.add(a0, a1), a2), 1, 0, true, true, bias, act);
-  if (col2) storeQuad(out + 16, f32x4.sub(f32x4.sub(a1, a2), a3), 1, 0, true, true, bias, act);
+  storeOutput(out, f32x4.add(f32x4.add(a0, a1), a2), bias, act);
+  if (col2) storeOutput(out + 16, f32x4.sub(f32x4.sub(a1, a2), a3), bias, act);
   if (row2) {
-    storeQuad(out + rowBytes, f32x4.add(f32x4.add(b0, b1), b2), 1, 0, true, true, bias, act);
-    if (col2) storeQuad(out + rowBytes + 16, f32x4.sub(f32x4.sub(b1, b2), b3), 1, 0, true, true, bias, act);
+    storeOutput(out + rowBytes, f32x4.add(f32x4.add(b0, b1), b2), bias, act);
+    if (col2) storeOutput(out + rowBytes + 16, f32x4.sub(f32x4.sub(b1, b2), b3), bias, act);
   }
 }
 

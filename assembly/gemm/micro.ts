@@ -9,28 +9,8 @@
 // Four load32_splat of A instead of the load and shuffles measured +4–5% GEMM on Node 20
 // (V8 11.3; +8–11% with relaxed SIMD), ±1% on Bun and −2.5 to −3.5% on Deno 2.9 (V8 15,
 // as current Chromium): kept the shuffles, best on the newest V8.
-import { MR, NR } from "./pack";
-
-// Activation codes (src/ops/gemm.ts sends the index of "none", "relu", "relu6").
-const ACT_NONE = 0;
-const ACT_RELU6 = 2; // 1 is ReLU: clamp below only
-
-@inline export function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
-
-@inline function activate(v: v128, act: i32): v128 {
-  if (act == ACT_NONE) return v;
-  v = f32x4.max(v, f32x4.splat(0));
-  return act == ACT_RELU6 ? f32x4.min(v, f32x4.splat(6)) : v;
-}
-
-@inline function activateScalar(v: f32, act: i32): f32 {
-  if (act == ACT_NONE) return v;
-  v = v > 0 ? v : (v != v ? v : 0); // NaN stays NaN, as f32x4.max keeps it
-  return act == ACT_RELU6 ? (v < 6 ? v : (v != v ? v : 6)) : v;
-}
+import { MR, NR } from "../runtime/schema.gen";
+import { activateScalar, madd, storeQuad, storeRow } from "../simd/epilogue";
 
 // How a tile's result combines with what C holds. `first`: this is the first k block,
 // so C is scaled by beta (not read at all when beta is 0, as BLAS does); otherwise
@@ -181,23 +161,4 @@ export function microkernel1Few(
   v128.store(tile, r0);
   v128.store(tile, r1, 16);
   storeTile(c, 0, 16, tile, 1, nr, alpha, beta, first, last, bias, act);
-}
-
-// One row of eight results: two quads, `quadBytes` apart (16 in a row-major C; a
-// channel plane apart in an NC4HW4 tensor).
-@inline export function storeRow(c: usize, quadBytes: usize, x0: v128, x1: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
-  storeQuad(c, x0, alpha, beta, first, last, bias, act);
-  storeQuad(c + quadBytes, x1, alpha, beta, first, last, bias ? bias + 16 : 0, act);
-}
-
-// The epilogue on four results: alpha, beta·C (or the partial sum C holds), bias, activation.
-@inline export function storeQuad(c: usize, x: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
-  x = f32x4.mul(x, f32x4.splat(alpha));
-  if (!first) x = f32x4.add(x, v128.load(c));
-  else if (beta != 0) x = madd(f32x4.splat(beta), v128.load(c), x);
-  if (last) {
-    if (bias) x = f32x4.add(x, v128.load(bias));
-    x = activate(x, act);
-  }
-  v128.store(c, x);
 }

@@ -2,11 +2,8 @@
 // NR-column micro-panels, k-major, so the microkernel reads both with unit stride.
 // Transposes are absorbed here. Rows or columns past the matrix edge are zero, so the
 // microkernel always computes a whole MR×NR tile.
-
+import { MR, NR } from "../runtime/schema.gen";
 import { transpose4x4 } from "../simd/transpose";
-
-export const MR = 4;
-export const NR = 8;
 
 // Byte offset of B's packed panel `panel` in the KC block starting at p0.
 // Layout: KC blocks one after another, each holding all panels of kc·NR floats.

@@ -11,40 +11,11 @@
 // split gives the same bits. f32 sums are not associative, so their strip height is
 // fixed by the caller and the strip's own sum is kept apart from the carry: every
 // thread count then performs the very same additions.
-import { aborted, argI32 as arg, argPtr } from "../runtime/job";
+import { aborted } from "../runtime/job";
+import { Config, IntegralArgs, KIND_F32_F64, KIND_U8_I32, SPLIT_BANDS, SPLIT_NONE } from "../runtime/schema.gen";
 import { prefixF32 } from "./prefix";
 import { addF64, addRowF64Local } from "./accumulate";
 import { integralRowU8 } from "./rows-u8";
-
-// Argument slots (src/ops/integral.ts writes them).
-const A_KIND = 0; // KIND_*
-const A_SQUARED = 1;
-const A_WIDTH = 2;
-const A_HEIGHT = 3;
-const A_CN = 4;
-const A_SRC = 5;
-const A_SRC_STRIDE = 6; // elements
-const A_SUM = 7;
-const A_SQSUM = 8;
-const A_SCRATCH = 9; // per thread: 6 rows of rowPitch(n) bytes
-const A_SCRATCH_STRIDE = 10; // bytes per thread
-const A_STRIP = 11; // rows per strip
-const A_STRIPS = 12;
-const A_CARRY = 13; // strips rows of rowPitch(n) bytes
-const A_CARRY2 = 14;
-const A_CHUNK = 15; // elements per scan group, a multiple of 4
-const A_SPLIT = 16; // 1: the three phases, 0: one group does everything, 2: SPLIT_BANDS
-const A_PAIRS = 17; // 1: gray rows take their prefix from byte pairs (rows-u8.ts; V8)
-const A_DONE = 18; // 0, or one i32 per strip, set (and notified) once phase 2 has written it
-const A_TOP_GIVEN = 19; // 1: output row 0 is given (a band's window: the band above's last row)
-const A_SLOT = 20; // SPLIT_BANDS: bytes from one window slot to the next (sums)
-const A_SLOT2 = 21; // the same for squares
-
-const SPLIT_BANDS = 2; // A_SPLIT: one Worker writes bands into two window slots (writeBands)
-
-const KIND_U8_I32 = 0;
-const KIND_U8_F64 = 1;
-const KIND_F32_F64 = 2;
 
 // Bytes of one scratch or carry row of n elements: room for f64 plus a 16-byte overhang.
 @inline function rowPitch(n: i32): usize {
@@ -52,14 +23,14 @@ const KIND_F32_F64 = 2;
 }
 
 @inline function scratchRow(ctrl: usize, tid: i32, row: i32): usize {
-  const n = arg(ctrl, A_WIDTH) * arg(ctrl, A_CN);
-  return argPtr(ctrl, A_SCRATCH) + <usize>tid * argPtr(ctrl, A_SCRATCH_STRIDE) + <usize>row * rowPitch(n);
+  const n = IntegralArgs.width(ctrl) * IntegralArgs.cn(ctrl);
+  return IntegralArgs.scratch(ctrl) + <usize>tid * IntegralArgs.scratchStride(ctrl) + <usize>row * rowPitch(n);
 }
 
 // First data element (column 1) of output row r.
 @inline function outRow(ctrl: usize, base: usize, r: i32, esz: usize): usize {
-  const cn = <usize>arg(ctrl, A_CN);
-  return base + (<usize>r * (<usize>arg(ctrl, A_WIDTH) + 1) * cn + cn) * esz;
+  const cn = <usize>IntegralArgs.cn(ctrl);
+  return base + (<usize>r * (<usize>IntegralArgs.width(ctrl) + 1) * cn + cn) * esz;
 }
 
 // Zero the first column (cn elements of esz bytes) just before a row's data: a few
@@ -70,19 +41,19 @@ const KIND_F32_F64 = 2;
 }
 
 @inline function srcRow(ctrl: usize, r: i32): usize {
-  const esz: usize = arg(ctrl, A_KIND) == KIND_F32_F64 ? 4 : 1;
-  return argPtr(ctrl, A_SRC) + <usize>r * argPtr(ctrl, A_SRC_STRIDE) * esz;
+  const esz: usize = IntegralArgs.kind(ctrl) == KIND_F32_F64 ? 4 : 1;
+  return IntegralArgs.src(ctrl) + <usize>r * IntegralArgs.srcStride(ctrl) * esz;
 }
 
-@inline function carryRow(ctrl: usize, slot: i32, s: i32): usize {
-  const n = arg(ctrl, A_WIDTH) * arg(ctrl, A_CN);
-  return argPtr(ctrl, slot) + <usize>s * rowPitch(n);
+@inline function carryRow(ctrl: usize, rows: usize, s: i32): usize {
+  const n = IntegralArgs.width(ctrl) * IntegralArgs.cn(ctrl);
+  return rows + <usize>s * rowPitch(n);
 }
 
 export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
-  const split = arg(ctrl, A_SPLIT);
-  if (split == 0) {
-    writeRows(ctrl, 0, arg(ctrl, A_STRIPS), tid);
+  const split = IntegralArgs.split(ctrl);
+  if (split == SPLIT_NONE) {
+    writeRows(ctrl, 0, IntegralArgs.strips(ctrl), tid);
   } else if (split == SPLIT_BANDS) {
     writeBands(ctrl);
   } else if (phase == 0) {
@@ -92,24 +63,24 @@ export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   } else {
     writeRows(ctrl, group, group + 1, tid);
     // The caller may be copying strips out as they finish (src/ops/integral.ts).
-    const done = argPtr(ctrl, A_DONE);
+    const done = IntegralArgs.done(ctrl);
     if (done != 0) signal(done + (<usize>group << 2));
   }
 }
 
 // Output rows of strips [s0, s1), and the zero border they own.
 function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
-  const kind = arg(ctrl, A_KIND);
-  const squared = arg(ctrl, A_SQUARED) != 0;
-  const cn = arg(ctrl, A_CN);
-  const n = arg(ctrl, A_WIDTH) * cn;
-  const strip = arg(ctrl, A_STRIP);
+  const kind = IntegralArgs.kind(ctrl);
+  const squared = IntegralArgs.squared(ctrl);
+  const cn = IntegralArgs.cn(ctrl);
+  const n = IntegralArgs.width(ctrl) * cn;
+  const strip = IntegralArgs.strip(ctrl);
   const r0 = s0 * strip;
-  const r1 = min(arg(ctrl, A_HEIGHT), s1 * strip);
-  const sum = argPtr(ctrl, A_SUM);
-  const sqsum = argPtr(ctrl, A_SQSUM);
+  const r1 = min(IntegralArgs.height(ctrl), s1 * strip);
+  const sum = IntegralArgs.sum(ctrl);
+  const sqsum = IntegralArgs.sqsum(ctrl);
   const esz: usize = kind == KIND_U8_I32 ? 4 : 8;
-  if (r0 == 0 && arg(ctrl, A_TOP_GIVEN) == 0) {
+  if (r0 == 0 && IntegralArgs.topGiven(ctrl) == 0) {
     memory.fill(sum, 0, <usize>(n + cn) * esz);
     if (squared) memory.fill(sqsum, 0, <usize>(n + cn) << 3);
   }
@@ -117,48 +88,48 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
     writeRowsF32(ctrl, s0, s1, tid);
     return;
   }
-  const pairs = arg(ctrl, A_PAIRS) != 0;
+  const pairs = Config.integralBytePairs(ctrl);
   for (let r = r0; r < r1; r++) {
     // The first row of a strip below the top starts from the strip's carry.
     const fromCarry = r == r0 && r0 > 0;
     const out = outRow(ctrl, sum, r + 1, esz);
     zeroBorder(out, cn, esz);
-    const above = fromCarry ? carryRow(ctrl, A_CARRY, s0) : outRow(ctrl, sum, r, esz);
+    const above = fromCarry ? carryRow(ctrl, IntegralArgs.carry(ctrl), s0) : outRow(ctrl, sum, r, esz);
     let out2: usize = 0;
     let above2: usize = 0;
     if (squared) {
       out2 = outRow(ctrl, sqsum, r + 1, 8);
       zeroBorder(out2, cn, 8);
-      above2 = fromCarry ? carryRow(ctrl, A_CARRY2, s0) : outRow(ctrl, sqsum, r, 8);
+      above2 = fromCarry ? carryRow(ctrl, IntegralArgs.carry2(ctrl), s0) : outRow(ctrl, sqsum, r, 8);
     }
     integralRowU8(srcRow(ctrl, r), n, cn, out, above, kind != KIND_U8_I32, out2, above2, squared, pairs);
   }
 }
 
-// 8-bit rows into plain arrays on several threads: one Worker writes bands of A_STRIP rows
-// (A_STRIPS of them) into two window slots at A_SUM (and A_SQSUM), in turn, while the
+// 8-bit rows into plain arrays on several threads: one Worker writes bands of `strip` rows
+// (`strips` of them) into two window slots at `sum` (and `sqsum`), in turn, while the
 // caller copies each band out as its flag is set (src/ops/integral.ts). Row 0 of a slot
-// holds the row above its band: zeros, or the other slot's last row. Flags at A_DONE:
+// holds the row above its band: zeros, or the other slot's last row. Flags at `done`:
 // done[b] (set here), then copied[b] (set by the caller), one i32 each. A slot is
 // rewritten only after the caller has copied the band it held: the two work in cache.
 function writeBands(ctrl: usize): void {
-  const kind = arg(ctrl, A_KIND);
-  const squared = arg(ctrl, A_SQUARED) != 0;
-  const cn = arg(ctrl, A_CN);
-  const n = arg(ctrl, A_WIDTH) * cn;
-  const height = arg(ctrl, A_HEIGHT);
-  const band = arg(ctrl, A_STRIP);
-  const bands = arg(ctrl, A_STRIPS);
-  const pairs = arg(ctrl, A_PAIRS) != 0;
+  const kind = IntegralArgs.kind(ctrl);
+  const squared = IntegralArgs.squared(ctrl);
+  const cn = IntegralArgs.cn(ctrl);
+  const n = IntegralArgs.width(ctrl) * cn;
+  const height = IntegralArgs.height(ctrl);
+  const band = IntegralArgs.strip(ctrl);
+  const bands = IntegralArgs.strips(ctrl);
+  const pairs = Config.integralBytePairs(ctrl);
   const f64out = kind != KIND_U8_I32;
   const esz: usize = f64out ? 8 : 4;
   const pitch = (<usize>n + <usize>cn) * esz; // bytes of a table row
   const pitch2 = (<usize>n + <usize>cn) << 3;
-  const slots = argPtr(ctrl, A_SUM);
-  const slots2 = argPtr(ctrl, A_SQSUM);
-  const slotBytes = argPtr(ctrl, A_SLOT);
-  const slotBytes2 = argPtr(ctrl, A_SLOT2);
-  const done = argPtr(ctrl, A_DONE);
+  const slots = IntegralArgs.sum(ctrl);
+  const slots2 = IntegralArgs.sqsum(ctrl);
+  const slotBytes = IntegralArgs.slot(ctrl);
+  const slotBytes2 = IntegralArgs.slot2(ctrl);
+  const done = IntegralArgs.done(ctrl);
   const copied = done + (<usize>bands << 2);
   for (let b = 0; b < bands; b++) {
     if (b >= 2) {
@@ -204,24 +175,24 @@ function writeBands(ctrl: usize): void {
 // thread over many strips folds each strip's local sum into its running carry at the
 // strip's end, the same addition the scan phase makes when strips are split.
 function writeRowsF32(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
-  const squared = arg(ctrl, A_SQUARED) != 0;
-  const cn = arg(ctrl, A_CN);
-  const n = arg(ctrl, A_WIDTH) * cn;
-  const strip = arg(ctrl, A_STRIP);
-  const height = arg(ctrl, A_HEIGHT);
-  const sum = argPtr(ctrl, A_SUM);
-  const sqsum = argPtr(ctrl, A_SQSUM);
+  const squared = IntegralArgs.squared(ctrl);
+  const cn = IntegralArgs.cn(ctrl);
+  const n = IntegralArgs.width(ctrl) * cn;
+  const strip = IntegralArgs.strip(ctrl);
+  const height = IntegralArgs.height(ctrl);
+  const sum = IntegralArgs.sum(ctrl);
+  const sqsum = IntegralArgs.sqsum(ctrl);
   const rp = scratchRow(ctrl, tid, 0);
   const rp2 = scratchRow(ctrl, tid, 1);
   const local = scratchRow(ctrl, tid, 2);
   const local2 = scratchRow(ctrl, tid, 3);
-  const split = arg(ctrl, A_SPLIT) != 0;
+  const split = IntegralArgs.split(ctrl) != SPLIT_NONE;
   const rowBytes = <usize>n << 3;
   let carry = scratchRow(ctrl, tid, 4);
   let carry2 = scratchRow(ctrl, tid, 5);
   if (split) {
-    carry = carryRow(ctrl, A_CARRY, s0);
-    carry2 = carryRow(ctrl, A_CARRY2, s0);
+    carry = carryRow(ctrl, IntegralArgs.carry(ctrl), s0);
+    carry2 = carryRow(ctrl, IntegralArgs.carry2(ctrl), s0);
   } else {
     memory.fill(carry, 0, rowBytes);
     memory.fill(carry2, 0, rowBytes);
@@ -250,15 +221,15 @@ function writeRowsF32(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
 
 // Phase 0: strip s's own sum of its rows, prefixed along the row, in its carry row.
 function stripTotals(ctrl: usize, s: i32, tid: i32): void {
-  const kind = arg(ctrl, A_KIND);
-  const squared = arg(ctrl, A_SQUARED) != 0;
-  const cn = arg(ctrl, A_CN);
-  const n = arg(ctrl, A_WIDTH) * cn;
-  const strip = arg(ctrl, A_STRIP);
+  const kind = IntegralArgs.kind(ctrl);
+  const squared = IntegralArgs.squared(ctrl);
+  const cn = IntegralArgs.cn(ctrl);
+  const n = IntegralArgs.width(ctrl) * cn;
+  const strip = IntegralArgs.strip(ctrl);
   const r0 = s * strip;
-  const r1 = min(arg(ctrl, A_HEIGHT), r0 + strip);
-  const total = carryRow(ctrl, A_CARRY, s);
-  const total2 = carryRow(ctrl, A_CARRY2, s);
+  const r1 = min(IntegralArgs.height(ctrl), r0 + strip);
+  const total = carryRow(ctrl, IntegralArgs.carry(ctrl), s);
+  const total2 = carryRow(ctrl, IntegralArgs.carry2(ctrl), s);
   const rp = scratchRow(ctrl, tid, 0);
   const rp2 = scratchRow(ctrl, tid, 1);
   const rowBytes = <usize>n << 3;
@@ -376,19 +347,19 @@ function columnSumsU8Plain(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, acc
 // Phase 1: exclusive prefix over strips of the carry rows, for one chunk of columns.
 // Rows are padded to 16 bytes, so the loop runs whole vectors past n harmlessly.
 function scanCarries(ctrl: usize, chunk: i32): void {
-  const kind = arg(ctrl, A_KIND);
-  const squared = arg(ctrl, A_SQUARED) != 0;
-  const n = arg(ctrl, A_WIDTH) * arg(ctrl, A_CN);
-  const strips = arg(ctrl, A_STRIPS);
-  const per = arg(ctrl, A_CHUNK);
+  const kind = IntegralArgs.kind(ctrl);
+  const squared = IntegralArgs.squared(ctrl);
+  const n = IntegralArgs.width(ctrl) * IntegralArgs.cn(ctrl);
+  const strips = IntegralArgs.strips(ctrl);
+  const per = IntegralArgs.chunk(ctrl);
   const e0 = chunk * per;
   const e1 = min(n, e0 + per);
   if (kind == KIND_U8_I32) {
-    scan(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 2, <usize>e1 << 2, false);
+    scan(IntegralArgs.carry(ctrl), rowPitch(n), strips, <usize>e0 << 2, <usize>e1 << 2, false);
   } else {
-    scan(argPtr(ctrl, A_CARRY), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3, true);
+    scan(IntegralArgs.carry(ctrl), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3, true);
   }
-  if (squared) scan(argPtr(ctrl, A_CARRY2), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3, true);
+  if (squared) scan(IntegralArgs.carry2(ctrl), rowPitch(n), strips, <usize>e0 << 3, <usize>e1 << 3, true);
 }
 
 // Running exclusive sum down the strips, one vector of columns at a time: i32 lanes for

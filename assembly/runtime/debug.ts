@@ -1,18 +1,23 @@
 // Test hooks for the failure paths of the pool: a group that never finishes on a
 // Worker (until the job is aborted), and one that traps there. The caller's thread
 // (tid 0) waits until a Worker has entered a group, so it cannot finish the job alone.
-import { ARGS, OP_DEBUG_STALL, aborted } from "./job";
+import { DebugStallArgs, DebugTrapArgs } from "./schema.gen";
+import { aborted } from "./job";
 
-export function debugGroup(ctrl: usize, op: i32, tid: i32): void {
-  const entered = ctrl + (<usize>ARGS << 2); // argument slot 0, zero when the job starts
+// Whether this thread is a Worker that entered; the caller waits for one to.
+function enter(ctrl: usize, tid: i32, entered: usize): bool {
   if (tid == 0) {
     while (atomic.load<i32>(entered) == 0 && !aborted(ctrl)) {}
-    return;
+    return false;
   }
   atomic.store<i32>(entered, 1);
-  if (op == OP_DEBUG_STALL) {
-    while (!aborted(ctrl)) {}
-    return;
-  }
-  unreachable();
+  return true;
+}
+
+export function debugStallGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  if (enter(ctrl, tid, ctrl + DebugStallArgs.OFFSET_ENTERED)) while (!aborted(ctrl)) {}
+}
+
+export function debugTrapGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  if (enter(ctrl, tid, ctrl + DebugTrapArgs.OFFSET_ENTERED)) unreachable();
 }

@@ -1,15 +1,10 @@
 // OpenCL-style execution of one phase of a job: every thread calls runPhase,
 // claims work-group ids from an atomic counter until none are left, and runs
-// the operation's kernel on each. Waiting between phases is done by the caller
-// (src/pool.ts, src/worker.ts), which may spin or sleep as its thread allows.
-import { OP, OP_CONV, OP_DEPTHWISE, OP_WINOGRAD, OP_GEMM, OP_INTEGRAL, OP_LAYOUT, PHASE0, PHASE_WORDS, aborted } from "./job";
-import { integralGroup } from "../image/integral";
-import { gemmGroup } from "../gemm/gemm";
-import { layoutGroup } from "../conv/layout";
-import { convGemmGroup } from "../conv/conv-gemm";
-import { depthwiseGroup } from "../conv/depthwise";
-import { winogradGroup } from "../conv/winograd";
-import { debugGroup } from "./debug";
+// the op's kernel on each (dispatch.gen.ts, from the op declarations). Waiting between
+// phases is done by the caller (src/pool.ts, src/worker.ts), which may spin or sleep.
+import { OP, PHASE0, PHASE_WORDS } from "./schema.gen";
+import { aborted } from "./job";
+import { runGroup } from "./dispatch.gen";
 
 // Returns 1 when this thread completed the phase's last group (it must wake the waiters).
 export function runPhase(ctrl: usize, phase: i32, tid: i32): i32 {
@@ -20,13 +15,7 @@ export function runPhase(ctrl: usize, phase: i32, tid: i32): i32 {
   while (!aborted(ctrl)) {
     const group = atomic.add<i32>(counters, 1);
     if (group >= total) break;
-    if (op == OP_GEMM) gemmGroup(ctrl, phase, group, tid);
-    else if (op == OP_INTEGRAL) integralGroup(ctrl, phase, group, tid);
-    else if (op == OP_CONV) convGemmGroup(ctrl, phase, group, tid);
-    else if (op == OP_DEPTHWISE) depthwiseGroup(ctrl, group, tid);
-    else if (op == OP_WINOGRAD) winogradGroup(ctrl, group, tid);
-    else if (op == OP_LAYOUT) layoutGroup(ctrl, group);
-    else debugGroup(ctrl, op, tid);
+    runGroup(ctrl, op, phase, group, tid);
     if (atomic.add<i32>(counters + 4, 1) + 1 == total) completedLast = 1;
   }
   return completedLast;

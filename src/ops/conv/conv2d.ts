@@ -13,16 +13,17 @@
 // Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
 // channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one
 // GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
-import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
-import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
-import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
-import type { Engine } from "./engine.ts";
-import { SOLO_BELOW, checkEpilogue, type Activation } from "./gemm.ts";
+import { checkEpilogue, checkInt, checkLayout, checkLength, checkOptions, checkShape, deviceBuffers, describe, type Activation } from "../../errors.ts";
+import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { regionBytes } from "../../memory.ts";
+import { HOST, bind, input, none, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { SOLO_BELOW } from "../gemm/gemm.ts";
+import { checkTensorData, tensorInput, tensorOutput } from "../tensor/layout.ts";
+import { quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
-import { checkShape, convertLayout, layoutMode, tensorLength, type Layout, type Shape4 } from "./layout.ts";
-import { quads, type Geometry } from "./geometry.ts";
-import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradRawLength, type WinogradJob } from "./winograd.ts";
+import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
+import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, type WinogradJob } from "./winograd.ts";
 
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
 
@@ -56,11 +57,8 @@ export interface PackConvOptions {
   algorithm?: "auto" | ConvAlgorithm;
 }
 
-export interface Conv2dResult<T extends F32Operand = F32Operand> {
-  data: T;
-  /** [n, oc, oh, ow], whatever the layout. */
-  shape: Shape4;
-}
+/** The output: data in `layout` (the call's outputLayout), `shape` [n, oc, oh, ow] whatever the layout. */
+export type Conv2dResult<T extends F32Operand = F32Operand> = Tensor<T>;
 
 type Family = "gemm" | "depthwise";
 
@@ -94,46 +92,16 @@ export class PackedConv {
   }
 }
 
+
 const KNOWN = ["stride", "padding", "dilation", "groups", "bias", "activation", "layout", "outputLayout", "out", "algorithm"] as const;
-const LAYOUTS: Layout[] = ["NCHW", "NHWC", "NC4HW4"];
 const ALGORITHMS = ["auto", "1x1", "im2col", "winograd", "depthwise"] as const;
 const MAX_DIM = 2 ** 24;
-const MAX_STEP = 2 ** 16;
 const WEIGHT_DIMS = ["oc", "c / groups", "kh", "kw"];
-
-function checkPair(name: string, v: unknown, fallback: number): [number, number] {
-  if (v === undefined) return [fallback, fallback];
-  if (typeof v === "number") return [checkInt(name, v, 1, MAX_STEP), v];
-  if (Array.isArray(v) && v.length === 2) return [checkInt(`${name}[0]`, v[0], 1, MAX_STEP), checkInt(`${name}[1]`, v[1], 1, MAX_STEP)];
-  throw new TypeError(`simdcl: ${name} must be a number or [height, width], got ${describe(v)}`);
-}
-
-function checkLayout(name: string, v: unknown, fallback: Layout): Layout {
-  if (v === undefined) return fallback;
-  if (!LAYOUTS.includes(v as Layout)) throw new TypeError(`simdcl: ${name} must be "NCHW", "NHWC" or "NC4HW4", got ${describe(v)}`);
-  return v as Layout;
-}
 
 function checkAlgorithm(name: string, v: unknown): "auto" | ConvAlgorithm {
   if (v === undefined) return "auto";
   if (!ALGORITHMS.includes(v as never)) throw new TypeError(`simdcl: ${name} must be one of ${ALGORITHMS.map((a) => `"${a}"`).join(", ")}, got ${describe(v)}`);
   return v as "auto" | ConvAlgorithm;
-}
-
-/** [top, left, bottom, right], "same" as TensorFlow pads (the extra row or column at the end). */
-function checkPadding(v: unknown, h: number, w: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number[] {
-  if (v === undefined || v === "valid") return [0, 0, 0, 0];
-  if (v === "same") {
-    const total = (size: number, k: number, s: number, d: number) => Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
-    const th = total(h, kh, sh, dh), tw = total(w, kw, sw, dw);
-    return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
-  }
-  if (typeof v === "number") {
-    checkInt("conv2d padding", v, 0, MAX_STEP);
-    return [v, v, v, v];
-  }
-  if (Array.isArray(v) && v.length === 4) return v.map((p, i) => checkInt(`conv2d padding[${i}]`, p, 0, MAX_STEP));
-  throw new TypeError(`simdcl: conv2d padding must be a number, [top, left, bottom, right], "same" or "valid", got ${describe(v)}`);
 }
 
 /** The kernels' weight packing for a weight shape and grouping. */
@@ -145,24 +113,52 @@ function familyOf(algorithm: "auto" | ConvAlgorithm, wShape: Shape4, groups: num
   return algorithm === "depthwise" || (algorithm === "auto" && depthwiseShape) ? "depthwise" : "gemm";
 }
 
-export interface ConvPlan extends Geometry {
+interface ConvPlan extends ConvShape {
   input: F32Operand;
   weight: Float32Array | PackedConv;
   out: F32Operand | null;
   /** Device buffers the call uses, held until it is done. */
   buffers: DeviceBuffer[];
   bias: Float32Array | null;
-  act: number;
   layout: Layout;
   outputLayout: Layout;
   algorithm: ConvAlgorithm;
-  groups: number;
-  inLength: number;
-  outLength: number;
 }
 
+/** A tensor handed in whole (a previous op's result), or null for the (data, shape, …) form. */
+function asTensor(v: unknown): Tensor | null {
+  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || v instanceof DeviceBuffer || !("data" in v)) return null;
+  return v as Tensor;
+}
 
-export function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: unknown, wShape: unknown, options: unknown): ConvPlan {
+/**
+ * 2-D convolution (cross-correlation, as PyTorch and TensorFlow compute it) of an input
+ * [n, c, h, w] with `weight` [oc, c / groups, kh, kw] (OIHW, or a cl.packConv handle).
+ * The input is a tensor ({ data, shape, layout }, such as a previous conv2d's result) or
+ * its data followed by its shape (layout from options, default NCHW). Resolves to
+ * `{ data, shape: [n, oc, oh, ow], layout }`, data in `outputLayout` (default: the
+ * input's layout), written into `out` when given.
+ */
+export function conv2d<T extends F32Operand>(this: OpHost, input: Tensor, weight: Float32Array | PackedConv, weightShape: ShapeLike | undefined, options: Conv2dOptions & { out: T }): Promise<Conv2dResult<T>>;
+export function conv2d(this: OpHost, input: Tensor, weight: Float32Array | PackedConv, weightShape?: ShapeLike, options?: Conv2dOptions): Promise<Conv2dResult<Float32Array>>;
+export function conv2d<T extends F32Operand>(this: OpHost, input: F32Operand, shape: ShapeLike, weight: Float32Array | PackedConv, weightShape: ShapeLike | undefined, options: Conv2dOptions & { out: T }): Promise<Conv2dResult<T>>;
+export function conv2d(this: OpHost, input: F32Operand, shape: ShapeLike, weight: Float32Array | PackedConv, weightShape?: ShapeLike, options?: Conv2dOptions): Promise<Conv2dResult<Float32Array>>;
+export function conv2d(this: OpHost, ...args: unknown[]): Promise<Conv2dResult> {
+  const { engine, call } = this[HOST];
+  return call(() => {
+    const t = asTensor(args[0]);
+    if (!t) return planConv2d(engine, args[0], args[1], args[2], args[3], args[4], undefined);
+    return planConv2d(engine, t.data, t.shape, args[1], args[2], args[3], t.layout);
+  }, (plan) => runConv2d(engine, plan));
+}
+
+/** Pack convolution weights [oc, c / groups, kh, kw] once for many conv2d() calls; dispose() frees them. */
+export function packConv(this: OpHost, weight: Float32Array, weightShape: ShapeLike, options?: PackConvOptions): Promise<PackedConv> {
+  const { engine, call } = this[HOST];
+  return call(() => planPackConv(weight, weightShape, options), (plan) => runPackConv(engine, plan));
+}
+
+function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: unknown, wShape: unknown, options: unknown, tensorLayout: Layout | undefined): ConvPlan {
   const o = checkOptions("conv2d options", options ?? {}, KNOWN);
   const [n, c, h, w] = checkShape("conv2d input shape", inShape, [0, 1, 1, 1]);
   const packed = weight instanceof PackedConv ? weight : null;
@@ -182,12 +178,8 @@ export function planConv2d(engine: Engine, input: unknown, inShape: unknown, wei
   }
   const [sh, sw] = checkPair("conv2d stride", o.stride, 1);
   const [dh, dw] = checkPair("conv2d dilation", o.dilation, 1);
-  const pad = checkPadding(o.padding, h, w, kh, kw, sh, sw, dh, dw);
-  const oh = Math.floor((h + pad[0] + pad[2] - dh * (kh - 1) - 1) / sh) + 1;
-  const ow = Math.floor((w + pad[1] + pad[3] - dw * (kw - 1) - 1) / sw) + 1;
-  if (oh <= 0 || ow <= 0) {
-    throw new RangeError(`simdcl: conv2d output would be ${oh}×${ow}: the dilated kernel (${dh * (kh - 1) + 1}×${dw * (kw - 1) + 1}) is larger than the padded input (${h + pad[0] + pad[2]}×${w + pad[1] + pad[3]})`);
-  }
+  const pad = checkPadding("conv2d padding", o.padding, h, w, kh, kw, sh, sw, dh, dw);
+  const [oh, ow] = outputSize("conv2d", h, w, kh, kw, sh, sw, dh, dw, pad);
 
   const requested = checkAlgorithm("conv2d algorithm", o.algorithm);
   const family = packed ? packed.family : familyOf(requested, ws, groups);
@@ -205,26 +197,23 @@ export function planConv2d(engine: Engine, input: unknown, inShape: unknown, wei
   else if (pointwise) algorithm = "1x1";
   else algorithm = winograd && winogradPays(c, oc) && (!packed || packed.winograd) ? "winograd" : "im2col";
 
-  const layout = checkLayout("conv2d layout", o.layout, "NCHW");
-  const outputLayout = checkLayout("conv2d outputLayout", o.outputLayout, layout);
-  const X = checkF32Operand(engine.arena, "conv2d input", input);
-  const inLength = tensorLength(layout, [n, c, h, w]);
-  checkLength(`conv2d input (${layout} [${[n, c, h, w].join(", ")}])`, X, inLength);
-  const outLength = tensorLength(outputLayout, [n, oc, oh, ow]);
-  const out = o.out === undefined ? null : checkF32Operand(engine.arena, "conv2d out", o.out);
-  if (out) {
-    checkLength(`conv2d out (${outputLayout} [${[n, oc, oh, ow].join(", ")}])`, out, outLength);
-    if (out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
+  if (tensorLayout && o.layout !== undefined && o.layout !== tensorLayout) {
+    throw new TypeError(`simdcl: conv2d layout is ${describe(o.layout)} but the input tensor's layout is "${tensorLayout}"; leave layout out`);
   }
+  const layout = tensorLayout ?? checkLayout("conv2d layout", o.layout, "NCHW");
+  const outputLayout = checkLayout("conv2d outputLayout", o.outputLayout, layout);
+  const X = checkTensorData(engine, "conv2d input", input, [n, c, h, w], layout);
+  const out = o.out === undefined ? null : checkTensorData(engine, "conv2d out", o.out, [n, oc, oh, ow], outputLayout);
+  if (out && out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
   const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
   const buffers = deviceBuffers(packed?.panels, packed?.winograd, X, out);
   return {
     input: X, weight: packed ?? (weight as Float32Array), out, buffers, bias, act, layout, outputLayout, algorithm,
-    n, c, h, w, oc, kh, kw, groups, sh, sw, dh, dw, pad, oh, ow, inLength, outLength,
+    n, c, h, w, oc, kh, kw, groups, sh, sw, dh, dw, pad, oh, ow,
   };
 }
 
-export interface PackConvPlan {
+interface PackConvPlan {
   weight: Float32Array;
   shape: Shape4;
   /** Input channels: c / groups · groups. */
@@ -235,7 +224,7 @@ export interface PackConvPlan {
   winograd: boolean;
 }
 
-export function planPackConv(weight: unknown, wShape: unknown, options: unknown): PackConvPlan {
+function planPackConv(weight: unknown, wShape: unknown, options: unknown): PackConvPlan {
   const o = checkOptions("packConv options", options ?? {}, ["groups", "algorithm"]);
   const shape = checkShape("packConv weight shape", wShape, [1, 1, 1, 1], WEIGHT_DIMS);
   const groups = checkInt("packConv groups", o.groups ?? 1, 1, MAX_DIM);
@@ -257,29 +246,48 @@ function packedLength(algorithm: ConvAlgorithm, c: number, wShape: Shape4, group
   return gemmPackedLength(c, wShape, groups);
 }
 
-/** Winograd's U_ξ: transformed here, packed as ξ 1×1 weights by the GEMM packer. */
-async function packWinograd(engine: Engine, weight: Float32Array, oc: number, c: number, uAt: number, packedAt: number): Promise<void> {
-  const u = transformWeights(weight, oc, c);
-  const xis = u.length / (oc * c);
-  engine.arena.f32.set(u, uAt / 4);
-  await packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, uAt, packedAt, { kg: xis, kcq: quads(c) });
+/** Pack OIHW weights for `algorithm`'s kernels at byte offset `packedAt`. */
+async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Float32Array, c: number, wShape: Shape4, groups: number, packedAt: number): Promise<void> {
+  const arena = engine.arena;
+  const oc = wShape[0];
+  if (algorithm === "depthwise") return packDepthwise(weight, wShape, view(arena, Float32Array, packedAt, packedLength(algorithm, c, wShape, groups)));
+  // Winograd's U_ξ, transformed here, are ξ 1×1 weights for the GEMM packer.
+  const raw = algorithm === "winograd" ? transformWeights(weight, oc, c) : weight;
+  const xis = raw.length / (oc * c);
+  await bind(arena, { raw: input(arena, raw, raw.length) }, ({ raw: rawAt }) =>
+    algorithm === "winograd"
+      ? packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, rawAt, packedAt, { kg: xis, kcq: quads(c) })
+      : packGemmWeights(engine, c, wShape, groups, rawAt, packedAt));
 }
 
-export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedConv> {
-  const oc = p.shape[0];
-  const handle = new PackedConv(allocate(packedLength(p.family === "depthwise" ? "depthwise" : "im2col", p.c, p.shape, p.groups)), p.shape, p.groups, p.family);
+/**
+ * A call's weights: the handle's packing; or packed now; or, for the GEMM kernels, which
+ * pack in their phase 0 (`packPhase`), the OIHW weights copied in after the region that
+ * the packing will fill (`rawWeights` says where).
+ */
+function weightRegion(engine: Engine, p: ConvPlan, wShape: Shape4): Binding {
+  if (p.weight instanceof PackedConv) return { bytes: 0, device: p.algorithm === "winograd" ? p.weight.winograd! : p.weight.panels };
+  const weight = p.weight;
+  const bytes = packedLength(p.algorithm, p.c, wShape, p.groups) * 4;
+  if (p.algorithm === "depthwise" || p.algorithm === "winograd") {
+    return { bytes, before: (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at) };
+  }
+  return { bytes: regionBytes(bytes) + weight.length * 4, before: (at) => view(engine.arena, Float32Array, rawWeights(p, wShape, at), weight.length).set(weight) };
+}
+
+const rawWeights = (p: ConvPlan, wShape: Shape4, at: number) => at + regionBytes(packedLength(p.algorithm, p.c, wShape, p.groups) * 4);
+
+async function runPackConv(engine: Engine, p: PackConvPlan): Promise<PackedConv> {
+  const arena = engine.arena;
+  const allocate = (length: number) => new DeviceBuffer(arena, Float32Array, length, arena.alloc(length * 4));
+  const algorithm = p.family === "depthwise" ? "depthwise" : "im2col";
+  const handle = new PackedConv(allocate(packedLength(algorithm, p.c, p.shape, p.groups)), p.shape, p.groups, p.family);
   try {
-    if (p.family === "depthwise") packDepthwise(p.weight, p.shape, handle.panels.array);
-    else {
-      await engine.arena.scoped([p.weight.length * 4], async ([weightAt]) => {
-        engine.arena.f32.set(p.weight, weightAt / 4);
-        await packGemmWeights(engine, p.c, p.shape, p.groups, weightAt, handle.panels.offset);
-      });
-    }
+    await packWeights(engine, algorithm, p.weight, p.c, p.shape, p.groups, handle.panels.offset);
     // Layers Winograd can run get its packing too: stride and dilation come with conv2d.
     if (p.winograd) {
-      const u = (handle.winograd = allocate(winogradPackedLength(p.c, oc)));
-      await engine.arena.scoped([winogradRawLength(oc, p.c) * 4], ([uAt]) => packWinograd(engine, p.weight, oc, p.c, uAt, u.offset));
+      handle.winograd = allocate(winogradPackedLength(p.c, p.shape[0]));
+      await packWeights(engine, "winograd", p.weight, p.c, p.shape, p.groups, handle.winograd.offset);
     }
   } catch (e) {
     handle.dispose();
@@ -291,68 +299,42 @@ export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (le
 /** Multiply-adds of the convolution, the measure of its work. */
 const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh * p.kw;
 
-export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
+async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const shape: Shape4 = [p.n, p.oc, p.oh, p.ow];
-  const result = p.out ?? new Float32Array(p.outLength);
-  if (p.n === 0) return { data: result, shape };
-  const arena = engine.arena;
-  const deviceIn = p.input instanceof DeviceBuffer ? p.input : null;
-  const deviceOut = result instanceof DeviceBuffer ? result : null;
+  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
+  const tensor = { data: result, shape, layout: p.outputLayout };
+  if (p.n === 0) return tensor;
   const packed = p.weight instanceof PackedConv ? p.weight : null;
-  const inNC4 = p.layout === "NC4HW4";
-  const outNC4 = p.outputLayout === "NC4HW4";
-  const in4Length = tensorLength("NC4HW4", [p.n, p.c, p.h, p.w]);
-  const out4Length = tensorLength("NC4HW4", shape);
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
-  const writesFinal = outNC4 || (gemmFamily && p.outputLayout === "NHWC");
-  const solo = engine.threads === 1 || macs(p) < SOLO_BELOW;
-  const threads = solo ? 1 : engine.threads;
+  const written: Layout = gemmFamily && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
+  const threads = threadsFor(engine, macs(p), SOLO_BELOW);
   const job = p.algorithm === "depthwise" ? planDepthwise(p, threads) : p.algorithm === "winograd" ? planWinograd(p, threads) : planGemmConv(p, threads);
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
-  // Weights as given, copied in for a kernel to pack (none for depthwise, packed here).
-  const raw = packed || p.algorithm === "depthwise" ? 0 : p.algorithm === "winograd" ? winogradRawLength(p.oc, p.c) : (p.weight as Float32Array).length;
-  const weightLength = packed ? 0 : packedLength(p.algorithm, p.c, wShape, p.groups);
-  const sizes = [
-    deviceIn || inNC4 ? 0 : p.inLength * 4, // the input as given, to convert
-    deviceIn && inNC4 ? 0 : in4Length * 4, // the input in NC4HW4
-    raw * 4,
-    weightLength * 4, // packed weights
-    p.bias ? quads(p.oc) * 16 : 0,
-    deviceOut && writesFinal ? 0 : (writesFinal ? p.outLength : out4Length) * 4, // what the kernel writes
-    deviceOut || writesFinal ? 0 : p.outLength * 4, // the output converted
-    threads * job.scratchStride,
-  ];
-  return arena.scoped(sizes, async ([inTmp, in4Tmp, weightAt, packTmp, biasAt, kernelTmp, outTmp, scratchAt]) => {
-    // The input, in NC4HW4, in the arena.
-    const in4At = deviceIn && inNC4 ? deviceIn.offset : in4Tmp;
-    if (!deviceIn) arena.f32.set((p.input as Float32Array).subarray(0, p.inLength), (inNC4 ? in4At : inTmp) / 4);
-    if (!inNC4) await convertLayout(engine, layoutMode(p.layout, "NC4HW4"), [p.n, p.c, p.h, p.w], deviceIn ? deviceIn.offset : inTmp, in4At);
-    // The weights: the handle's, or packed now (the GEMM kernels pack in their phase 0).
-    let packedAt = packTmp;
-    if (packed) packedAt = p.algorithm === "winograd" ? packed.winograd!.offset : packed.panels.offset;
-    else if (p.algorithm === "depthwise") packDepthwise(p.weight as Float32Array, wShape, arena.f32.subarray(packTmp / 4));
-    else if (p.algorithm === "winograd") await packWinograd(engine, p.weight as Float32Array, p.oc, p.c, weightAt, packTmp);
-    else arena.f32.set(p.weight as Float32Array, weightAt / 4);
-    if (p.bias) {
-      arena.f32.fill(0, biasAt / 4, biasAt / 4 + quads(p.oc) * 4);
-      arena.f32.set(p.bias, biasAt / 4);
-    }
-    const kernelAt = deviceOut && writesFinal ? deviceOut.offset : kernelTmp;
-    const at = { input: in4At, weight: weightAt, packed: packedAt, out: kernelAt, bias: p.bias ? biasAt : 0, scratch: scratchAt };
-    if (p.algorithm === "depthwise") {
-      await engine.run(OP_DEPTHWISE, depthwiseArgs(p, job as DepthwiseJob, at), [job.groups], { solo });
-    } else if (p.algorithm === "winograd") {
-      await engine.run(OP_WINOGRAD, winogradArgs(p, job as WinogradJob, at), [job.groups], { solo });
-    } else {
-      const g = job as GemmConvPlan;
-      const args = gemmConvArgs({ p, ...at, ...g, packPhase: !packed, direct: p.algorithm === "1x1", outNHWC: p.outputLayout === "NHWC" });
-      await engine.run(OP_CONV, args, [packed ? 0 : g.packGroups, g.groups], { solo });
-    }
-    // The output, in the layout asked for.
-    if (!writesFinal) await convertLayout(engine, layoutMode("NC4HW4", p.outputLayout), shape, kernelAt, deviceOut ? deviceOut.offset : outTmp);
-    const finalAt = writesFinal ? kernelAt : outTmp;
-    if (!deviceOut) (result as Float32Array).set(arena.f32.subarray(finalAt / 4, finalAt / 4 + p.outLength));
-    return { data: result, shape };
+  const regions = {
+    input: tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
+    // The weights: the handle's, or packed for this call (GEMM kernels pack them in phase 0).
+    weights: weightRegion(engine, p, wShape),
+    bias: p.bias ? biasQuads(engine, p.bias) : none,
+    out: tensorOutput(engine, result, shape, written, p.outputLayout),
+    scratch: scratch(threads * job.scratchStride),
+  };
+  await bind(engine.arena, regions, (at) => {
+    const solo = threads === 1;
+    if (p.algorithm === "depthwise") return engine.run("depthwise", depthwiseArgs(p, job as DepthwiseJob, at), [job.groups], { solo });
+    if (p.algorithm === "winograd") return engine.run("winograd", winogradArgs(p, job as WinogradJob, at), [job.groups], { solo });
+    const g = job as GemmConvPlan;
+    const args = gemmConvArgs({
+      p, input: at.input, weight: packed ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch, ...g,
+      packPhase: !packed, direct: p.algorithm === "1x1", outNHWC: written === "NHWC",
+    });
+    return engine.run("conv", args, [packed ? 0 : g.packGroups, g.groups], { solo });
   });
+  return tensor;
+}
+
+/** Bias for the kernels: oc values, zero-padded to whole quads. */
+function biasQuads(engine: Engine, bias: Float32Array): Binding {
+  const length = quads(bias.length) * 4;
+  return { bytes: length * 4, before: (at) => view(engine.arena, Float32Array, at, length).fill(0).set(bias) };
 }

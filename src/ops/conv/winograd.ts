@@ -1,11 +1,13 @@
 // Winograd F(2×2, 3×3) and F(4×4, 3×3) for conv2d: which layers take it, which F, the
 // weight transform, the blocking, and the job's argument words.
 // Kernels: assembly/conv/winograd.ts, winograd-f43.ts.
-import type { ConvPlan } from "./conv2d.ts";
-import { geometryArgs, quads } from "./geometry.ts";
+import { fitBlock } from "../../run.ts";
+import type { WinogradArgs } from "../schema.gen.ts";
+import { quads } from "../tensor/types.ts";
+import { geometryArgs, type ConvShape } from "./geometry.ts";
 
 /** A layer Winograd computes: 3×3, stride 1, dilation 1, one group. */
-export function winogradFits(p: Pick<ConvPlan, "kh" | "kw" | "sh" | "sw" | "dh" | "dw" | "groups">): boolean {
+export function winogradFits(p: Pick<ConvShape, "kh" | "kw" | "sh" | "sw" | "dh" | "dw" | "groups">): boolean {
   return p.kh === 3 && p.kw === 3 && p.sh === 1 && p.sw === 1 && p.dh === 1 && p.dw === 1 && p.groups === 1;
 }
 
@@ -90,18 +92,20 @@ export interface WinogradJob {
 const SCRATCH = 256 * 1024;
 
 // Tiles per group: as many as fit the scratch, fewer so every thread has a few groups.
-export function planWinograd(p: ConvPlan, threads: number): WinogradJob {
+export function planWinograd(p: ConvShape, threads: number): WinogradJob {
   const tile = winogradTile(p.c, p.oc);
   const xis = products(tile);
   const perTile = xis * 16 * (quads(p.c) + quads(p.oc));
   const tilesAll = Math.ceil(p.oh / tile) * Math.ceil(p.ow / tile);
-  let tiles = Math.max(4, Math.min(64, Math.floor(SCRATCH / perTile / 4) * 4, Math.ceil(tilesAll / 4) * 4));
-  const count = () => p.n * Math.ceil(tilesAll / tiles);
-  while (threads > 1 && count() < 4 * threads && tiles > 4) tiles = Math.ceil(tiles / 2 / 4) * 4;
+  const count = (tiles: number) => p.n * Math.ceil(tilesAll / tiles);
+  const tiles = fitBlock(threads, Math.max(4, Math.min(64, Math.floor(SCRATCH / perTile / 4) * 4, Math.ceil(tilesAll / 4) * 4)), 4, 4, count);
   // After V and M, a stage of ξ × 4 tiles (also the output transform's 448 bytes).
-  return { tile, tiles, scratchStride: Math.ceil((perTile * tiles) / 64) * 64 + xis * 64, groups: count() };
+  return { tile, tiles, scratchStride: Math.ceil((perTile * tiles) / 64) * 64 + xis * 64, groups: count(tiles) };
 }
 
-export function winogradArgs(p: ConvPlan, j: WinogradJob, at: { input: number; packed: number; out: number; bias: number; scratch: number }): number[] {
-  return [...geometryArgs(p), at.input, at.packed, at.out, at.bias, p.act, at.scratch, j.scratchStride, j.tiles, p.oc, j.tile];
+export function winogradArgs(p: ConvShape, j: WinogradJob, at: { input: number; weights: number; out: number; bias: number; scratch: number }): WinogradArgs {
+  return {
+    ...geometryArgs(p), input: at.input, packed: at.weights, out: at.out, bias: at.bias, act: p.act,
+    scratch: at.scratch, scratchStride: j.scratchStride, tiles: j.tiles, oc: p.oc, tile: j.tile,
+  };
 }

@@ -1,12 +1,12 @@
 // The GEMM convolutions (1×1, im2col, and Winograd's weight packing): kernel groups,
 // k's layout, packed sizes, blocking, and the job's argument words.
 // Kernel: assembly/conv/conv-gemm.ts.
-import { OP_CONV } from "../job.ts";
-import type { Engine } from "./engine.ts";
-import { KC, MC, MR, NC, NR } from "./gemm.ts";
-import type { Shape4 } from "./layout.ts";
-import { geometryArgs, quads, type Geometry } from "./geometry.ts";
-import type { ConvPlan } from "./conv2d.ts";
+import type { Engine } from "../../run.ts";
+import { fitBlock } from "../../run.ts";
+import { KC, MC, NC } from "../gemm/gemm.ts";
+import { MR, NR, type ConvArgs } from "../schema.gen.ts";
+import { quads, type Shape4 } from "../tensor/types.ts";
+import { geometryArgs, type ConvShape } from "./geometry.ts";
 
 // GEMM's tile and blocks (src/ops/gemm.ts says why), in k-quads where convolution counts them.
 const KCQ = KC / 4;
@@ -42,9 +42,9 @@ export function gemmPackedLength(c: number, [oc, , kh, kw]: Shape4, groups: numb
   return gemmKQuads(c, kg, kh, kw) * 4 * weightPanels(oc, kg) * NR;
 }
 
-// The GEMM kernels' job: the argument words in assembly/conv/conv-gemm.ts's order.
+// The GEMM kernels' job, as the plans give it.
 interface GemmConvJob {
-  p: Geometry & Pick<ConvPlan, "groups" | "act">;
+  p: ConvShape;
   /** Kernel groups, when not the convolution's own (Winograd's 16 or 36 matrices). */
   kg?: number;
   input: number; weight: number; packed: number; out: number; bias: number;
@@ -54,16 +54,16 @@ interface GemmConvJob {
   outNHWC?: boolean;
 }
 
-export function gemmConvArgs(j: GemmConvJob): number[] {
+export function gemmConvArgs(j: GemmConvJob): ConvArgs {
   const { p } = j;
   const kg = j.kg ?? kernelGroups(p.c, p.oc, p.groups);
-  return [
+  return {
     ...geometryArgs(p),
-    p.c / p.groups, p.oc / p.groups, kg, p.c / kg, p.oc / kg,
-    j.input, j.weight, j.packed, j.out, j.bias, p.act, j.scratch, j.scratchStride,
-    j.mc, j.kcq, j.nc, j.mBlocks, j.nBlocks, j.packPhase ? 1 : 0, j.direct ? 1 : 0, compactK(p.c, kg, p.kh, p.kw) ? 1 : 0,
-    j.outNHWC ? 1 : 0, p.oc,
-  ];
+    cg: p.c / p.groups, ocg: p.oc / p.groups, kGroups: kg, cgK: p.c / kg, ocgK: p.oc / kg,
+    input: j.input, weight: j.weight, packed: j.packed, out: j.out, bias: j.bias, act: p.act, scratch: j.scratch, scratchStride: j.scratchStride,
+    mc: j.mc, kcq: j.kcq, nc: j.nc, mBlocks: j.mBlocks, nBlocks: j.nBlocks, packPhase: j.packPhase, direct: j.direct,
+    compact: compactK(p.c, kg, p.kh, p.kw), outNHWC: j.outNHWC ?? false, oc: p.oc,
+  };
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */
@@ -80,7 +80,7 @@ export function packGemmWeights(
     mc: 0, kcq, nc: 0, mBlocks: 0, nBlocks: 0, packPhase: true, direct: false,
   });
   const panels = weightPanels(oc, kg);
-  return engine.run(OP_CONV, args, [panels, 0], { solo: panels * kh * kw * c * NR < 1 << 16 });
+  return engine.run("conv", args, [panels, 0], { solo: panels * kh * kw * c * NR < 1 << 16 });
 }
 
 export interface GemmConvPlan {
@@ -89,23 +89,22 @@ export interface GemmConvPlan {
 }
 
 // Blocks MC×NC, MC narrowed (in whole tiles) until every thread has a few groups.
-export function planGemmConv(p: ConvPlan, threads: number): GemmConvPlan {
+export function planGemmConv(p: ConvShape, threads: number): GemmConvPlan {
   const kg = kernelGroups(p.c, p.oc, p.groups);
   const m = p.oh * p.ow;
   const nK = quads(p.oc / kg) * 4;
   const kq = gemmKQuads(p.c, kg, p.kh, p.kw);
-  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
   const nc = Math.min(NC, Math.ceil(nK / NR) * NR);
   const nBlocks = Math.ceil(nK / nc);
-  const count = () => p.n * kg * nBlocks * Math.ceil(m / mc);
-  while (threads > 1 && count() < 4 * threads && mc > 4 * MR) mc = Math.ceil(mc / 2 / MR) * MR;
+  const count = (mc: number) => p.n * kg * nBlocks * Math.ceil(m / mc);
+  const mc = fitBlock(threads, Math.min(MC, Math.ceil(m / MR) * MR), 4 * MR, MR, count);
   const kcq = Math.min(KCQ, kq);
   // 64 zero bytes, a 128-byte tile, the packed A block, and for compact k four pixels' k
   // values end to end (assembly/conv/conv-gemm.ts).
   const block = mc * kcq * 64 / MR;
   const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
   return {
-    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(),
+    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(mc),
     packGroups: weightPanels(p.oc, kg),
   };
 }

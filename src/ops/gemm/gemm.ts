@@ -1,10 +1,11 @@
-// gemm(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32.
-// Validate, plan the blocks, copy in, dispatch, copy out. Kernels: assembly/gemm/.
-import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe } from "../errors.ts";
-import { OP_GEMM } from "../job.ts";
-import type { Engine } from "./engine.ts";
-import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
-import { v8HoistsLoads } from "../platform.ts";
+// gemm() and packB(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation;
+// row-major f32. Validate, plan the blocks, run. Kernels: assembly/gemm/.
+import { checkBool, checkEpilogue, checkF32Operand, checkInt, checkLength, checkNumber, checkOptions, deviceBuffers, describe, type Activation } from "../../errors.ts";
+import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { MR, NR } from "../schema.gen.ts";
+import { HOST, bind, enoughGroups, halve, input, none, output, scratch, threadsFor, type Engine, type OpHost } from "../../run.ts";
+
+export type { Activation };
 
 /**
  * op(B) packed once into the microkernel's panel layout (cl.packB), for inference that
@@ -38,8 +39,6 @@ export interface PackBOptions {
   ldb?: number;
 }
 
-export type Activation = "none" | "relu" | "relu6";
-
 export interface GemmOptions {
   m: number;
   n: number;
@@ -65,26 +64,9 @@ export interface GemmOptions {
 }
 
 const KNOWN = ["m", "n", "k", "transA", "transB", "alpha", "beta", "c", "bias", "activation", "lda", "ldb", "ldc"] as const;
-const ACTIVATIONS: Activation[] = ["none", "relu", "relu6"];
-
-/**
- * The fused epilogue's options, as gemm and conv2d take them: `bias`, count values added to
- * the output's columns (channels), and `activation`, sent to the kernels as its index.
- */
-export function checkEpilogue(op: string, bias: unknown, activation: unknown, count: number, countName: string): { bias: Float32Array | null; act: number } {
-  if (bias !== undefined) {
-    if (!(bias instanceof Float32Array)) throw new TypeError(`simdcl: ${op} bias must be a Float32Array, got ${describe(bias)}`);
-    if (bias.length !== count) throw new RangeError(`simdcl: ${op} bias must have ${countName} = ${count} elements, got ${bias.length}`);
-  }
-  const act = ACTIVATIONS.indexOf((activation ?? "none") as Activation);
-  if (act < 0) throw new TypeError(`simdcl: ${op} activation must be "none", "relu" or "relu6", got ${describe(activation)}`);
-  return { bias: (bias as Float32Array | undefined) ?? null, act };
-}
 const MAX_DIM = 2 ** 24;
 
-// Tile and block sizes (assembly/gemm/micro.ts and gemm.ts say why the kernel has them):
-export const MR = 4;
-export const NR = 8;
+// Block sizes (assembly/gemm/gemm.ts says why the kernel has them; MR×NR is the tile):
 /** One B micro-panel KC·NR·4 = 8 KiB stays in L1 (32 KiB) with the A micro-panel. */
 export const KC = 256;
 /** The A block MC·KC·4 = 128 KiB stays in L2 (512 KiB). */
@@ -101,7 +83,7 @@ export const SOLO_BELOW = 48 * 48 * 48;
 const PACK_SOLO_BELOW = 1 << 16;
 
 
-export interface GemmPlan {
+interface GemmPlan {
   a: F32Operand;
   b: F32Operand | PackedMatrix;
   /** Device buffers the call reads, held until it is done. */
@@ -122,8 +104,24 @@ function span(rows: number, cols: number, ld: number): number {
   return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
+/**
+ * C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32. Resolves
+ * to `c` (written in place) when given, else to a new m×n Float32Array.
+ */
+export function gemm<C extends F32Operand>(this: OpHost, a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions & { c: C }): Promise<C>;
+export function gemm(this: OpHost, a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions): Promise<Float32Array>;
+export function gemm(this: OpHost, a: F32Operand, b: F32Operand | PackedMatrix, options: GemmOptions): Promise<F32Operand> {
+  const { engine, call } = this[HOST];
+  return call(() => planGemm(engine, a, b, options), (plan) => runGemm(engine, plan));
+}
 
-export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): GemmPlan {
+/** Pack op(B) (k×n) once for many gemm() calls; the handle frees its memory with dispose(). */
+export function packB(this: OpHost, b: Float32Array, options: PackBOptions): Promise<PackedMatrix> {
+  const { engine, call } = this[HOST];
+  return call(() => planPackB(b, options), (plan) => runPackB(engine, plan));
+}
+
+function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): GemmPlan {
   const o = checkOptions("gemm options", options, KNOWN);
   const m = checkInt("gemm m", o.m, 0, MAX_DIM);
   const n = checkInt("gemm n", o.n, 0, MAX_DIM);
@@ -161,7 +159,7 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };
 }
 
-export interface PackBPlan {
+interface PackBPlan {
   b: Float32Array;
   k: number;
   n: number;
@@ -171,7 +169,7 @@ export interface PackBPlan {
   bLen: number;
 }
 
-export function planPackB(b: unknown, options: unknown): PackBPlan {
+function planPackB(b: unknown, options: unknown): PackBPlan {
   const o = checkOptions("packB options", options, ["k", "n", "transB", "ldb"]);
   const k = checkInt("packB k", o.k, 0, MAX_DIM);
   const n = checkInt("packB n", o.n, 0, MAX_DIM);
@@ -187,18 +185,21 @@ export function planPackB(b: unknown, options: unknown): PackBPlan {
 /** Packed size: k rows of every NR-wide panel (the layout assembly/gemm/gemm.ts reads). */
 const packedLength = (k: number, n: number) => k * Math.ceil(n / NR) * NR;
 
-export async function runPackB(engine: Engine, p: PackBPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedMatrix> {
+/** The gemm job's words that a call does not set. */
+const IDLE = {
+  m: 0, n: 0, k: 0, a: 0, lda: 0, transA: false, b: 0, ldb: 0, transB: false, c: 0, ldc: 0, alpha: 1, beta: 0,
+  bias: 0, act: 0, packedB: 0, scratch: 0, scratchStride: 0, mc: 0, kc: 0, nc: 0, mBlocks: 0, packPhase: false,
+};
+
+async function runPackB(engine: Engine, p: PackBPlan): Promise<PackedMatrix> {
   const { k, n } = p;
-  const panels = allocate(packedLength(k, n));
+  const length = packedLength(k, n);
+  const panels = new DeviceBuffer(engine.arena, Float32Array, length, engine.arena.alloc(length * 4));
   try {
     if (k > 0 && n > 0) {
-      await engine.arena.scoped([p.bLen * 4], async ([bAt]) => {
-        engine.arena.f32.set(p.b.subarray(0, p.bLen), bAt / 4);
-        const args = gemmArgs({
-          m: 0, n, k, a: 0, lda: 0, transA: false, b: bAt, ldb: p.ldb, transB: p.transB, c: 0, ldc: 0, alpha: 0, beta: 0,
-          bias: 0, act: 0, packed: panels.offset, scratch: 0, scratchStride: 0, mc: 0, kc: Math.min(KC, k), nc: 0, mBlocks: 0, packPhase: true,
-        });
-        await engine.run(OP_GEMM, args, [Math.ceil(n / NR), 0], { solo: n * k < PACK_SOLO_BELOW });
+      await bind(engine.arena, { b: input(engine.arena, p.b, p.bLen) }, (at) => {
+        const args = { ...IDLE, n, k, b: at.b, ldb: p.ldb, transB: p.transB, packedB: panels.offset, kc: Math.min(KC, k), packPhase: true };
+        return engine.run("gemm", args, [Math.ceil(n / NR), 0], { solo: n * k < PACK_SOLO_BELOW });
       });
     }
   } catch (e) {
@@ -208,106 +209,61 @@ export async function runPackB(engine: Engine, p: PackBPlan, allocate: (length: 
   return new PackedMatrix(panels, k, n);
 }
 
-// The job's argument words, in the slot order assembly/gemm/gemm.ts lists.
-interface GemmArgs {
-  m: number; n: number; k: number;
-  a: number; lda: number; transA: boolean;
-  b: number; ldb: number; transB: boolean;
-  c: number; ldc: number; alpha: number; beta: number; bias: number; act: number;
-  packed: number; scratch: number; scratchStride: number;
-  mc: number; kc: number; nc: number; mBlocks: number; packPhase: boolean;
-}
-
-function gemmArgs(g: GemmArgs): number[] {
-  return [
-    g.m, g.n, g.k, g.a, g.lda, g.transA ? 1 : 0, g.b, g.ldb, g.transB ? 1 : 0, g.c, g.ldc,
-    f32Bits(g.alpha), f32Bits(g.beta), g.bias, g.act, g.packed, g.scratch, g.scratchStride,
-    g.mc, g.kc, g.nc, g.mBlocks, g.packPhase ? 1 : 0,
-    v8HoistsLoads ? 1 : 0, // the one-row kernel's four-accumulator copy (assembly/gemm/micro.ts)
-  ];
-}
-
-const bits = new Float32Array(1);
-const bitsU32 = new Uint32Array(bits.buffer);
-function f32Bits(x: number): number {
-  bits[0] = x;
-  return bitsU32[0];
-}
-
 function activate(v: number, act: number): number {
   if (act === 0 || Number.isNaN(v)) return v;
   v = Math.max(v, 0);
   return act === 2 ? Math.min(v, 6) : v;
 }
 
-export async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
-  const { m, n, k } = p;
-  const result = p.c ?? new Float32Array(m * n);
-  const { ldc, aLen, bLen, cLen } = p;
-  if (m === 0 || n === 0) return result;
-  if (k === 0) {
-    const out = result instanceof DeviceBuffer ? result.array : result;
-    // An empty sum: C = beta·C + bias, activated (f32 rounding as the kernel would).
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        const at = i * ldc + j;
-        const v = (p.beta === 0 ? 0 : Math.fround(p.beta * out[at])) + (p.bias ? p.bias[j] : 0);
-        out[at] = activate(Math.fround(v), p.act);
-      }
+/** An empty sum (k = 0): C = beta·C + bias, activated, in f32 as the kernel would round. */
+function emptySum(p: GemmPlan, result: F32Operand): F32Operand {
+  const out = result instanceof DeviceBuffer ? result.array : result;
+  for (let i = 0; i < p.m; i++) {
+    for (let j = 0; j < p.n; j++) {
+      const at = i * p.ldc + j;
+      const v = (p.beta === 0 ? 0 : Math.fround(p.beta * out[at])) + (p.bias ? p.bias[j] : 0);
+      out[at] = activate(Math.fround(v), p.act);
     }
-    return result;
   }
+  return result;
+}
 
-  const solo = engine.threads === 1 || m * n * k < SOLO_BELOW;
-  const threads = solo ? 1 : engine.threads;
-  // Blocks: MC×NC, narrowed (in whole tiles) until every thread has a few groups.
+async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
+  const { m, n, k, ldc } = p;
+  const result = p.c ?? new Float32Array(m * n);
+  if (m === 0 || n === 0) return result;
+  if (k === 0) return emptySum(p, result);
+
+  const threads = threadsFor(engine, m * n * k, SOLO_BELOW);
+  // Blocks: MC×NC, narrowed (in whole tiles, the wider first) until every thread has a few
+  // groups. One thread needs no split: an extra column block would only pack A again.
   let mc = Math.min(MC, Math.ceil(m / MR) * MR);
   let nc = Math.min(NC, Math.ceil(n / NR) * NR);
-  const groups = () => Math.ceil(m / mc) * Math.ceil(n / nc);
-  // (One thread needs no split: each extra column block would only pack A again.)
-  while (threads > 1 && groups() < 4 * threads && (nc > 4 * NR || mc > 4 * MR)) {
-    if (nc > 4 * NR && nc >= mc) nc = Math.ceil(nc / 2 / NR) * NR;
-    else mc = Math.ceil(mc / 2 / MR) * MR;
+  while (!enoughGroups(threads, Math.ceil(m / mc) * Math.ceil(n / nc)) && (nc > 4 * NR || mc > 4 * MR)) {
+    if (nc > 4 * NR && nc >= mc) nc = halve(nc, NR);
+    else mc = halve(mc, MR);
   }
   const kc = Math.min(KC, k);
   const packed = p.b instanceof PackedMatrix ? p.b : null;
-  // Device operands are used where they lie; arrays are copied in (and C back out).
-  const deviceA = p.a instanceof DeviceBuffer ? p.a : null;
-  const deviceB = p.b instanceof DeviceBuffer ? p.b : null;
-  const deviceC = result instanceof DeviceBuffer ? result : null;
-  const panels = Math.ceil(n / NR);
   const scratchStride = (Math.ceil(mc / MR) * MR * kc + 32) * 4;
-  const sizes = [
-    deviceA ? 0 : aLen * 4,
-    deviceB || packed ? 0 : bLen * 4,
-    deviceC ? 0 : cLen * 4,
-    p.bias ? n * 4 : 0,
-    packed ? 0 : packedLength(k, n) * 4,
-    threads * scratchStride,
-  ];
-
-  return engine.arena.scoped(sizes, async ([aTmp, bTmp, cTmp, biasAt, packTmp, scratchAt]) => {
-    const f32 = engine.arena.f32;
-    const aAt = deviceA ? deviceA.offset : aTmp;
-    const bAt = deviceB ? deviceB.offset : bTmp;
-    const cAt = deviceC ? deviceC.offset : cTmp;
-    if (!deviceA) f32.set((p.a as Float32Array).subarray(0, aLen), aAt / 4);
-    if (!deviceB && !packed) f32.set((p.b as Float32Array).subarray(0, bLen), bAt / 4);
-    const packedAt = packed ? packed.panels.offset : packTmp;
-    if (p.beta !== 0 && !deviceC) f32.set((result as Float32Array).subarray(0, cLen), cAt / 4);
-    if (p.bias) f32.set(p.bias, biasAt / 4);
+  // C is read in when beta needs it, and when it has gaps (ldc > n) the kernel leaves alone.
+  const readC = p.beta !== 0 || ldc !== n;
+  const regions = {
+    a: input(engine.arena, p.a, p.aLen),
+    b: packed ? none : input(engine.arena, p.b as F32Operand, p.bLen),
+    c: output(engine.arena, result, p.cLen, { read: readC }),
+    bias: input(engine.arena, p.bias, n),
+    packedB: packed ? { bytes: 0, device: packed.panels } : scratch(packedLength(k, n) * 4),
+    scratch: scratch(threads * scratchStride),
+  };
+  await bind(engine.arena, regions, (at) => {
     const mBlocks = Math.ceil(m / mc);
-    const args = gemmArgs({
-      m, n, k, a: aAt, lda: p.lda, transA: p.transA, b: bAt, ldb: p.ldb, transB: p.transB, c: cAt, ldc,
-      alpha: p.alpha, beta: p.beta, bias: p.bias ? biasAt : 0, act: p.act, packed: packedAt,
-      scratch: scratchAt, scratchStride, mc, kc, nc, mBlocks, packPhase: !packed,
-    });
-    await engine.run(OP_GEMM, args, [packed ? 0 : panels, mBlocks * Math.ceil(n / nc)], { solo });
-    if (deviceC) return result;
-    const out = result as Float32Array;
-    const computed = engine.arena.f32.subarray(cAt / 4, cAt / 4 + cLen);
-    if (ldc === n) out.set(computed);
-    else for (let i = 0; i < m; i++) out.set(computed.subarray(i * ldc, i * ldc + n), i * ldc);
-    return out;
+    const args = {
+      m, n, k, a: at.a, lda: p.lda, transA: p.transA, b: at.b, ldb: p.ldb, transB: p.transB, c: at.c, ldc,
+      alpha: p.alpha, beta: p.beta, bias: at.bias, act: p.act, packedB: at.packedB,
+      scratch: at.scratch, scratchStride, mc, kc, nc, mBlocks, packPhase: !packed,
+    };
+    return engine.run("gemm", args, [packed ? 0 : Math.ceil(n / NR), mBlocks * Math.ceil(n / nc)], { solo: threads === 1 });
   });
+  return result;
 }

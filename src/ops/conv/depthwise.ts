@@ -1,9 +1,9 @@
 // Depthwise convolution: its weight packing, blocking, and the job's argument words.
 // Kernel: assembly/conv/depthwise.ts.
-import type { Shape4 } from "./layout.ts";
-import { geometryArgs, quads } from "./geometry.ts";
-import type { ConvPlan } from "./conv2d.ts";
-import { v8HoistsLoads } from "../platform.ts";
+import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
+import type { DepthwiseArgs } from "../schema.gen.ts";
+import { quads, type Shape4 } from "../tensor/types.ts";
+import { geometryArgs, type ConvShape } from "./geometry.ts";
 
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
 const DEPTHWISE_SCRATCH = 96 * 1024;
@@ -28,7 +28,7 @@ export interface DepthwiseJob {
 // gathered (a multiplier). Elsewhere it is a pass over the input that buys nothing:
 // forcing it measured 1.32× → 1.12× XNNPACK on 3×3/2 56²×144 and 2.04× → 1.41× on 3×3
 // 56²×1152 (it helps only inputs far out of cache: 0.51× → 0.71× at 3×3/2 56²×1152).
-export function planDepthwise(p: ConvPlan, threads: number): DepthwiseJob {
+export function planDepthwise(p: ConvShape, threads: number): DepthwiseJob {
   const lastTap = (p.kw - 1) * p.dw;
   const start = Math.ceil(p.pad[1] / p.sw);
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
@@ -37,16 +37,16 @@ export function planDepthwise(p: ConvPlan, threads: number): DepthwiseJob {
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
   const planes = p.n * quads(p.oc);
   let rows = p.oh;
-  if (threads > 1 && planes < 4 * threads) rows = Math.ceil(p.oh / Math.ceil((4 * threads) / planes));
+  if (!enoughGroups(threads, planes)) rows = Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
   while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
   const scratchStride = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
   return { rows, paddedW, scratchStride, groups: planes * Math.ceil(p.oh / rows) };
 }
 
-export function depthwiseArgs(p: ConvPlan, j: DepthwiseJob, at: { input: number; packed: number; bias: number; out: number; scratch: number }): number[] {
-  return [
+export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number; weights: number; bias: number; out: number; scratch: number }): DepthwiseArgs {
+  return {
     ...geometryArgs(p),
-    p.oc / p.c, at.input, at.packed, at.bias, p.act, at.out, at.scratch, j.scratchStride, j.rows, j.paddedW, p.c,
-    v8HoistsLoads ? 1 : 0,
-  ];
+    mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
+    scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
+  };
 }

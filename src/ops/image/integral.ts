@@ -1,12 +1,11 @@
 // integral(): validate, plan strips and scratch, copy in, dispatch, copy out.
 // The kernels are in assembly/image/; their argument slots are listed there.
-import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.ts";
-import { OP_INTEGRAL } from "../job.ts";
-import type { Engine } from "./engine.ts";
-import type { WaitForWord } from "../pool.ts";
-import { DeviceBuffer, checkDeviceBuffer, deviceBuffers } from "../buffer.ts";
-import { isV8 } from "../platform.ts";
-import { alignUp } from "../memory.ts";
+import { checkBool, checkDeviceBuffer, checkInt, checkLength, checkOptions, deviceBuffers, describe } from "../../errors.ts";
+import type { WaitForWord } from "../../pool.ts";
+import { DeviceBuffer } from "../../buffer.ts";
+import { alignUp } from "../../memory.ts";
+import { HOST, bind, input, none, scratch, type Engine, type OpHost } from "../../run.ts";
+import { KIND_F32_F64, KIND_U8_F64, KIND_U8_I32, SPLIT_BANDS, SPLIT_NONE, SPLIT_STRIPS, type IntegralArgs } from "../schema.gen.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -44,10 +43,6 @@ export type IntegralSource =
   | DeviceBuffer<Uint8Array> | DeviceBuffer<Uint8ClampedArray> | DeviceBuffer<Float32Array>;
 
 const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as const;
-const KIND_U8_I32 = 0, KIND_U8_F64 = 1, KIND_F32_F64 = 2;
-// Argument slots the call rewrites per band (assembly/image/integral.ts lists them all).
-const A_HEIGHT = 3, A_SRC = 5, A_STRIP = 11, A_STRIPS = 12, A_SPLIT = 16, A_TOP_GIVEN = 19;
-const SPLIT_BANDS = 2;
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
 /**
@@ -57,7 +52,7 @@ const F32_STRIP = 64;
  */
 const SPLIT_MIN_ELEMENTS = 1 << 16;
 
-export interface IntegralPlan {
+interface IntegralPlan {
   src: Uint8Array | Uint8ClampedArray | Float32Array | DeviceBuffer;
   /** The validated out buffers, fixed when the call is made. */
   out: IntegralOut | null;
@@ -73,7 +68,19 @@ export interface IntegralPlan {
   kind: number;
 }
 
-export function planIntegral(engine: Engine, src: unknown, options: unknown): IntegralPlan {
+/**
+ * Summed-area table of an image, OpenCV's layout: (height+1) × (width+1) × channels.
+ * With `out` (device buffers or plain arrays), writes the tables there and resolves to it.
+ */
+export function integral<O extends IntegralOut>(this: OpHost, src: IntegralSource, options: IntegralOptions & { out: O }): Promise<O>;
+export function integral(this: OpHost, src: IntegralSource, options: IntegralOptions & { squared: true }): Promise<Required<IntegralResult>>;
+export function integral(this: OpHost, src: IntegralSource, options: IntegralOptions): Promise<IntegralResult>;
+export function integral(this: OpHost, src: IntegralSource, options: IntegralOptions & { out?: IntegralOut }): Promise<IntegralResult | IntegralOut> {
+  const { engine, call } = this[HOST];
+  return call(() => planIntegral(engine, src, options), (plan) => runIntegral(engine, plan));
+}
+
+function planIntegral(engine: Engine, src: unknown, options: unknown): IntegralPlan {
   // instanceof, not constructor identity: Node's Buffer is a Uint8Array too.
   const srcType = src instanceof DeviceBuffer ? src.type
     : src instanceof Uint8Array ? Uint8Array
@@ -142,7 +149,7 @@ const WINDOW_SHARED = 256 << 10;
 const COPY_MIN_UNSHARED = 576 << 10;
 const WINDOWED_MIN_BYTES = 6 << 20;
 
-export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
+async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
   const { width, height, cn, squared, kind } = p;
   const outLen = (height + 1) * (width + 1) * cn;
   const SumArray = kind === KIND_U8_I32 ? Int32Array : Float64Array;
@@ -158,7 +165,6 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   const srcEsz = kind === KIND_F32_F64 ? 4 : 1;
   const srcLen = (height - 1) * p.stride + n;
   const sumEsz = SumArray.BYTES_PER_ELEMENT;
-  const deviceSrc = p.src instanceof DeviceBuffer ? p.src : null;
   const deviceSum = p.out?.sum instanceof DeviceBuffer ? p.out.sum : null;
   const deviceSq = p.out?.sqsum instanceof DeviceBuffer ? p.out.sqsum : null;
 
@@ -189,25 +195,19 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
   // Scratch rows per thread: row prefix sums (and squares); float input adds local and carry rows.
   const scratchRows = kind === KIND_F32_F64 ? 6 : 2;
   const slots = banded ? 2 : 1;
-  // Regions this call needs besides the device buffers it was given (size 0: not needed).
-  const sizes = [
-    deviceSrc ? 0 : srcLen * srcEsz,
-    deviceSum ? 0 : viaWindow ? slots * slot : outLen * sumEsz,
-    squared && !deviceSq ? (viaWindow ? slots * slot2 : outLen * 8) : 0,
-    threads * scratchRows * rowPitch(n),
-    carryBytes,
-    squared ? carryBytes : 0,
-    banded ? bands * 8 : overlapCopy ? strips * 4 : 0, // flags
-  ];
+  const regions = {
+    src: input(engine.arena, p.src as Uint8Array | Float32Array | DeviceBuffer, srcLen),
+    sum: deviceSum ? { bytes: 0, device: deviceSum } : scratch(viaWindow ? slots * slot : outLen * sumEsz),
+    sqsum: !squared ? none : deviceSq ? { bytes: 0, device: deviceSq } : scratch(viaWindow ? slots * slot2 : outLen * 8),
+    scratch: scratch(threads * scratchRows * rowPitch(n)),
+    carry: scratch(carryBytes),
+    carry2: scratch(squared ? carryBytes : 0),
+    flags: scratch(banded ? bands * 8 : overlapCopy ? strips * 4 : 0),
+  };
 
-  return engine.arena.scoped(sizes, async ([srcTmp, sumTmp, sqTmp, scratchAt, carryAt, carry2At, flagsAt]) => {
+  return bind(engine.arena, regions, async (at) => {
     const a = engine.arena;
-    let srcAt = srcTmp;
-    if (deviceSrc) srcAt = deviceSrc.offset;
-    else if (kind === KIND_F32_F64) a.f32.set((p.src as Float32Array).subarray(0, srcLen), srcAt / 4);
-    else a.u8.set((p.src as Uint8Array).subarray(0, srcLen), srcAt);
-    const sumAt = deviceSum ? deviceSum.offset : sumTmp;
-    const sqAt = deviceSq ? deviceSq.offset : sqTmp;
+    const { sum: sumAt, sqsum: sqAt, flags: flagsAt } = at;
     // Views taken after allocation: the memory does not grow during the job.
     const viewLen = viaWindow ? (slots * slot) / sumEsz : outLen;
     const sumView = kind === KIND_U8_I32 ? a.i32.subarray(sumAt / 4, sumAt / 4 + viewLen) : a.f64.subarray(sumAt / 8, sumAt / 8 + viewLen);
@@ -222,17 +222,21 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
       const r0 = b * band;
       const h = Math.min(band, height - r0);
       const from = b === 0 ? 0 : 1;
-      const at = (slotIndex * slot) / sumEsz, at2 = (slotIndex * slot2) / 8;
-      sum!.set(sumView.subarray(at + from * pitch, at + (h + 1) * pitch), (r0 + from) * pitch);
-      sqsum?.set(sqView.subarray(at2 + from * pitch, at2 + (h + 1) * pitch), (r0 + from) * pitch);
+      const s1 = (slotIndex * slot) / sumEsz, s2 = (slotIndex * slot2) / 8;
+      sum!.set(sumView.subarray(s1 + from * pitch, s1 + (h + 1) * pitch), (r0 + from) * pitch);
+      sqsum?.set(sqView.subarray(s2 + from * pitch, s2 + (h + 1) * pitch), (r0 + from) * pitch);
     };
-    // flagsAt is 0 (no flags) unless a band or strip scheme asked for them.
-    const args = [kind, squared ? 1 : 0, width, height, cn, srcAt, p.stride, sumAt, sqAt, scratchAt, scratchRows * rowPitch(n), strip, strips, carryAt, carry2At, chunk, split ? 1 : 0, isV8 ? 1 : 0, flagsAt, 0, slot, slot2];
+    // done is 0 (no flags) unless a band or strip scheme asked for them.
+    const args: IntegralArgs = {
+      kind, squared, width, height, cn, src: at.src, srcStride: p.stride, sum: sumAt, sqsum: sqAt,
+      scratch: at.scratch, scratchStride: scratchRows * rowPitch(n), strip, strips, carry: at.carry, carry2: at.carry2,
+      chunk, split: split ? SPLIT_STRIPS : SPLIT_NONE, done: flagsAt, topGiven: false, slot, slot2,
+    };
     if (banded) {
       flags.fill(0, flag0, flag0 + 2 * bands);
-      args[A_SPLIT] = SPLIT_BANDS;
-      args[A_STRIP] = band;
-      args[A_STRIPS] = bands;
+      args.split = SPLIT_BANDS;
+      args.strip = band;
+      args.strips = bands;
       const copyBands = async (wait: WaitForWord) => {
         for (let b = 0; b < bands; b++) {
           await wait(flags, flag0 + b);
@@ -240,17 +244,17 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
           Atomics.store(flags, flag0 + bands + b, 1); // the Worker may refill this slot
         }
       };
-      await engine.run(OP_INTEGRAL, args, [1], { overlap: copyBands });
+      await engine.run("integral", args, [1], { overlap: copyBands });
     } else if (windowed) {
       // The caller alone, band by band in one slot: row 0 holds the zero row for the
       // first band, the band above's last row (moved there) for the others.
       for (let b = 0; b < bands; b++) {
         const r0 = b * band;
         const h = Math.min(band, height - r0);
-        args[A_HEIGHT] = args[A_STRIP] = h;
-        args[A_SRC] = srcAt + r0 * p.stride * srcEsz;
-        args[A_TOP_GIVEN] = b > 0 ? 1 : 0;
-        await engine.run(OP_INTEGRAL, args, [1], { solo: true });
+        args.height = args.strip = h;
+        args.src = at.src + r0 * p.stride * srcEsz;
+        args.topGiven = b > 0;
+        await engine.run("integral", args, [1], { solo: true });
         copyBand(b, 0);
         sumView.copyWithin(0, h * pitch, (h + 1) * pitch);
         if (squared) sqView.copyWithin(0, h * pitch, (h + 1) * pitch);
@@ -267,9 +271,9 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
           sqsum?.set(sqView.subarray(from, to), from);
         }
       };
-      await engine.run(OP_INTEGRAL, args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
+      await engine.run("integral", args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
     } else {
-      await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
+      await engine.run("integral", args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
       sum?.set(sumView);
       sqsum?.set(sqView);
     }

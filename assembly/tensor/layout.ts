@@ -5,35 +5,24 @@
 // meet NC4HW4 through a 4×4 transpose, four pixels at a time; NHWC's pixels hold their
 // channels together already, so a whole quad is one v128 copy. The last quad of a C that
 // is not a multiple of 4 goes element by element, writing zeros into the padding.
-import { argI32, argPtr } from "../runtime/job";
+import { LayoutArgs, NC4_TO_NCHW, NCHW_TO_NC4, NHWC_TO_NC4 } from "../runtime/schema.gen";
 import { transpose4x4, transpose4x4Out } from "../simd/transpose";
 
-const A_MODE = 0; // MODE_*
-const A_N = 1;
-const A_C = 2;
-const A_HW = 3;
-const A_SRC = 4;
-const A_DST = 5;
-const A_CHUNK = 6; // pixels per group, a multiple of 4
 
-const NCHW_TO_NC4 = 0;
-const NHWC_TO_NC4 = 1;
-const NC4_TO_NCHW = 2;
-const NC4_TO_NHWC = 3;
 
-export function layoutGroup(ctrl: usize, group: i32): void {
-  const mode = argI32(ctrl, A_MODE);
-  const c = argI32(ctrl, A_C);
-  const hw = argI32(ctrl, A_HW);
-  const chunk = argI32(ctrl, A_CHUNK);
+export function layoutGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const mode = LayoutArgs.mode(ctrl);
+  const c = LayoutArgs.c(ctrl);
+  const hw = LayoutArgs.hw(ctrl);
+  const chunk = LayoutArgs.chunk(ctrl);
   const c4 = (c + 3) >> 2;
   const chunks = (hw + chunk - 1) / chunk;
   const b = group / (c4 * chunks);
   const q = (group / chunks) % c4;
   const p0 = (group % chunks) * chunk;
   const p1 = min(hw, p0 + chunk);
-  const src = argPtr(ctrl, A_SRC);
-  const dst = argPtr(ctrl, A_DST);
+  const src = LayoutArgs.src(ctrl);
+  const dst = LayoutArgs.dst(ctrl);
   const lanes = min(4, c - 4 * q); // real channels in this quad
   // The quad's plane in NC4HW4, and (for NCHW) its first channel's plane, or (for NHWC)
   // its first channel in pixel 0 of this batch.

@@ -1,0 +1,48 @@
+// The fused epilogue every kernel ends in: alpha, beta·C (or the partial sum C holds),
+// bias, activation, store. GEMM's microkernel uses all of it; convolution, depthwise and
+// Winograd store finished outputs (storeOutput). madd is a multiply-add: FMA in the
+// relaxed-SIMD build, a multiply and an add in the plain one.
+import { ACT_NONE, ACT_RELU6 } from "../runtime/schema.gen";
+
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// ACT_RELU clamps below only; ACT_RELU6 also above. NaN stays NaN.
+@inline function activate(v: v128, act: i32): v128 {
+  if (act == ACT_NONE) return v;
+  v = f32x4.max(v, f32x4.splat(0));
+  return act == ACT_RELU6 ? f32x4.min(v, f32x4.splat(6)) : v;
+}
+
+@inline export function activateScalar(v: f32, act: i32): f32 {
+  if (act == ACT_NONE) return v;
+  v = v > 0 ? v : (v != v ? v : 0); // NaN stays NaN, as f32x4.max keeps it
+  return act == ACT_RELU6 ? (v < 6 ? v : (v != v ? v : 6)) : v;
+}
+
+// One row of eight results: two quads, `quadBytes` apart (16 in a row-major C; a
+// channel plane apart in an NC4HW4 tensor).
+@inline export function storeRow(c: usize, quadBytes: usize, x0: v128, x1: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
+  storeQuad(c, x0, alpha, beta, first, last, bias, act);
+  storeQuad(c + quadBytes, x1, alpha, beta, first, last, bias ? bias + 16 : 0, act);
+}
+
+// The epilogue on four results: alpha, beta·C (or the partial sum C holds), bias, activation.
+@inline export function storeQuad(c: usize, x: v128, alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32): void {
+  x = f32x4.mul(x, f32x4.splat(alpha));
+  if (!first) x = f32x4.add(x, v128.load(c));
+  else if (beta != 0) x = madd(f32x4.splat(beta), v128.load(c), x);
+  if (last) {
+    if (bias) x = f32x4.add(x, v128.load(bias));
+    x = activate(x, act);
+  }
+  v128.store(c, x);
+}
+
+// A finished output quad: bias (a v128 of four channels' values, 0: none), activation, store.
+@inline export function storeOutput(out: usize, x: v128, bias: usize, act: i32): void {
+  if (bias) x = f32x4.add(x, v128.load(bias));
+  v128.store(out, activate(x, act));
+}

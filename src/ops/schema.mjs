@@ -1,0 +1,265 @@
+// The op declarations: the one place where an op's id, phases, argument words and the
+// constants both languages share are written. scripts/gen-ops.mjs generates from it
+//   src/ops/schema.gen.ts        the TypeScript side: ids, constants, typed argument writers
+//   src/ops/methods.gen.ts       the Context methods and public exports of each op's plan module
+//   assembly/runtime/schema.gen.ts  the AssemblyScript side: constants, typed argument readers
+//   assembly/runtime/dispatch.gen.ts  the op id → kernel table
+// so the two sides cannot drift: a kernel that reads a field the declaration lacks, or
+// reads it as the wrong type, fails the build, and so does a plan that writes one wrong.
+//
+// Field types: "i32"; "usize" (a byte offset or a byte count); "bool"; "f32".
+// Each op's kernel is `entry(ctrl: usize, phase: i32, group: i32, tid: i32): void` in
+// assembly/<kernel>; its plan module, src/ops/<plan>, exports the Context methods listed.
+
+/** The control words at the bottom of the memory (i32 indices). */
+export const control = {
+  SEQ: 0, // bumped by the caller to publish a job
+  STATE: 1, // STATE_*
+  OP: 2, // which op the job runs
+  NPHASES: 3, // phases separated by barriers
+  ACK: 4, // Workers that have left the current job
+  CONFIG: 8, // the kernel configuration (`config` below), written once per context
+  PHASE0: 16, // per phase: next group, groups done, total groups, (pad)
+  PHASE_WORDS: 4,
+  MAX_PHASES: 8,
+  ARGS: 64, // the job's argument words
+  MAX_ARGS: 64,
+  STATE_RUNNING: 0,
+  STATE_SHUTDOWN: 1,
+  STATE_ABORT: 2,
+};
+
+/**
+ * Kernel variants chosen once per context (src/platform.ts picks them for the engine;
+ * createContext's `kernels` option overrides, so tests run every variant everywhere).
+ */
+export const config = {
+  // Depthwise kernels that store each partial sum as it completes, pinning the load order
+  // (V8 before 12 hoists every load and spills; docs/decisions/engine-variants.md).
+  depthwisePinned: "bool",
+  // The one-row GEMM kernel with four accumulators instead of eight (the same reason).
+  gemvFewAccumulators: "bool",
+  // Gray integral rows whose prefix comes from byte-pair sums (faster on V8, slower on JSC).
+  integralBytePairs: "bool",
+};
+
+/** Constants both sides use. */
+export const constants = {
+  // GEMM's register tile: MR rows × NR columns (assembly/gemm/micro.ts).
+  MR: 4,
+  NR: 8,
+  // The fused epilogue's activation (assembly/simd/epilogue.ts).
+  ACT_NONE: 0,
+  ACT_RELU: 1,
+  ACT_RELU6: 2,
+  // Integral kinds: 8-bit input into Int32 or Float64 sums, f32 input into Float64.
+  KIND_U8_I32: 0,
+  KIND_U8_F64: 1,
+  KIND_F32_F64: 2,
+  // Integral schemes: one group does everything, three phases over strips, bands in a window.
+  SPLIT_NONE: 0,
+  SPLIT_STRIPS: 1,
+  SPLIT_BANDS: 2,
+  // Layout conversions.
+  NCHW_TO_NC4: 0,
+  NHWC_TO_NC4: 1,
+  NC4_TO_NCHW: 2,
+  NC4_TO_NHWC: 3,
+  // Pooling.
+  POOL_MAX: 0,
+  POOL_AVG: 1,
+};
+
+/** What every convolution-shaped job starts with: the tensors' shapes and the window. */
+const geometry = {
+  n: "i32",
+  c4: "i32", // input channel quads
+  h: "i32",
+  w: "i32",
+  oc4: "i32", // output channel quads
+  oh: "i32",
+  ow: "i32",
+  kh: "i32",
+  kw: "i32",
+  sh: "i32",
+  sw: "i32",
+  pt: "i32", // padding above
+  pl: "i32", // padding on the left
+  dh: "i32",
+  dw: "i32",
+};
+
+export const ops = {
+  integral: {
+    id: 1,
+    kernel: "image/integral.ts#integralGroup",
+    plan: "image/integral.ts",
+    methods: ["integral"],
+    exports: ["type IntegralOptions", "type IntegralOut", "type IntegralResult", "type IntegralSource"],
+    phases: ["totals", "scan", "rows"], // SPLIT_STRIPS; the other schemes run one phase
+    args: {
+      kind: "i32", // KIND_*
+      squared: "bool",
+      width: "i32",
+      height: "i32",
+      cn: "i32",
+      src: "usize",
+      srcStride: "usize", // elements
+      sum: "usize",
+      sqsum: "usize",
+      scratch: "usize", // per thread: rows of rowPitch(n) bytes
+      scratchStride: "usize", // bytes per thread
+      strip: "i32", // rows per strip (per band)
+      strips: "i32",
+      carry: "usize", // strips rows of rowPitch(n) bytes
+      carry2: "usize",
+      chunk: "i32", // elements per scan group, a multiple of 4
+      split: "i32", // SPLIT_*
+      done: "usize", // 0, or one i32 flag per strip (band), set once written
+      topGiven: "bool", // output row 0 is given (a band's window: the band above's last row)
+      slot: "usize", // SPLIT_BANDS: bytes from one window slot to the next (sums)
+      slot2: "usize", // the same for squares
+    },
+  },
+  gemm: {
+    id: 2,
+    kernel: "gemm/gemm.ts#gemmGroup",
+    plan: "gemm/gemm.ts",
+    methods: ["gemm", "packB"],
+    exports: ["PackedMatrix", "type Activation", "type GemmOptions", "type PackBOptions"],
+    phases: ["pack", "compute"],
+    args: {
+      m: "i32",
+      n: "i32",
+      k: "i32",
+      a: "usize",
+      lda: "i32",
+      transA: "bool",
+      b: "usize",
+      ldb: "i32",
+      transB: "bool",
+      c: "usize",
+      ldc: "i32",
+      alpha: "f32",
+      beta: "f32",
+      bias: "usize", // 0: none
+      act: "i32", // ACT_*
+      packedB: "usize",
+      scratch: "usize", // per thread: the A block, then a 128-byte tile
+      scratchStride: "usize",
+      mc: "i32",
+      kc: "i32",
+      nc: "i32",
+      mBlocks: "i32",
+      packPhase: "bool", // phase 0 packs B (else B came packed)
+    },
+  },
+  layout: {
+    id: 3,
+    kernel: "tensor/layout.ts#layoutGroup",
+    plan: "tensor/layout.ts",
+    methods: ["toNC4HW4", "fromNC4HW4"],
+    exports: ["type Layout", "type PlainLayout", "type Shape4", "type Tensor"],
+    phases: ["convert"],
+    args: {
+      mode: "i32", // NCHW_TO_NC4 …
+      n: "i32",
+      c: "i32",
+      hw: "i32",
+      src: "usize",
+      dst: "usize",
+      chunk: "i32", // pixels per group, a multiple of 4
+    },
+  },
+  conv: {
+    id: 4,
+    kernel: "conv/conv-gemm.ts#convGemmGroup",
+    plan: "conv/conv2d.ts",
+    methods: ["conv2d", "packConv"],
+    exports: ["PackedConv", "type Conv2dOptions", "type Conv2dResult", "type ConvAlgorithm", "type PackConvOptions"],
+    phases: ["pack", "compute"],
+    args: {
+      ...geometry,
+      cg: "i32", // input channels per convolution group
+      ocg: "i32", // output channels per convolution group
+      kGroups: "i32", // kernel groups
+      cgK: "i32", // input channels per kernel group
+      ocgK: "i32", // output channels per kernel group
+      input: "usize",
+      weight: "usize", // OIHW, read by phase 0
+      packed: "usize",
+      out: "usize",
+      bias: "usize", // oc4·4 floats, 0: none
+      act: "i32",
+      scratch: "usize", // per thread: 64 zero bytes, a 128-byte tile, the A block, then (compact) four pixels' k
+      scratchStride: "usize",
+      mc: "i32", // pixels per block, a multiple of 4
+      kcq: "i32", // k-quads per block
+      nc: "i32", // output channels per block, a multiple of NR
+      mBlocks: "i32",
+      nBlocks: "i32",
+      packPhase: "bool", // phase 0 packs the weights
+      direct: "bool", // A is the input itself, transposed (1×1, stride 1, no padding)
+      compact: "bool", // k runs over (ky, kx, channel) with no padding lanes (few channels)
+      outNHWC: "bool", // the output is NHWC (a pixel's oc floats together), not NC4HW4
+      oc: "i32",
+    },
+  },
+  depthwise: {
+    id: 5,
+    kernel: "conv/depthwise.ts#depthwiseGroup",
+    phases: ["compute"],
+    args: {
+      ...geometry,
+      mult: "i32", // output channels per input channel
+      input: "usize",
+      weights: "usize", // [oc4][kh·kw] v128, padded channels zero
+      bias: "usize", // oc4·4 floats, 0: none
+      act: "i32",
+      out: "usize",
+      scratch: "usize",
+      scratchStride: "usize",
+      rows: "i32", // output rows per group
+      paddedW: "i32", // scratch row width in pixels (pl + w + right padding); 0: no copy
+      c: "i32", // input channels
+    },
+  },
+  winograd: {
+    id: 6,
+    kernel: "conv/winograd.ts#winogradGroup",
+    phases: ["compute"],
+    args: {
+      ...geometry,
+      input: "usize",
+      packed: "usize", // 16 (36) packed matrices U_ξ, each C4·4 rows of ⌈oc/8⌉ panels
+      out: "usize",
+      bias: "usize",
+      act: "i32",
+      scratch: "usize", // per thread: V (ξ·C4·T v128), M (ξ·OC4·T v128), a ξ·64-byte stage
+      scratchStride: "usize",
+      tiles: "i32", // tiles per group, a multiple of 4
+      oc: "i32",
+      tile: "i32", // outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3)
+    },
+  },
+  pool2d: {
+    id: 7,
+    kernel: "tensor/pool.ts#poolGroup",
+    plan: "tensor/pool2d.ts",
+    methods: ["pool2d"],
+    exports: ["type Pool2dOptions"],
+    phases: ["pool"],
+    args: {
+      ...geometry,
+      input: "usize",
+      out: "usize",
+      mode: "i32", // POOL_*
+      countPadding: "bool", // average: divide by the whole window, padding included
+      rows: "i32", // output rows per group
+    },
+  },
+  // Test hooks for the pool's failure paths (assembly/runtime/debug.ts).
+  // `entered`: set by a Worker once inside a group; `idle`: a word nothing sets.
+  debugStall: { id: 90, kernel: "runtime/debug.ts#debugStallGroup", phases: ["stall"], args: { entered: "i32", idle: "i32" } },
+  debugTrap: { id: 91, kernel: "runtime/debug.ts#debugTrapGroup", phases: ["trap"], args: { entered: "i32", idle: "i32" } },
+};

@@ -1,0 +1,122 @@
+// toNC4HW4() / fromNC4HW4(): f32 tensors between NCHW or NHWC and NC4HW4, and the tensor
+// regions other ops bind through the runner (an operand in any layout, converted to or
+// from the NC4HW4 their kernels use). Kernels: assembly/tensor/layout.ts.
+import { checkF32Operand, checkLayout, checkLength, checkOptions, checkShape, describe } from "../../errors.ts";
+import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { regionBytes } from "../../memory.ts";
+import { HOST, bind, input, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { NC4_TO_NCHW, NC4_TO_NHWC, NCHW_TO_NC4, NHWC_TO_NC4 } from "../schema.gen.ts";
+import { quads, tensorLength, type Layout, type PlainLayout, type Shape4, type ShapeLike, type Tensor } from "./types.ts";
+
+export type { Layout, PlainLayout, Shape4, ShapeLike, Tensor };
+
+const MODES = { "NCHW>NC4HW4": NCHW_TO_NC4, "NHWC>NC4HW4": NHWC_TO_NC4, "NC4HW4>NCHW": NC4_TO_NCHW, "NC4HW4>NHWC": NC4_TO_NHWC } as const;
+const PLAIN: readonly PlainLayout[] = ["NCHW", "NHWC"];
+/**
+ * Pixels per work-group (a multiple of 4) and the size below which the caller converts
+ * alone: estimates that follow integral's measured break-even for a copy (2¹⁶ elements).
+ */
+const CHUNK = 4096;
+const SOLO_BELOW = 1 << 16;
+
+interface LayoutPlan {
+  x: Float32Array;
+  shape: Shape4;
+  from: Layout;
+  to: Layout;
+  buffers?: DeviceBuffer[];
+}
+
+/**
+ * An f32 tensor of `shape` [n, c, h, w] from NCHW (default) or NHWC to NC4HW4:
+ * [n][⌈c/4⌉][h][w][4], channels past c zero.
+ */
+export function toNC4HW4(this: OpHost, x: Float32Array, shape: ShapeLike, options?: { from?: PlainLayout }): Promise<Float32Array> {
+  const { engine, call } = this[HOST];
+  return call(() => planLayout(x, shape, options, true), (plan) => runLayout(engine, plan));
+}
+
+/** The inverse of toNC4HW4: an NC4HW4 tensor of logical `shape` to NCHW (default) or NHWC. */
+export function fromNC4HW4(this: OpHost, x: Float32Array, shape: ShapeLike, options?: { to?: PlainLayout }): Promise<Float32Array> {
+  const { engine, call } = this[HOST];
+  return call(() => planLayout(x, shape, options, false), (plan) => runLayout(engine, plan));
+}
+
+function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean): LayoutPlan {
+  const op = toNC4 ? "toNC4HW4" : "fromNC4HW4";
+  const key = toNC4 ? "from" : "to";
+  if (!(x instanceof Float32Array)) throw new TypeError(`simdcl: ${op} x must be a Float32Array, got ${describe(x)}`);
+  const s = checkShape(`${op} shape`, shape);
+  const o = checkOptions(`${op} options`, options ?? {}, [key]);
+  const plain = checkLayout(`${op} ${key}`, o[key], "NCHW", PLAIN);
+  const [from, to]: Layout[] = toNC4 ? [plain, "NC4HW4"] : ["NC4HW4", plain];
+  checkLength(`${op} x`, x, tensorLength(from, s));
+  return { x, shape: s, from, to };
+}
+
+async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
+  const out = new Float32Array(tensorLength(p.to, p.shape));
+  if (out.length === 0) return out;
+  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape)), dst: { bytes: out.length * 4 } };
+  await bind(engine.arena, regions, async (at) => {
+    await convertLayout(engine, p.from, p.to, p.shape, at.src, at.dst);
+    out.set(view(engine.arena, Float32Array, at.dst, out.length));
+  });
+  return out;
+}
+
+/** Convert a tensor of `shape` between two places in the arena, from one layout to another (one of them NC4HW4). */
+export function convertLayout(engine: Engine, from: Layout, to: Layout, [n, c, h, w]: Shape4, src: number, dst: number): Promise<void> {
+  const hw = h * w;
+  const mode = MODES[`${from}>${to}` as keyof typeof MODES];
+  const groups = n * quads(c) * Math.ceil(hw / CHUNK);
+  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: n * quads(c) * 4 * hw < SOLO_BELOW });
+}
+
+/** A tensor argument: data of `length` elements in `layout`, checked, as ops take them. */
+export function checkTensorData(engine: Engine, name: string, data: unknown, shape: Shape4, layout: Layout): F32Operand {
+  const x = checkF32Operand(engine.arena, name, data);
+  checkLength(`${name} (${layout} [${shape.join(", ")}])`, x, tensorLength(layout, shape));
+  return x;
+}
+
+/**
+ * A tensor the kernels read in NC4HW4: a device buffer in place when it is NC4HW4 already;
+ * otherwise copied in (an array) and converted.
+ */
+export function tensorInput(engine: Engine, x: F32Operand, shape: Shape4, layout: Layout): Binding {
+  const nc4Bytes = tensorLength("NC4HW4", shape) * 4;
+  if (layout === "NC4HW4") return input(engine.arena, x, tensorLength(layout, shape));
+  const raw = x instanceof DeviceBuffer ? null : input(engine.arena, x, tensorLength(layout, shape));
+  const rawAt = (at: number) => at + regionBytes(nc4Bytes);
+  return {
+    bytes: raw ? regionBytes(nc4Bytes) + raw.bytes : nc4Bytes,
+    before: async (at) => {
+      if (raw) raw.before!(rawAt(at));
+      await convertLayout(engine, layout, "NC4HW4", shape, raw ? rawAt(at) : (x as DeviceBuffer).offset, at);
+    },
+  };
+}
+
+/**
+ * A tensor the kernels write in `written` (NC4HW4, or a plain layout some kernels store
+ * directly) and the caller wants in `layout`, into `out`: a device buffer in place when
+ * the layouts agree; otherwise converted, and copied out to an array.
+ */
+export function tensorOutput(engine: Engine, out: F32Operand, shape: Shape4, written: Layout, layout: Layout): Binding {
+  const length = tensorLength(layout, shape);
+  if (written === layout) {
+    if (out instanceof DeviceBuffer) return { bytes: 0, device: out };
+    return { bytes: length * 4, after: (at) => out.set(view(engine.arena, Float32Array, at, length)) };
+  }
+  const kernelBytes = tensorLength(written, shape) * 4;
+  const convertedAt = (at: number) => at + regionBytes(kernelBytes);
+  const device = out instanceof DeviceBuffer ? out : null;
+  return {
+    bytes: device ? kernelBytes : regionBytes(kernelBytes) + length * 4,
+    after: async (at) => {
+      await convertLayout(engine, written, layout, shape, at, device ? device.offset : convertedAt(at));
+      if (!device) (out as Float32Array).set(view(engine.arena, Float32Array, convertedAt(at), length));
+    },
+  };
+}

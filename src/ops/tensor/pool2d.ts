@@ -1,0 +1,118 @@
+// pool2d(): 2-D max and average pooling, computed in NC4HW4 (kernel:
+// assembly/tensor/pool.ts). A tensor in another layout is converted on the way in and out.
+import { checkBool, checkLayout, checkOptions, checkShape, deviceBuffers, describe } from "../../errors.ts";
+import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
+import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, threadsFor, type Engine, type OpHost } from "../../run.ts";
+import { POOL_AVG, POOL_MAX } from "../schema.gen.ts";
+import { checkPadding, checkPair, geometryArgs, outputSize, type Geometry } from "../conv/geometry.ts";
+import { checkTensorData, tensorInput, tensorOutput } from "./layout.ts";
+import { quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor } from "./types.ts";
+
+export interface Pool2dOptions {
+  /** "max" or "avg" (average). */
+  mode: "max" | "avg";
+  /** The window: a number, [height, width], or "global" (the whole image: global pooling). */
+  kernel: number | [number, number] | "global";
+  /** A number or [height, width]. Default: the kernel (windows side by side, as PyTorch). */
+  stride?: number | [number, number];
+  /** A number, [top, left, bottom, right], "same" or "valid" (0, the default); at most half the kernel. */
+  padding?: number | [number, number, number, number] | "same" | "valid";
+  /** Max pooling only. Default 1. */
+  dilation?: number | [number, number];
+  /**
+   * Average pooling: divide by the whole window, padding included (PyTorch's default),
+   * rather than by the taps inside the input (ONNX's and TensorFlow's). Default false.
+   */
+  countPadding?: boolean;
+  /** The input's layout when `input` is its data; default "NCHW". */
+  layout?: Layout;
+  /** The output's layout; default the input's. */
+  outputLayout?: Layout;
+  /** Where to write the output (its length: the output's in outputLayout). */
+  out?: F32Operand;
+}
+
+const KNOWN = ["mode", "kernel", "stride", "padding", "dilation", "countPadding", "layout", "outputLayout", "out"] as const;
+/** Taps below which the caller pools alone: a dispatch costs more (an estimate, as for a copy). */
+const SOLO_BELOW = 1 << 16;
+
+interface PoolPlan extends Geometry {
+  input: F32Operand;
+  out: F32Operand | null;
+  buffers: DeviceBuffer[];
+  mode: number;
+  countPadding: boolean;
+  layout: Layout;
+  outputLayout: Layout;
+}
+
+/**
+ * Max or average pooling of a tensor [n, c, h, w] ({ data, shape, layout }, such as a
+ * conv2d result), or of its data followed by its shape. Resolves to `{ data, shape:
+ * [n, c, oh, ow], layout }`, oh and ow as PyTorch computes them (floor mode).
+ */
+export function pool2d<T extends F32Operand>(this: OpHost, input: Tensor, options: Pool2dOptions & { out: T }): Promise<Tensor<T>>;
+export function pool2d(this: OpHost, input: Tensor, options: Pool2dOptions): Promise<Tensor<Float32Array>>;
+export function pool2d<T extends F32Operand>(this: OpHost, input: F32Operand, shape: ShapeLike, options: Pool2dOptions & { out: T }): Promise<Tensor<T>>;
+export function pool2d(this: OpHost, input: F32Operand, shape: ShapeLike, options: Pool2dOptions): Promise<Tensor<Float32Array>>;
+export function pool2d(this: OpHost, ...args: unknown[]): Promise<Tensor> {
+  const { engine, call } = this[HOST];
+  return call(() => {
+    const t = args[0] as Tensor;
+    const whole = typeof t === "object" && t !== null && !ArrayBuffer.isView(t) && "data" in t && "shape" in t;
+    return whole ? planPool2d(engine, t.data, t.shape, args[1], t.layout) : planPool2d(engine, args[0], args[1], args[2], undefined);
+  }, (plan) => runPool2d(engine, plan));
+}
+
+function planPool2d(engine: Engine, input: unknown, inShape: unknown, options: unknown, tensorLayout: Layout | undefined): PoolPlan {
+  const o = checkOptions("pool2d options", options, KNOWN);
+  const [n, c, h, w] = checkShape("pool2d input shape", inShape, [0, 1, 1, 1]);
+  if (o.mode !== "max" && o.mode !== "avg") throw new TypeError(`simdcl: pool2d mode must be "max" or "avg", got ${describe(o.mode)}`);
+  const [kh, kw] = o.kernel === "global" ? [h, w] : o.kernel === undefined ? fail("pool2d kernel is required (a number, [height, width] or \"global\")") : checkPair("pool2d kernel", o.kernel, 1);
+  const [sh, sw] = checkPair("pool2d stride", o.stride, 0).map((s, i) => s || [kh, kw][i]);
+  const [dh, dw] = checkPair("pool2d dilation", o.dilation, 1);
+  if (o.mode === "avg" && (dh !== 1 || dw !== 1)) throw new RangeError("simdcl: pool2d dilation applies to max pooling only");
+  const pad = checkPadding("pool2d padding", o.padding, h, w, kh, kw, sh, sw, dh, dw);
+  const half = [kh, kw, kh, kw].map((k) => Math.floor(k / 2));
+  pad.forEach((p, i) => {
+    if (p > half[i]) throw new RangeError(`simdcl: pool2d padding [${pad.join(", ")}] must be at most half the kernel (${kh}×${kw}), as PyTorch requires`);
+  });
+  const [oh, ow] = outputSize("pool2d", h, w, kh, kw, sh, sw, dh, dw, pad);
+  const countPadding = checkBool("pool2d countPadding", o.countPadding, false);
+  if (tensorLayout && o.layout !== undefined && o.layout !== tensorLayout) {
+    throw new TypeError(`simdcl: pool2d layout is ${describe(o.layout)} but the input tensor's layout is "${tensorLayout}"; leave layout out`);
+  }
+  const layout = tensorLayout ?? checkLayout("pool2d layout", o.layout, "NCHW");
+  const outputLayout = checkLayout("pool2d outputLayout", o.outputLayout, layout);
+  const X = checkTensorData(engine, "pool2d input", input, [n, c, h, w], layout);
+  const out = o.out === undefined ? null : checkTensorData(engine, "pool2d out", o.out, [n, c, oh, ow], outputLayout);
+  if (out && out === X) throw new RangeError("simdcl: pool2d out must not be the input buffer");
+  return {
+    input: X, out, buffers: deviceBuffers(X, out), mode: o.mode === "avg" ? POOL_AVG : POOL_MAX, countPadding, layout, outputLayout,
+    n, c, h, w, oc: c, kh, kw, sh, sw, dh, dw, pad, oh, ow,
+  };
+}
+
+function fail(message: string): never {
+  throw new TypeError(`simdcl: ${message}`);
+}
+
+async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
+  const shape: Shape4 = [p.n, p.c, p.oh, p.ow];
+  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
+  const tensor = { data: result, shape, layout: p.outputLayout };
+  if (p.n === 0) return tensor;
+  const planes = p.n * quads(p.c);
+  const threads = threadsFor(engine, planes * p.oh * p.ow * p.kh * p.kw, SOLO_BELOW);
+  // Rows per group: whole planes, split when there are too few for every thread.
+  const rows = enoughGroups(threads, planes) ? p.oh : Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
+  const regions = {
+    input: tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
+    out: tensorOutput(engine, result, shape, "NC4HW4", p.outputLayout),
+  };
+  await bind(engine.arena, regions, (at) => {
+    const args = { ...geometryArgs(p), input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows };
+    return engine.run("pool2d", args, [planes * Math.ceil(p.oh / rows)], { solo: threads === 1 });
+  });
+  return tensor;
+}

@@ -1,0 +1,23 @@
+// Tensors as ops take and return them: data, logical shape and layout together, so the
+// result of one op can be handed to the next as it is.
+import type { F32Operand } from "../../buffer.ts";
+
+export type PlainLayout = "NCHW" | "NHWC";
+/** NC4HW4 is MNN's: [n][⌈c/4⌉][h][w][4], the four channels of a pixel in one v128, channels past c zero. */
+export type Layout = PlainLayout | "NC4HW4";
+/** [n, c, h, w], whatever the layout. */
+export type Shape4 = readonly [n: number, c: number, h: number, w: number];
+/** What a shape argument may be: a 4-tuple, readonly or not, or a plain number[] of length 4. */
+export type ShapeLike = Shape4 | readonly number[];
+
+export interface Tensor<T extends F32Operand = F32Operand> {
+  data: T;
+  shape: Shape4;
+  layout: Layout;
+}
+
+/** Channel quads: NC4HW4 holds ⌈c/4⌉ planes. */
+export const quads = (c: number) => Math.ceil(c / 4);
+
+/** Elements of a tensor of logical shape [n, c, h, w] in `layout` (NC4HW4 pads c to quads). */
+export const tensorLength = (layout: Layout, [n, c, h, w]: Shape4) => n * (layout === "NC4HW4" ? quads(c) * 4 : c) * h * w;

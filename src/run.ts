@@ -1,0 +1,139 @@
+// The generic op runner: what every op's plan module uses to run its kernels.
+// - Host: what a Context gives an op (the engine, and the queue its calls run in order in).
+// - bind(): a call's regions by name: operands (a device buffer in place, or a typed array
+//   copied in and, for outputs, back out) and scratch, carved from one arena allocation.
+// - threadsFor() and fitBlock(): how much of the machine a job uses, and how small its
+//   blocks must be so that every thread gets a few of them.
+import type { Arena } from "./memory.ts";
+import type { RunOptions } from "./pool.ts";
+import { DeviceBuffer, type ElementArray, type ElementType } from "./buffer.ts";
+import type { KernelConfig, OpArgs, OpName } from "./ops/schema.gen.ts";
+
+export interface Engine {
+  readonly arena: Arena;
+  /** Threads a job runs on, the caller included. */
+  readonly threads: number;
+  /** The kernel variants this context runs (written into the control words once). */
+  readonly config: Readonly<KernelConfig>;
+  /** Run one job of `op`: its arguments, and the work-groups of each phase. */
+  run<K extends OpName>(op: K, args: OpArgs[K], phases: number[], options?: RunOptions): Promise<void>;
+}
+
+/** What a Context gives its op methods. */
+export interface Host {
+  readonly engine: Engine;
+  /**
+   * Validate now (errors reject before any byte moves), run once earlier calls are done.
+   * The plan's `buffers` (device buffers it uses), if any, are held until the call settles.
+   */
+  call<P, R>(plan: () => P, run: (plan: P) => Promise<R>): Promise<R>;
+}
+
+/** @internal The key under which a Context holds its Host. */
+export const HOST: unique symbol = Symbol("simdcl.host") as typeof HOST;
+
+/** @internal What an op method's `this` is: a Context. */
+export interface OpHost {
+  readonly [HOST]: Host;
+}
+
+// --- Regions ---
+
+type Operand = ElementArray | DeviceBuffer;
+
+/** One region of a call: arena bytes (0: none, or used in place), and what to do around the kernels. */
+export interface Binding {
+  /** Bytes to allocate; 0 when the region is a device buffer used in place, or not needed. */
+  bytes: number;
+  /** Used in place of an allocation. */
+  device?: DeviceBuffer | null;
+  /** Before the kernels: fill the region (at: its byte offset). */
+  before?: (at: number) => void | Promise<void>;
+  /** After the kernels: read the region out. */
+  after?: (at: number) => void | Promise<void>;
+}
+
+/** A view of `length` elements of `type` at byte offset `at` (taken when needed: the memory may grow). */
+export function view<T extends ElementArray>(arena: Arena, type: ElementType<T>, at: number, length: number): T {
+  return new type(arena.memory.buffer, at, length);
+}
+
+const typeOf = (x: ElementArray) => x.constructor as ElementType;
+
+/** Scratch memory of `bytes` bytes. */
+export const scratch = (bytes: number): Binding => ({ bytes });
+
+/** No region: offset 0 (a kernel reads 0 as "none"). */
+export const none: Binding = { bytes: 0 };
+
+/** An operand the kernels read: a device buffer in place, or `length` elements of an array copied in. */
+export function input(arena: Arena, x: Operand | null | undefined, length: number): Binding {
+  if (!x) return none;
+  if (x instanceof DeviceBuffer) return { bytes: 0, device: x };
+  return {
+    bytes: length * x.BYTES_PER_ELEMENT,
+    before: (at) => view(arena, typeOf(x), at, length).set(x.subarray(0, length)),
+  };
+}
+
+/**
+ * An operand the kernels write: a device buffer in place, or a region whose `length`
+ * elements are copied out to the array afterwards (and in first, with `read`).
+ */
+export function output(arena: Arena, x: Operand, length: number, { read = false } = {}): Binding {
+  if (x instanceof DeviceBuffer) return { bytes: 0, device: x };
+  const type = typeOf(x);
+  return {
+    bytes: length * x.BYTES_PER_ELEMENT,
+    before: read ? (at) => view(arena, type, at, length).set(x.subarray(0, length)) : undefined,
+    after: (at) => x.set(view(arena, type, at, length)),
+  };
+}
+
+/**
+ * Allocate a call's regions (one arena allocation, released when `fn` settles), fill the
+ * inputs, run `fn` with every region's byte offset, then read the outputs out.
+ */
+export async function bind<N extends string, R>(
+  arena: Arena,
+  bindings: Record<N, Binding>,
+  fn: (at: Record<N, number>) => Promise<R>,
+): Promise<R> {
+  const names = Object.keys(bindings) as N[];
+  const list = names.map((n) => bindings[n]);
+  return arena.scoped(list.map((b) => (b.device ? 0 : b.bytes)), async (offsets) => {
+    const at = {} as Record<N, number>;
+    names.forEach((n, i) => (at[n] = list[i].device ? list[i].device!.offset : offsets[i]));
+    for (let i = 0; i < list.length; i++) await list[i].before?.(at[names[i]]);
+    const result = await fn(at);
+    for (let i = 0; i < list.length; i++) await list[i].after?.(at[names[i]]);
+    return result;
+  });
+}
+
+// --- The thread split ---
+
+/** Work-groups each thread should get at least, so that dynamic claiming can balance. */
+export const GROUPS_PER_THREAD = 4;
+
+/** Threads a job of `work` units runs on: the caller alone below `soloBelow` (a dispatch costs more). */
+export function threadsFor(engine: Engine, work: number, soloBelow: number): number {
+  return engine.threads === 1 || work < soloBelow ? 1 : engine.threads;
+}
+
+/** Whether `groups` work-groups give each of `threads` threads enough of them. */
+export function enoughGroups(threads: number, groups: number): boolean {
+  return threads === 1 || groups >= GROUPS_PER_THREAD * threads;
+}
+
+/** Half of `size`, rounded up to a multiple of `unit`. */
+export const halve = (size: number, unit: number) => Math.ceil(size / 2 / unit) * unit;
+
+/**
+ * The block size, halved from `size` (in multiples of `unit`) while it is above `min`,
+ * until every thread gets enough groups; `groups(size)` counts them.
+ */
+export function fitBlock(threads: number, size: number, min: number, unit: number, groups: (size: number) => number): number {
+  while (!enoughGroups(threads, groups(size)) && size > min) size = halve(size, unit);
+  return size;
+}

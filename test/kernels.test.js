@@ -1,0 +1,69 @@
+// Every engine-specific kernel variant, forced on through createContext's `kernels`
+// option, so each runs on every runtime the suite runs on (not only on the engine that
+// would pick it): the pinned and plain depthwise kernels, the four- and eight-accumulator
+// one-row GEMM, and the gray integral rows with and without the byte-pair prefix.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createContext } from "../dist/index.js";
+import { assertSame, random, randomF32, randomU8, withContext } from "./helpers.js";
+import { conv2dReference, gemmReference, integralReference } from "./reference.js";
+
+const test = suite("kernels");
+
+const VARIANTS = [false, true].map((on) => ({ depthwisePinned: on, gemvFewAccumulators: on, integralBytePairs: on }));
+
+test("the context reports its variants and refuses unknown ones", async () => {
+  await withContext(createContext, { threads: 1, kernels: { depthwisePinned: true } }, async (cl) => {
+    assert.is(cl.kernels.depthwisePinned, true);
+    assert.type(cl.kernels.integralBytePairs, "boolean");
+  });
+  let error = null;
+  try {
+    await createContext({ threads: 1, kernels: { fast: true } });
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, TypeError);
+  assert.match(error.message, /unknown option createContext kernels.fast/);
+});
+
+test("each variant computes the reference's results", async () => {
+  const rand = random(21);
+  for (const kernels of VARIANTS) {
+    for (const threads of [1, 2]) {
+      await withContext(createContext, { threads, kernels }, async (cl) => {
+        const label = `${JSON.stringify(kernels)} on ${threads} threads`;
+        // Depthwise: the sliding windows (3×3, 3×3/2, 5×5) and the padded-copy path (a multiplier).
+        for (const [k, stride, mult] of [[3, 1, 1], [3, 2, 1], [5, 1, 1], [3, 1, 2]]) {
+          const shape = [1, 12, 19, 23];
+          const x = randomF32(rand, 12 * 19 * 23);
+          const wShape = [12 * mult, 1, k, k];
+          const w = randomF32(rand, 12 * mult * k * k, 1);
+          const o = { stride: [stride, stride], pad: [1, 1, 1, 1], groups: 12 };
+          const ref = conv2dReference(x, shape, w, wShape, o);
+          const got = await cl.conv2d(x, shape, w, wShape, { stride, padding: 1, groups: 12 });
+          for (let i = 0; i < ref.out.length; i++) {
+            const bound = 2 * (k * k + 3) * 2 ** -24 * ref.scale[i];
+            if (!(Math.abs(got.data[i] - ref.out[i]) <= bound)) assert.unreachable(`${label}: depthwise ${k}×${k}/${stride}×${mult}: output ${i} is ${got.data[i]}, expected ${ref.out[i]}`);
+          }
+        }
+        // The one-row GEMM.
+        const [m, n, k] = [1, 37, 300];
+        const A = randomF32(rand, m * k, 1), B = randomF32(rand, k * n, 1);
+        const ref = gemmReference(A, B, { m, n, k });
+        const C = await cl.gemm(A, await cl.packB(B, { k, n }), { m, n, k });
+        for (let j = 0; j < n; j++) {
+          if (!(Math.abs(C[j] - ref.out[j]) <= 2 * (k + 3) * 2 ** -24 * ref.scale[j])) assert.unreachable(`${label}: gemv column ${j} is ${C[j]}, expected ${ref.out[j]}`);
+        }
+        // Gray integral rows (exact).
+        const [iw, ih] = [333, 77];
+        const img = randomU8(rand, iw * ih);
+        const { sum, sqsum } = await cl.integral(img, { width: iw, height: ih, squared: true });
+        assertSame(sum, Int32Array.from(integralReference(img, iw, ih, 1)), `${label}: integral`);
+        assertSame(sqsum, integralReference(img, iw, ih, 1, { square: true }), `${label}: integral squares`);
+      });
+    }
+  }
+});
+
+test.run();
