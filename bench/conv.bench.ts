@@ -148,6 +148,7 @@ async function main() {
     const jsMs = await median(() => direct(l, nchw, oihw, y, oh, ow, cg), { time: 200, iterations: 3 });
     rows.push({ case: l.name, impl: "plain JavaScript direct loop", ms: jsMs, rate: gflops(jsMs), vs: xnn });
   }
+  const poolRows = await pooling(tf, [t1, t2]);
   t1.dispose();
   t2.dispose();
 
@@ -161,6 +162,42 @@ async function main() {
     addTwoThreadPeer(rows, l.name, "onnxruntime-web, 2 threads", ms, flops / (ms * 1e6));
   }
   printTable("f32 conv2d, batch 1", "GFLOP/s", rows, "vs XNNPACK");
+  printTable("f32 pooling, batch 1", "GB/s", poolRows, "vs XNNPACK");
+}
+
+// Pooling layers: XNNPACK (tf.maxPool / tf.avgPool, NHWC in its heap) against simdcl
+// resident (NC4HW4 device buffers), same rounds. GB/s counts the input read and the output written.
+const POOLS = [
+  { name: "max 3×3/2 112²×64 (ResNet stem)", mode: "max" as const, c: 64, h: 112, k: 3, stride: 2, pad: 1 },
+  { name: "global average 7²×2048", mode: "avg" as const, c: 2048, h: 7, k: 7, stride: 1, pad: 0 },
+];
+
+async function pooling(tf: any, contexts: Awaited<ReturnType<typeof createContext>>[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const p of POOLS) {
+    const o = Math.floor((p.h + 2 * p.pad - p.k) / p.stride) + 1;
+    const bytes = 4 * p.c * (p.h * p.h + o * o);
+    const nhwc = Float32Array.from({ length: p.c * p.h * p.h }, (_, i) => ((i * 37) % 101) / 101 - 0.5);
+    const x = tf.tensor4d(nhwc, [1, p.h, p.h, p.c]);
+    const run = () => (p.mode === "max" ? tf.maxPool(x, p.k, p.stride, p.pad) : tf.avgPool(x, p.k, p.stride, p.pad)).dispose();
+    const resident = await Promise.all(contexts.map(async (cl) => {
+      const nc4 = await cl.toNC4HW4(nhwc, [1, p.c, p.h, p.h], { from: "NHWC" });
+      const input = cl.buffer(Float32Array, nc4.length);
+      input.array.set(nc4);
+      const out = cl.buffer(Float32Array, Math.ceil(p.c / 4) * 4 * o * o);
+      const tensor = { data: input, shape: [1, p.c, p.h, p.h] as const, layout: "NC4HW4" as const };
+      const call = () => cl.pool2d(tensor, { mode: p.mode, kernel: p.k, stride: p.stride, padding: p.pad, out });
+      return { call, free: () => [input, out].forEach((b) => b.dispose()) };
+    }));
+    const forms = [run, resident[0].call, resident[1].call];
+    const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl resident, 1 thread", "simdcl resident, 2 threads"];
+    const measured = await measureRounds(forms, { time: 300, iterations: 20 });
+    const rate = (ms: number) => bytes / (ms * 1e6);
+    measured.forEach(({ ms, ratio }, i) => rows.push({ case: p.name, impl: names[i], ms, rate: rate(ms), vs: i === 0 ? undefined : rate(ms) / ratio }));
+    resident.forEach((r) => r.free());
+    x.dispose();
+  }
+  return rows;
 }
 
 await main();
