@@ -19,7 +19,7 @@ import { regionBytes } from "../../memory.ts";
 import { HOST, bind, input, none, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW } from "../gemm/gemm.ts";
 import { checkTensorData, tensorInput, tensorOutput } from "../tensor/layout.ts";
-import { quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor } from "../tensor/types.ts";
+import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
@@ -27,25 +27,13 @@ import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPac
 
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
 
-export interface Conv2dOptions {
-  /** A number, or [height, width]. Default 1. */
-  stride?: number | [number, number];
-  /** A number, [top, left, bottom, right], "same" (TensorFlow's) or "valid" (0). Default 0. */
-  padding?: number | [number, number, number, number] | "same" | "valid";
-  /** A number, or [height, width]. Default 1. */
-  dilation?: number | [number, number];
+export interface Conv2dOptions extends WindowOptions {
   /** Default 1. c and oc must be multiples of it. */
   groups?: number;
   /** oc values added to the output channels. */
   bias?: Float32Array;
   /** Applied last. Default "none". */
   activation?: Activation;
-  /** The input's layout; default "NCHW". */
-  layout?: Layout;
-  /** The output's layout; default the input's. */
-  outputLayout?: Layout;
-  /** Where to write the output (its length: the output's in outputLayout). */
-  out?: F32Operand;
   /** Force an algorithm (tests, measurements); default "auto", the planner's choice. */
   algorithm?: "auto" | ConvAlgorithm;
 }
@@ -123,12 +111,6 @@ interface ConvPlan extends ConvShape {
   layout: Layout;
   outputLayout: Layout;
   algorithm: ConvAlgorithm;
-}
-
-/** A tensor handed in whole (a previous op's result), or null for the (data, shape, …) form. */
-function asTensor(v: unknown): Tensor | null {
-  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || v instanceof DeviceBuffer || !("data" in v)) return null;
-  return v as Tensor;
 }
 
 /**

@@ -6,30 +6,20 @@ import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, threadsFor, type Engine, t
 import { POOL_AVG, POOL_MAX } from "../schema.gen.ts";
 import { checkPadding, checkPair, geometryArgs, outputSize, type Geometry } from "../conv/geometry.ts";
 import { checkTensorData, tensorInput, tensorOutput } from "./layout.ts";
-import { quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor } from "./types.ts";
+import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "./types.ts";
 
-export interface Pool2dOptions {
+export interface Pool2dOptions extends WindowOptions {
   /** "max" or "avg" (average). */
   mode: "max" | "avg";
   /** The window: a number, [height, width], or "global" (the whole image: global pooling). */
   kernel: number | [number, number] | "global";
-  /** A number or [height, width]. Default: the kernel (windows side by side, as PyTorch). */
-  stride?: number | [number, number];
-  /** A number, [top, left, bottom, right], "same" or "valid" (0, the default); at most half the kernel. */
-  padding?: number | [number, number, number, number] | "same" | "valid";
-  /** Max pooling only. Default 1. */
-  dilation?: number | [number, number];
+  // stride defaults to the kernel (windows side by side, as PyTorch); padding is at most
+  // half the kernel; dilation is for max pooling only.
   /**
    * Average pooling: divide by the whole window, padding included (PyTorch's default),
    * rather than by the taps inside the input (ONNX's and TensorFlow's). Default false.
    */
   countPadding?: boolean;
-  /** The input's layout when `input` is its data; default "NCHW". */
-  layout?: Layout;
-  /** The output's layout; default the input's. */
-  outputLayout?: Layout;
-  /** Where to write the output (its length: the output's in outputLayout). */
-  out?: F32Operand;
 }
 
 const KNOWN = ["mode", "kernel", "stride", "padding", "dilation", "countPadding", "layout", "outputLayout", "out"] as const;
@@ -58,9 +48,8 @@ export function pool2d(this: OpHost, input: F32Operand, shape: ShapeLike, option
 export function pool2d(this: OpHost, ...args: unknown[]): Promise<Tensor> {
   const { engine, call } = this[HOST];
   return call(() => {
-    const t = args[0] as Tensor;
-    const whole = typeof t === "object" && t !== null && !ArrayBuffer.isView(t) && "data" in t && "shape" in t;
-    return whole ? planPool2d(engine, t.data, t.shape, args[1], t.layout) : planPool2d(engine, args[0], args[1], args[2], undefined);
+    const t = asTensor(args[0]);
+    return t ? planPool2d(engine, t.data, t.shape, args[1], t.layout) : planPool2d(engine, args[0], args[1], args[2], undefined);
   }, (plan) => runPool2d(engine, plan));
 }
 
