@@ -47,6 +47,8 @@ export interface Binding {
   bytes: number;
   /** Used in place of an allocation. */
   device?: DeviceBuffer | null;
+  /** With `device`: the region starts this many bytes into it. */
+  offset?: number;
   /** Before the kernels: fill the region (at: its byte offset). */
   before?: (at: number) => void | Promise<void>;
   /** After the kernels: read the region out. */
@@ -103,7 +105,7 @@ export async function bind<N extends string, R>(
   const list = names.map((n) => bindings[n]);
   return arena.scoped(list.map((b) => (b.device ? 0 : b.bytes)), async (offsets) => {
     const at = {} as Record<N, number>;
-    names.forEach((n, i) => (at[n] = list[i].device ? list[i].device!.offset : offsets[i]));
+    names.forEach((n, i) => (at[n] = list[i].device ? list[i].device!.offset + (list[i].offset ?? 0) : offsets[i]));
     for (let i = 0; i < list.length; i++) await list[i].before?.(at[names[i]]);
     const result = await fn(at);
     for (let i = 0; i < list.length; i++) await list[i].after?.(at[names[i]]);

@@ -68,6 +68,12 @@ export const constants = {
   // Pooling.
   POOL_MAX: 0,
   POOL_AVG: 1,
+
+  // Image resizing (constants of the resize ops go here).
+
+  // Colour, geometry and normalisation (constants of those ops go here).
+
+  // Filters (constants of the filter ops go here).
 };
 
 /** What every convolution-shaped job starts with: the tensors' shapes and the window. */
@@ -258,6 +264,16 @@ export const ops = {
       rows: "i32", // output rows per group
     },
   },
+  // --- Image preprocessing (src/ops/image/, assembly/image/) ---
+
+  // Resizing: ids 20–29.
+
+  // Colour, geometry, normalisation into tensors: ids 30–39.
+
+  // Filters: ids 40–49.
+
+  // The fused preprocess: ids 50–59.
+
   // Test hooks for the pool's failure paths (assembly/runtime/debug.ts).
   // `entered`: set by a Worker once inside a group; `idle`: a word nothing sets.
   debugStall: { id: 90, kernel: "runtime/debug.ts#debugStallGroup", phases: ["stall"], args: { entered: "i32", idle: "i32" } },
