@@ -1,26 +1,18 @@
 // Writes assembly/conv/windows.gen.ts: depthwise sliding-window kernels, one per kernel
 // width and stride where one measured faster than the tap-by-tap block (dilation 1):
-// 3 and 5 wide at stride 1 (MobileNet's 3×3 112²×32: 1.6× → 2.1× XNNPACK; 5×5 28²×96:
-// 1.9× → 2.9×), 3 wide at stride 2 (56²×144: 1.26× → 1.32×, medians of five processes).
+// 3 and 5 wide at stride 1, 3 wide at stride 2 (docs/decisions/depthwise.md).
 // Each computes eight outputs of a row: per tap row it holds the row's kw weights in
 // registers and loads each input pixel of the window once, feeding every output that
 // reads it. That takes 7·stride + kw loads where a tap-by-tap loop takes 9·kw.
 //
-// Registers: V8 before 12 (Node 20's 11.3; TurboFan, x64) has 15 for v128 and schedules
-// every load of a loop body ahead of the arithmetic, so 8 accumulators + kw weights +
-// 7·stride + kw inputs spill (28 spill moves a turn at 3 wide, stride 2). There, the
-// pinned copy of each kernel (suffix P) stores each output's partial sum into its output
-// slot once its last tap of the row is in, which pins the order (a load may not pass a
-// store): no spills. The final store writes the finished value over it. Newer engines
-// schedule well and only pay for the stores (V8 15 in Deno 2.9: the plain copies are
-// 1.07–1.23× the pinned ones; JavaScriptCore in Bun: 1.01–1.03×), so the job says which
-// copy runs (src/platform.ts, v8HoistsLoads).
+// Registers: V8 before 12 (TurboFan, x64) has 15 for v128 and schedules every load of a
+// loop body ahead of the arithmetic, so 8 accumulators + kw weights + 7·stride + kw
+// inputs spill. There, the pinned copy of each kernel (suffix P) stores each output's
+// partial sum into its output slot once its last tap of the row is in, which pins the
+// order (a load may not pass a store): no spills. The final store writes the finished
+// value over it. Newer engines schedule well and only pay for the stores, so the job
+// says which copy runs (src/platform.ts, defaultKernels; docs/decisions/engine-variants.md).
 //
-// Measured on Node 20, each step against the one before (same-run ratios to XNNPACK,
-// medians of three processes; 3×3 112²×32, 3×3/2 56²×144, 5×5 28²×96):
-//   partial sums stored (no spills):         2.09 → 2.31×, 1.42 → 1.69×, 2.85 → 2.99×
-//   edge blocks and four-wide tails:         2.31 → 2.74×, 1.69 → 1.96×, 2.99 → 3.90×
-//   a row's whole blocks in one call:        2.74 → 2.98×, 1.96 → 2.02×, 3.90 → 3.81×
 // Run by scripts/build.mjs; the output is generated, never edited by hand.
 import { writeFileSync } from "node:fs";
 

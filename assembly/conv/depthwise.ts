@@ -2,7 +2,8 @@
 // channel o / multiplier): a direct kernel, one v128 holding four channels of a pixel.
 //
 // A work-group is one (batch, output channel quad, block of output rows). Taps whose row
-// lies in the padding are skipped. Columns go one of two ways (src/ops/conv2d.ts picks):
+// lies in the padding are skipped. Columns go one of two ways (src/ops/conv/depthwise.ts
+// picks; docs/decisions/depthwise.md):
 // - in place: outputs whose window lies inside the row go in blocks straight from the
 //   input; the few at the left and right edges go one by one, each over its own taps,
 //   unless a sliding-window kernel has an edge block for the row's padding;
@@ -160,8 +161,9 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
 }
 
 // Eight outputs `step` bytes apart; taps rows × [kxLo, kxHi). Two copies: the pinned one
-// stores each partial sum as it is done, for V8 before 12 (scripts/gen-windows.mjs): with
-// the stores 31×31 went from 13.7× to 20.9× XNNPACK there, while V8 15 lost a quarter.
+// stores each partial sum as it is done, for V8 before 12, where that ends the spills;
+// newer engines only pay for the stores (scripts/gen-windows.mjs,
+// docs/decisions/engine-variants.md).
 function block8(
   at: usize, rowStep: usize, step: usize, tapStep: usize, wAt: usize, wRow: usize,
   taps: i32, kxLo: i32, kxHi: i32, out: usize, bias: usize, act: i32,

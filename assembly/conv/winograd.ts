@@ -7,7 +7,7 @@
 //   1 transforms every input patch, V = Bᵀ·d·B, into scratch as 16 (36) matrices V_ξ
 //     packed as GEMM's A panels (per channel, four tiles in a v128);
 //   2 multiplies, for each ξ, M_ξ = V_ξ · U_ξ, U_ξ = G·g·Gᵀ being the weights
-//     transformed and packed once (src/ops/conv2d.ts), with GEMM's 4×8 microkernel,
+//     transformed and packed once (src/ops/conv/conv2d.ts), with GEMM's 4×8 microkernel,
 //     M_ξ stored as [output channel quad][tile][4];
 //   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
 // The transforms add and subtract whole v128s: four channels at once.

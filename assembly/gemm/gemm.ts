@@ -5,7 +5,7 @@
 //              of op(A) into the thread's scratch, then runs the microkernel over every
 //              MR×NR tile, NR panels outside, MR panels inside, so one B micro-panel
 //              (KC·NR·4 = 8 KiB) stays in L1 while the A block (MC·KC·4) sits in L2.
-// Block sizes are chosen by src/ops/gemm.ts, which documents them.
+// Block sizes are chosen by src/ops/gemm/gemm.ts (docs/decisions/gemm-blocking.md).
 import { Config, GemmArgs, MR, NR } from "../runtime/schema.gen";
 import { packA, packBPanel, packedPanel } from "./pack";
 import { microkernel, microkernel1, microkernel1Few } from "./micro";

@@ -6,9 +6,9 @@
 // two v128 loads of B. With 15 vector registers V8 keeps all of it in registers only
 // at this size and without unrolling (../shared/TOOLCHAIN.md). The relaxed-SIMD build
 // uses relaxed_madd (FMA); the plain build multiplies and adds.
-// Four load32_splat of A instead of the load and shuffles measured +4–5% GEMM on Node 20
-// (V8 11.3; +8–11% with relaxed SIMD), ±1% on Bun and −2.5 to −3.5% on Deno 2.9 (V8 15,
-// as current Chromium): kept the shuffles, best on the newest V8.
+// A is broadcast by shuffle, not load32_splat: the splat gains a little on V8 before 12
+// but loses on the newest V8, and the shuffles are best there
+// (docs/decisions/gemm-microkernel.md).
 import { MR, NR } from "../runtime/schema.gen";
 import { activateScalar, madd, storeQuad, storeRow } from "../simd/epilogue";
 
@@ -94,10 +94,9 @@ function storeTile(c: usize, rowBytes: usize, quadBytes: usize, tile: usize, mr:
 // would waste three quarters of its work. Each k of an unroll by four goes to its own
 // pair of accumulators, so the chains of dependent multiply-adds overlap; they are
 // summed at the end (the order differs from the 4×8 tile's, within the same error bound).
-// Two copies: V8 before 12 (src/platform.ts, v8HoistsLoads) puts the twelve loads of a
+// Two copies: V8 before 12 (src/platform.ts, defaultKernels) puts the twelve loads of a
 // turn ahead of the arithmetic and spills eight accumulators, so there `few` keeps four
-// (even and odd k): packed B streamed at 61 rather than 39 GB/s. Elsewhere eight run
-// 5–12% faster (Deno 2.9, Bun 1.4).
+// (even and odd k). Elsewhere eight run faster (docs/decisions/engine-variants.md).
 export function microkernel1(
   kc: i32, a: usize, b: usize, c: usize, nr: i32,
   alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32, tile: usize,

@@ -62,7 +62,7 @@ export function integralGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     scanCarries(ctrl, group);
   } else {
     writeRows(ctrl, group, group + 1, tid);
-    // The caller may be copying strips out as they finish (src/ops/integral.ts).
+    // The caller may be copying strips out as they finish (src/ops/image/integral.ts).
     const done = IntegralArgs.done(ctrl);
     if (done != 0) signal(done + (<usize>group << 2));
   }
@@ -108,7 +108,7 @@ function writeRows(ctrl: usize, s0: i32, s1: i32, tid: i32): void {
 
 // 8-bit rows into plain arrays on several threads: one Worker writes bands of `strip` rows
 // (`strips` of them) into two window slots at `sum` (and `sqsum`), in turn, while the
-// caller copies each band out as its flag is set (src/ops/integral.ts). Row 0 of a slot
+// caller copies each band out as its flag is set (src/ops/image/integral.ts). Row 0 of a slot
 // holds the row above its band: zeros, or the other slot's last row. Flags at `done`:
 // done[b] (set here), then copied[b] (set by the caller), one i32 each. A slot is
 // rewritten only after the caller has copied the band it held: the two work in cache.
@@ -301,7 +301,7 @@ function columnSumsSquaredU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, r
 // Without squares: each column's sum over rows [r0, r1) into rp (u32), summing four rows
 // at a time in u16 lanes (4 · 255 fits) into u16 column sums at acc16 (a strip has at
 // most 256 rows, and 255 · 256 < 65536), widened once at the end. A quarter of the loads
-// and stores of u32 sums per row: this phase took a third of a 2-thread 4K RGBA call.
+// and stores of u32 sums per row (docs/decisions/integral-rows.md).
 function columnSumsU8Plain(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, acc16: usize): void {
   const n16 = n & ~15;
   memory.fill(acc16, 0, <usize>n16 << 1);

@@ -98,11 +98,9 @@
 
 // cn ∈ {1, 2, 4}: sixteen bytes a step. `squared` is constant per instance, so the loop
 // without squares carries nothing for them: a run-time test in the loop, its live values
-// and per-access index arithmetic cost the plain path spills and an lea per access. With
-// both gone, 1080p went from 2.33× to 2.62× OpenCV.js (gray) and 2.29× to 3.12× (RGBA).
+// and per-access index arithmetic cost the plain path spills and an lea per access.
 // The loop comes in two copies, by how f64 outputs convert (see toF64), so that choice
-// is not a branch per conversion: it was eight a step, and squares went from 1.41× to
-// 1.48× cv.integral2 without them.
+// is not a branch per conversion, which was eight a step (docs/decisions/integral-rows.md).
 @inline function rowVec(src: usize, n: i32, cn: i32, out: usize, above: usize, f64out: bool, sq: usize, sqAbove: usize, squared: bool, pairs: bool = false): void {
   // Sums past 2³¹ (255 · 8421504) and squares past it (65025 · 33025) convert as unsigned.
   const wide = (f64out && n > 8421504 * cn) || (squared && n > 33025 * cn);
@@ -125,7 +123,8 @@
       // Gray (cn = 1, no squares): the prefix of the eight byte pairs' sums is the prefix
       // at odd bytes; less the odd byte, at even ones. Interleaved, they are the sixteen
       // prefixes in order: 12 vector operations where widening and two 8-lane prefixes
-      // take 18. V8 only: JavaScriptCore runs it 15% slower (src/platform.ts, isV8).
+      // take 18. V8 only: JavaScriptCore runs it slower (src/platform.ts, defaultKernels;
+      // docs/decisions/engine-variants.md).
       const oddBytes = i16x8.shr_u(b, 8);
       const odd = prefix16(i16x8.extadd_pairwise_i8x16_u(b), 1);
       const even = i16x8.sub(odd, oddBytes);

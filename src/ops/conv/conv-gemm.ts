@@ -8,7 +8,7 @@ import { MR, NR, type ConvArgs } from "../schema.gen.ts";
 import { quads, type Shape4 } from "../tensor/types.ts";
 import { geometryArgs, type ConvShape } from "./geometry.ts";
 
-// GEMM's tile and blocks (src/ops/gemm.ts says why), in k-quads where convolution counts them.
+// GEMM's tile and blocks (src/ops/gemm/gemm.ts says why), in k-quads where convolution counts them.
 const KCQ = KC / 4;
 
 /** Kernel groups of a GEMM convolution: the convolution's groups when their channels fill whole quads, else 1. */
@@ -20,9 +20,7 @@ export function kernelGroups(c: number, oc: number, groups: number): number {
  * Whether k runs over (ky, kx, channel) with no padding lanes (assembly/conv/im2col.ts):
  * for kernels wider than 1×1 (a 1×1 layer transposes the input's quads as they lie) in one kernel group
  * with fewer than 16 channels not in whole quads, where the padding lanes would waste up to
- * 3/8 of the arithmetic (3 channels: 25%). Measured on ResNet-50's first layer (7×7/2 on
- * RGB), one thread, medians of three processes: 0.73× XNNPACK compact, 0.66× padded; 0.98×
- * once windows inside the image skip the bounds checks.
+ * 3/8 of the arithmetic (3 channels: 25%) (docs/decisions/conv-compact-k.md).
  */
 function compactK(c: number, kg: number, kh: number, kw: number): boolean {
   return kg === 1 && kh * kw > 1 && c % 4 !== 0 && c < 16;

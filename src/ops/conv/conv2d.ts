@@ -8,7 +8,7 @@
 // - "1x1" for a 1×1 kernel with stride 1 and no padding: a GEMM whose A operand is the
 //   NC4HW4 input itself (packing is a transpose of its blocks), no im2col at all.
 // - "winograd" for 3×3 kernels at stride 1 and dilation 1 in one group, from 4 channels in
-//   and out: F(4×4, 3×3), 4× less arithmetic (src/ops/winograd.ts has the measurements).
+//   and out: F(4×4, 3×3), 4× less arithmetic (docs/decisions/winograd.md has the measurements).
 // - "im2col" for everything else: the GEMM with im2col rows packed block by block.
 // Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
 // channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one

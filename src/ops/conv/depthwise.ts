@@ -25,9 +25,8 @@ export interface DepthwiseJob {
 // Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
 // The padded copy (paddedW > 0) only where reading in place would leave fewer than half
 // of a row's outputs to the blocks (large kernels on small images), or channels must be
-// gathered (a multiplier). Elsewhere it is a pass over the input that buys nothing:
-// forcing it measured 1.32× → 1.12× XNNPACK on 3×3/2 56²×144 and 2.04× → 1.41× on 3×3
-// 56²×1152 (it helps only inputs far out of cache: 0.51× → 0.71× at 3×3/2 56²×1152).
+// gathered (a multiplier). Elsewhere it is a pass over the input that buys nothing: it
+// was slower except on inputs far out of cache (docs/decisions/depthwise.md).
 export function planDepthwise(p: ConvShape, threads: number): DepthwiseJob {
   const lastTap = (p.kw - 1) * p.dw;
   const start = Math.ceil(p.pad[1] / p.sw);

@@ -12,22 +12,9 @@ export function winogradFits(p: Pick<ConvShape, "kh" | "kw" | "sh" | "sw" | "dh"
 }
 
 /**
- * Where the planner picks Winograd over im2col, and which. Measured (Node 20, one thread,
- * NC4HW4, same-run ratios to XNNPACK):
- *
- * | layer | F(4×4) | F(2×2) | im2col |
- * | --- | --- | --- | --- |
- * | 3 → 64 at 224² | 0.69 | 0.59 | 0.85 |
- * | 4 → 4 at 112² | 1.45 | | 0.52 |
- * | 4 → 16 at 56² | 0.87 | | 0.67 |
- * | 8 → 8 at 56² | 1.27 | 1.02 | 0.60 |
- * | 16 → 16 at 112² | 1.93 | 0.75 | 0.79 |
- * | 64 → 64 at 56² | 2.89 | 1.36 | 0.90 |
- * | 128 → 128 at 28² | 3.23 | 1.67 | 0.94 |
- * | 256 → 256 at 14² | 2.78 | 1.70 | 0.93 |
- * | 512 → 512 at 7² | 3.01 | 1.60 | 0.89 |
- *
- * So F(4×4) from 4 channels in and out; with fewer (an RGB input) im2col wins.
+ * Where the planner picks Winograd over im2col, and which: F(4×4) from 4 channels in and
+ * out, ahead of F(2×2) and im2col on every such layer measured; with fewer (an RGB input)
+ * im2col wins (docs/decisions/winograd.md).
  */
 export function winogradPays(c: number, oc: number): boolean {
   return c >= 4 && oc >= 4;
@@ -87,8 +74,8 @@ export interface WinogradJob {
   groups: number;
 }
 
-/** Scratch a group's transformed tiles may take: V and M of T tiles stay in L2 (128 KiB
- * and 512 KiB measured the same within noise for F(2×2)). */
+/** Scratch a group's transformed tiles may take: V and M of T tiles stay in L2
+ * (docs/decisions/winograd.md). */
 const SCRATCH = 256 * 1024;
 
 // Tiles per group: as many as fit the scratch, fewer so every thread has a few groups.

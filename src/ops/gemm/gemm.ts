@@ -74,8 +74,8 @@ export const MC = 128;
 /** Widest column block; narrower when that leaves threads without work. */
 export const NC = 1024;
 /**
- * Below this m·n·k the caller runs alone: a dispatch costs more than it saves. Measured
- * (Node 20, 2 cores): two threads win from 48³ (12.2 µs against 13.2), break even at 40³.
+ * Below this m·n·k the caller runs alone: a dispatch costs more than a second thread saves
+ * there, as measured (docs/decisions/solo-thresholds.md).
  */
 export const SOLO_BELOW = 48 * 48 * 48;
 /** Elements of B below which cl.packB packs on the caller alone: an estimate (packing is a

@@ -46,9 +46,8 @@ const KNOWN = ["width", "height", "channels", "squared", "stride", "out"] as con
 /** f32 strips are fixed (bit-identical results for every thread count need one split). */
 const F32_STRIP = 64;
 /**
- * Below this many input elements the caller runs alone. Measured (Node 20, 2 cores, 8-bit
- * gray, device buffers): even at 256² (17 µs either way), two threads ahead from 362²
- * (26 µs against 31–47).
+ * Below this many input elements the caller runs alone: a second thread gains nothing
+ * there, as measured (docs/decisions/solo-thresholds.md).
  */
 const SPLIT_MIN_ELEMENTS = 1 << 16;
 
@@ -134,16 +133,14 @@ const rowPitch = (n: number) => Math.floor((n * 8 + 31) / 16) * 16; // mirrors a
  * 8-bit input into plain arrays: when the tables are larger than WINDOWED_MIN_BYTES, they
  * pass through a window in the arena, a band of rows at a time, each band copied out
  * while still in cache. With Workers, one of them writes the bands into two slots in
- * turn while the caller copies (2 threads, against copying strips of the whole table:
- * 1.41–1.69× Node, 1.06–1.67× Deno, 1.24–1.59× Bun); alone, the caller does both.
- * Window sizes, measured on one thread against copying after the whole kernel:
- * - shared memory: WINDOW_SHARED bytes, 1.21–1.40× Node, 1.19–1.38× Deno, 1.24–1.43×
- *   Bun. At 1000×1000 gray (a 4 MB table) it was level or lost (0.89–1.06×), hence
- *   WINDOWED_MIN_BYTES.
+ * turn while the caller copies; alone, the caller does both. Smaller tables gain nothing
+ * from a window, hence WINDOWED_MIN_BYTES. Band sizes:
+ * - shared memory: a window of WINDOW_SHARED bytes, which stays in L2;
  * - unshared memory (no SharedArrayBuffer): V8 copies out with the C library's memmove,
- *   which on this AMD machine takes `rep movsb` below 512 KiB: slow, and 12× slower again
- *   when source and destination sit 16 bytes apart modulo 4096. So each band's sum copy
- *   is at least COPY_MIN_UNSHARED bytes: 1.54–1.66× (Node, the single build).
+ *   and glibc's takes a slow `rep movsb` below 512 KiB (slower still when source and
+ *   destination sit 16 bytes apart modulo 4096), so each band's sum copy is at least
+ *   COPY_MIN_UNSHARED bytes.
+ * (docs/decisions/integral-copy-out.md)
  */
 const WINDOW_SHARED = 256 << 10;
 const COPY_MIN_UNSHARED = 576 << 10;
@@ -177,7 +174,7 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
   const windowed = viaWindow && !banded;
   // A multiple of 4 rows: each band then starts 16-byte aligned in the table, as its rows
   // do in the window. Copies between shared memory and an array whose offsets differ
-  // modulo 8 go a byte at a time on V8 11 (Node 20): 1000 and 3840 wide ran at 0.4–0.6×.
+  // modulo 8 go a byte at a time on V8 11 (docs/decisions/integral-copy-out.md).
   const rows = engine.arena.shared ? Math.floor(WINDOW_SHARED / rowBytes) - 1 : Math.ceil(COPY_MIN_UNSHARED / (pitch * sumEsz));
   const band = viaWindow ? Math.min(height, Math.max(4, Math.ceil(rows / 4) * 4)) : 0;
   const bands = viaWindow ? Math.ceil(height / band) : 0;

@@ -14,7 +14,8 @@ const MODES = { "NCHW>NC4HW4": NCHW_TO_NC4, "NHWC>NC4HW4": NHWC_TO_NC4, "NC4HW4>
 const PLAIN: readonly PlainLayout[] = ["NCHW", "NHWC"];
 /**
  * Pixels per work-group (a multiple of 4) and the size below which the caller converts
- * alone: estimates that follow integral's measured break-even for a copy (2¹⁶ elements).
+ * alone: estimates that follow integral's measured break-even for a copy (2¹⁶ elements;
+ * docs/decisions/solo-thresholds.md).
  */
 const CHUNK = 4096;
 const SOLO_BELOW = 1 << 16;
