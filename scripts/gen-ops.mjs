@@ -103,11 +103,14 @@ for (const [name, op] of Object.entries(ops)) {
 ts += "};\n";
 ts += `\nexport const ARG_WORDS: { [K in OpName]: number } = {\n${Object.entries(ops).map(([n, op]) => `  ${n}: ${Object.keys(op.args).length},`).join("\n")}\n};\n`;
 ts += `
-/** The argument words of a job of op \`op\`, in the order its kernel reads them. */
-export function encodeArgs<K extends OpName>(op: K, args: OpArgs[K]): Int32Array {
-  const w = new Int32Array(ARG_WORDS[op]);
-  ENCODERS[op](args, w, new Float32Array(w.buffer));
-  return w;
+/**
+ * Write the argument words of a job of \`op\` into \`words\` (\`floats\`: a Float32Array over the
+ * same bytes), in the order its kernel reads them; returns how many there are. The caller
+ * owns the scratch arrays: a new ArrayBuffer per job would cost a small job more than its work.
+ */
+export function encodeArgs<K extends OpName>(op: K, args: OpArgs[K], words: Int32Array, floats: Float32Array): number {
+  ENCODERS[op](args, words, floats);
+  return ARG_WORDS[op];
 }
 
 /** The config words, in the order the kernels read them. */

@@ -84,11 +84,14 @@ export class Context extends OpMethods implements OpHost {
     this.variant = variant;
     this.note = note;
     this.kernels = Object.freeze({ ...kernels });
+    // Argument words are encoded here, one job at a time (calls on a context run in order).
+    const words = new Int32Array(J.MAX_ARGS);
+    const floats = new Float32Array(words.buffer);
     const engine: Engine = {
       arena,
       threads: pool.threads,
       config: this.kernels,
-      run: (op, args, phases, options) => pool.run(OP_IDS[op], encodeArgs(op, args), phases, options),
+      run: (op, args, phases, options) => pool.run(OP_IDS[op], words.subarray(0, encodeArgs(op, args, words, floats)), phases, options),
     };
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
   }
@@ -117,8 +120,7 @@ export class Context extends OpMethods implements OpHost {
   /** Test hooks: not part of the stable API. */
   get [debugHooks](): DebugHooks {
     const groups = [this.threads * 2];
-    const args = { entered: 0, idle: 0 };
-    const run = (op: "debugStall" | "debugTrap", options?: RunOptions) => this.call(() => null, () => this.pool.run(OP_IDS[op], encodeArgs(op, args), groups, options));
+    const run = (op: "debugStall" | "debugTrap", options?: RunOptions) => this.call(() => null, () => this[HOST].engine.run(op, { entered: 0, idle: 0 }, groups, options));
     return {
       arena: this.arena,
       stall: () => run("debugStall"),

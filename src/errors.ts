@@ -54,9 +54,13 @@ export function checkOptions(name: string, v: unknown, known: readonly string[])
   return v as Record<string, unknown>;
 }
 
-/** A typed array (or device buffer) of enough elements, whose buffer is still attached. */
-export function checkLength(name: string, v: { length: number; buffer?: ArrayBufferLike }, needed: number): void {
+/**
+ * A typed array (or device buffer) of enough elements, whose buffer is still attached.
+ * `name` may be a function, so that a name built from parts costs nothing unless it is needed.
+ */
+export function checkLength(name: string | (() => string), v: { length: number; buffer?: ArrayBufferLike }, needed: number): void {
   if (v.length < needed) {
+    if (typeof name === "function") name = name();
     const detached = v.buffer !== undefined && isDetached(v.buffer);
     throw new RangeError(
       detached

@@ -103,28 +103,23 @@ export class Arena {
   }
 
   /**
-   * Allocate several regions and release them all when `fn` settles. A size of 0 means
-   * the region is not needed: it gets offset 0 and no memory.
-   * The regions are carved from one allocation, each aligned and with its own overhang:
+   * Several regions carved from one allocation, each aligned and with its own overhang:
    * one alloc and one release per call rather than one per region (half of a small
-   * call's overhead went to the free list).
+   * call's overhead went to the free list). A size of 0 means the region is not needed:
+   * it gets offset 0 and no memory. Release them all with release(base) unless base is 0.
    */
-  async scoped<T>(sizes: number[], fn: (offsets: number[]) => Promise<T> | T): Promise<T> {
-    const spans = sizes.map((s) => (s > 0 ? alignUp(s + OVERHANG, ALIGN) : 0));
-    const total = spans.reduce((a, b) => a + b, 0);
-    if (total === 0) return fn(sizes.map(() => 0));
+  carve(sizes: number[]): { base: number; offsets: number[] } {
+    const offsets = new Array<number>(sizes.length);
+    let total = 0;
+    for (let i = 0; i < sizes.length; i++) total += sizes[i] > 0 ? regionBytes(sizes[i]) : 0;
+    if (total === 0) return { base: 0, offsets: offsets.fill(0) };
     const base = this.alloc(total - OVERHANG); // alloc adds the last region's overhang back
-    try {
-      let at = base;
-      const offsets = spans.map((span) => {
-        const offset = span > 0 ? at : 0;
-        at += span;
-        return offset;
-      });
-      return await fn(offsets);
-    } finally {
-      this.release(base);
+    let at = base;
+    for (let i = 0; i < sizes.length; i++) {
+      offsets[i] = sizes[i] > 0 ? at : 0;
+      at += sizes[i] > 0 ? regionBytes(sizes[i]) : 0;
     }
+    return { base, offsets };
   }
 
   // Grow so that a free span at the end can hold `size` bytes.

@@ -103,14 +103,27 @@ export async function bind<N extends string, R>(
 ): Promise<R> {
   const names = Object.keys(bindings) as N[];
   const list = names.map((n) => bindings[n]);
-  return arena.scoped(list.map((b) => (b.device ? 0 : b.bytes)), async (offsets) => {
+  const { base, offsets } = arena.carve(list.map((b) => (b.device ? 0 : b.bytes)));
+  try {
     const at = {} as Record<N, number>;
-    names.forEach((n, i) => (at[n] = list[i].device ? list[i].device!.offset + (list[i].offset ?? 0) : offsets[i]));
-    for (let i = 0; i < list.length; i++) await list[i].before?.(at[names[i]]);
+    for (let i = 0; i < names.length; i++) {
+      const b = list[i];
+      at[names[i]] = b.device ? b.device.offset + (b.offset ?? 0) : offsets[i];
+    }
+    // Await only what returns a promise: a small call's regions would cost a microtask each.
+    for (let i = 0; i < list.length; i++) {
+      const done = list[i].before?.(at[names[i]]);
+      if (done) await done;
+    }
     const result = await fn(at);
-    for (let i = 0; i < list.length; i++) await list[i].after?.(at[names[i]]);
+    for (let i = 0; i < list.length; i++) {
+      const done = list[i].after?.(at[names[i]]);
+      if (done) await done;
+    }
     return result;
-  });
+  } finally {
+    if (base) arena.release(base);
+  }
 }
 
 // --- The thread split ---

@@ -55,13 +55,12 @@ interface GemmConvJob {
 export function gemmConvArgs(j: GemmConvJob): ConvArgs {
   const { p } = j;
   const kg = j.kg ?? kernelGroups(p.c, p.oc, p.groups);
-  return {
-    ...geometryArgs(p),
+  return Object.assign(geometryArgs(p), {
     cg: p.c / p.groups, ocg: p.oc / p.groups, kGroups: kg, cgK: p.c / kg, ocgK: p.oc / kg,
     input: j.input, weight: j.weight, packed: j.packed, out: j.out, bias: j.bias, act: p.act, scratch: j.scratch, scratchStride: j.scratchStride,
     mc: j.mc, kcq: j.kcq, nc: j.nc, mBlocks: j.mBlocks, nBlocks: j.nBlocks, packPhase: j.packPhase, direct: j.direct,
     compact: compactK(p.c, kg, p.kh, p.kw), outNHWC: j.outNHWC ?? false, oc: p.oc,
-  };
+  });
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */

@@ -125,12 +125,11 @@ export function conv2d<T extends F32Operand>(this: OpHost, input: Tensor, weight
 export function conv2d(this: OpHost, input: Tensor, weight: Float32Array | PackedConv, weightShape?: ShapeLike, options?: Conv2dOptions): Promise<Conv2dResult<Float32Array>>;
 export function conv2d<T extends F32Operand>(this: OpHost, input: F32Operand, shape: ShapeLike, weight: Float32Array | PackedConv, weightShape: ShapeLike | undefined, options: Conv2dOptions & { out: T }): Promise<Conv2dResult<T>>;
 export function conv2d(this: OpHost, input: F32Operand, shape: ShapeLike, weight: Float32Array | PackedConv, weightShape?: ShapeLike, options?: Conv2dOptions): Promise<Conv2dResult<Float32Array>>;
-export function conv2d(this: OpHost, ...args: unknown[]): Promise<Conv2dResult> {
+export function conv2d(this: OpHost, a: unknown, b: unknown, c?: unknown, d?: unknown, e?: unknown): Promise<Conv2dResult> {
   const { engine, call } = this[HOST];
   return call(() => {
-    const t = asTensor(args[0]);
-    if (!t) return planConv2d(engine, args[0], args[1], args[2], args[3], args[4], undefined);
-    return planConv2d(engine, t.data, t.shape, args[1], args[2], args[3], t.layout);
+    const t = asTensor(a);
+    return t ? planConv2d(engine, t.data, t.shape, b, c, d, t.layout) : planConv2d(engine, a, b, c, d, e, undefined);
   }, (plan) => runConv2d(engine, plan));
 }
 
@@ -307,7 +306,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
     if (p.algorithm === "winograd") return engine.run("winograd", winogradArgs(p, job as WinogradJob, at), [job.groups], { solo });
     const g = job as GemmConvPlan;
     const args = gemmConvArgs({
-      p, input: at.input, weight: packed ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch, ...g,
+      p, input: at.input, weight: packed ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch,
+      scratchStride: g.scratchStride, mc: g.mc, kcq: g.kcq, nc: g.nc, mBlocks: g.mBlocks, nBlocks: g.nBlocks,
       packPhase: !packed, direct: p.algorithm === "1x1", outNHWC: written === "NHWC",
     });
     return engine.run("conv", args, [packed ? 0 : g.packGroups, g.groups], { solo });

@@ -43,9 +43,8 @@ export function planDepthwise(p: ConvShape, threads: number): DepthwiseJob {
 }
 
 export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number; weights: number; bias: number; out: number; scratch: number }): DepthwiseArgs {
-  return {
-    ...geometryArgs(p),
+  return Object.assign(geometryArgs(p), {
     mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
     scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
-  };
+  });
 }

@@ -91,8 +91,8 @@ export function planWinograd(p: ConvShape, threads: number): WinogradJob {
 }
 
 export function winogradArgs(p: ConvShape, j: WinogradJob, at: { input: number; weights: number; out: number; bias: number; scratch: number }): WinogradArgs {
-  return {
-    ...geometryArgs(p), input: at.input, packed: at.weights, out: at.out, bias: at.bias, act: p.act,
+  return Object.assign(geometryArgs(p), {
+    input: at.input, packed: at.weights, out: at.out, bias: at.bias, act: p.act,
     scratch: at.scratch, scratchStride: j.scratchStride, tiles: j.tiles, oc: p.oc, tile: j.tile,
-  };
+  });
 }

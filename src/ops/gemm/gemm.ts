@@ -198,7 +198,7 @@ async function runPackB(engine: Engine, p: PackBPlan): Promise<PackedMatrix> {
   try {
     if (k > 0 && n > 0) {
       await bind(engine.arena, { b: input(engine.arena, p.b, p.bLen) }, (at) => {
-        const args = { ...IDLE, n, k, b: at.b, ldb: p.ldb, transB: p.transB, packedB: panels.offset, kc: Math.min(KC, k), packPhase: true };
+        const args = Object.assign({}, IDLE, { n, k, b: at.b, ldb: p.ldb, transB: p.transB, packedB: panels.offset, kc: Math.min(KC, k), packPhase: true });
         return engine.run("gemm", args, [Math.ceil(n / NR), 0], { solo: n * k < PACK_SOLO_BELOW });
       });
     }

@@ -77,7 +77,7 @@ export function convertLayout(engine: Engine, from: Layout, to: Layout, [n, c, h
 /** A tensor argument: data of `length` elements in `layout`, checked, as ops take them. */
 export function checkTensorData(engine: Engine, name: string, data: unknown, shape: Shape4, layout: Layout): F32Operand {
   const x = checkF32Operand(engine.arena, name, data);
-  checkLength(`${name} (${layout} [${shape.join(", ")}])`, x, tensorLength(layout, shape));
+  checkLength(() => `${name} (${layout} [${shape.join(", ")}])`, x, tensorLength(layout, shape));
   return x;
 }
 

@@ -45,11 +45,11 @@ export function pool2d<T extends F32Operand>(this: OpHost, input: Tensor, option
 export function pool2d(this: OpHost, input: Tensor, options: Pool2dOptions): Promise<Tensor<Float32Array>>;
 export function pool2d<T extends F32Operand>(this: OpHost, input: F32Operand, shape: ShapeLike, options: Pool2dOptions & { out: T }): Promise<Tensor<T>>;
 export function pool2d(this: OpHost, input: F32Operand, shape: ShapeLike, options: Pool2dOptions): Promise<Tensor<Float32Array>>;
-export function pool2d(this: OpHost, ...args: unknown[]): Promise<Tensor> {
+export function pool2d(this: OpHost, a: unknown, b: unknown, c?: unknown): Promise<Tensor> {
   const { engine, call } = this[HOST];
   return call(() => {
-    const t = asTensor(args[0]);
-    return t ? planPool2d(engine, t.data, t.shape, args[1], t.layout) : planPool2d(engine, args[0], args[1], args[2], undefined);
+    const t = asTensor(a);
+    return t ? planPool2d(engine, t.data, t.shape, b, t.layout) : planPool2d(engine, a, b, c, undefined);
   }, (plan) => runPool2d(engine, plan));
 }
 
@@ -100,7 +100,7 @@ async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
     out: tensorOutput(engine, result, shape, "NC4HW4", p.outputLayout),
   };
   await bind(engine.arena, regions, (at) => {
-    const args = { ...geometryArgs(p), input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows };
+    const args = Object.assign(geometryArgs(p), { input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows });
     return engine.run("pool2d", args, [planes * Math.ceil(p.oh / rows)], { solo: threads === 1 });
   });
   return tensor;
