@@ -30,9 +30,15 @@ export interface ContextOptions {
    * measurements; every variant computes the same results). Default: the engine's best.
    */
   kernels?: Partial<KernelConfig>;
+  /**
+   * How much conv2d may keep of the weights it packed for plain Float32Array weights, in
+   * MiB, so that the same weights given again are not packed again (0 turns it off).
+   * Default 256.
+   */
+  weightCacheMiB?: number;
 }
 
-const KNOWN = ["threads", "module", "maxMemoryMiB", "spinMs", "stallTimeoutMs", "kernels"] as const;
+const KNOWN = ["threads", "module", "maxMemoryMiB", "spinMs", "stallTimeoutMs", "kernels", "weightCacheMiB"] as const;
 const PAGE = 65536;
 const READY_TIMEOUT_MS = 20000;
 
@@ -78,6 +84,7 @@ export class Context extends OpMethods implements OpHost {
     variant: Variant,
     note: string | null,
     kernels: KernelConfig,
+    cacheBytes: number,
   ) {
     super();
     this.threads = pool.threads;
@@ -87,10 +94,16 @@ export class Context extends OpMethods implements OpHost {
     // Argument words are encoded here, one job at a time (calls on a context run in order).
     const words = new Int32Array(J.MAX_ARGS);
     const floats = new Float32Array(words.buffer);
+    const states = new Map<symbol, unknown>();
     const engine: Engine = {
       arena,
       threads: pool.threads,
       config: this.kernels,
+      cacheBytes,
+      state: <T>(key: symbol, make: () => T): T => {
+        if (!states.has(key)) states.set(key, make());
+        return states.get(key) as T;
+      },
       run: (op, args, phases, options) => pool.run(OP_IDS[op], words.subarray(0, encodeArgs(op, args, words, floats)), phases, options),
     };
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
@@ -170,6 +183,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   const maxPages = (o.maxMemoryMiB === undefined ? 4096 : checkInt("maxMemoryMiB", o.maxMemoryMiB, 1, 4096)) * 16;
   const spinMs = checkNumber("spinMs", o.spinMs, 1, 0);
   const stallTimeoutMs = checkNumber("stallTimeoutMs", o.stallTimeoutMs, 30000, 0);
+  const weightCacheMiB = checkNumber("weightCacheMiB", o.weightCacheMiB, 256, 0);
   if (o.module !== undefined && !(o.module instanceof WebAssembly.Module)) {
     throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
   }
@@ -201,7 +215,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;
   const workers = threads > 1 ? await startWorkers(module, memory, threads - 1, spinMs) : [];
   const pool = new Pool(memory, runPhase, workers, { spinMs, stallTimeoutMs });
-  return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null, kernels);
+  return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20);
 }
 
 async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, spinMs: number): Promise<PlatformWorker[]> {

@@ -15,6 +15,10 @@ export interface Engine {
   readonly threads: number;
   /** The kernel variants this context runs (written into the control words once). */
   readonly config: Readonly<KernelConfig>;
+  /** Bytes an op may keep prepared between calls (conv2d's weight cache); 0: none. */
+  readonly cacheBytes: number;
+  /** An op's state kept with the context (caches), made by `make` on first use. */
+  state<T>(key: symbol, make: () => T): T;
   /** Run one job of `op`: its arguments, and the work-groups of each phase. */
   run<K extends OpName>(op: K, args: OpArgs[K], phases: number[], options?: RunOptions): Promise<void>;
 }

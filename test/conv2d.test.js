@@ -12,7 +12,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { contextsPerThreadCount, random, randomF32, rejects } from "./helpers.js";
+import { contextsPerThreadCount, random, randomF32, rejects, withContext } from "./helpers.js";
 import { conv2dReference, toNC4HW4Reference, toNHWCReference } from "./reference.js";
 
 const test = suite("conv2d");
@@ -305,6 +305,37 @@ test("packConv: packed weights give exactly what plain ones do, and refuse anoth
   const handle = await cl.packConv(randomF32(rand, 9 * 8 * 4), [8, 4, 3, 3], { groups: 2 });
   await rejects(cl.conv2d(randomF32(rand, 800), [1, 8, 10, 10], handle, [8, 8, 3, 3], { groups: 1 }), RangeError, /packed for \[8, 4, 3, 3\] with groups 2/);
   handle.dispose();
+});
+
+test("the weight cache: the same array again gives the same answer, and a changed array its new one", async () => {
+  const rand = random(412);
+  for (const [shape, wShape, options] of [
+    [[1, 8, 12, 12], [12, 8, 3, 3], { padding: 1 }], // Winograd
+    [[1, 8, 12, 12], [12, 8, 3, 3], { padding: 1, stride: 2 }], // im2col
+    [[1, 16, 9, 9], [20, 16, 1, 1], {}], // 1×1
+    [[1, 8, 12, 12], [8, 1, 3, 3], { padding: 1, groups: 8 }], // depthwise
+  ]) {
+    for (const weightCacheMiB of [256, 0, 0.001]) { // cached, off, too small to keep anything
+      await withContext(createContext, { threads: 2, weightCacheMiB }, async (cl) => {
+        const x = randomF32(rand, shape.reduce((a, b) => a * b), 1);
+        const weight = randomF32(rand, wShape.reduce((a, b) => a * b), 1);
+        const label = `${wShape} ${JSON.stringify(options)} cache ${weightCacheMiB} MiB`;
+        const first = await cl.conv2d(x, shape, weight, wShape, options);
+        const again = await cl.conv2d(x, shape, weight, wShape, options);
+        assert.equal(Array.from(again.data), Array.from(first.data), `${label}: the same weights again`);
+        const before = new Float32Array(first.data);
+        // Same array, new values: the answer follows them.
+        weight[weight.length >> 1] += 1;
+        weight[0] = -weight[0];
+        const changed = await cl.conv2d(x, shape, weight, wShape, options);
+        const ref = conv2dReference(x, shape, weight, wShape, { pad: pad4(options.padding ?? 0), stride: pair(options.stride), groups: options.groups ?? 1 });
+        const winograd = mayRunWinograd(wShape, options);
+        checkClose(changed.data, ref, wShape[1] * wShape[2] * wShape[3], `${label}: changed weights`, winograd ? tileScale(ref.scale, changed.shape) : ref.scale, winograd ? WINOGRAD_FACTOR : 1);
+        assert.ok(changed.data.some((v, i) => v !== before[i]), `${label}: the change shows`);
+      });
+    }
+  }
+  await rejects(createContext({ weightCacheMiB: -1 }), RangeError, /weightCacheMiB must be a finite number ≥ 0/);
 });
 
 test("device buffers: input and output stay in the context's memory", async () => {

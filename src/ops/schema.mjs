@@ -56,6 +56,8 @@ export const constants = {
   KIND_U8_I32: 0,
   KIND_U8_F64: 1,
   KIND_F32_F64: 2,
+  // Most rows in an integral strip: its column sums of 8-bit values (and squares) fit u16 (u32).
+  MAX_STRIP_ROWS: 256,
   // Integral schemes: one group does everything, three phases over strips, bands in a window.
   SPLIT_NONE: 0,
   SPLIT_STRIPS: 1,

@@ -20,10 +20,11 @@ import { HOST, bind, input, none, scratch, threadsFor, view, type Binding, type 
 import { SOLO_BELOW } from "../gemm/gemm.ts";
 import { checkTensorData, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
-import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
-import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
+import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv } from "./conv-gemm.ts";
+import { depthwiseArgs, packDepthwise, planDepthwise } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
-import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, type WinogradJob } from "./winograd.ts";
+import { WeightCache } from "./weight-cache.ts";
+import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays } from "./winograd.ts";
 
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
 
@@ -241,14 +242,28 @@ async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Flo
       : packGemmWeights(engine, c, wShape, groups, rawAt, packedAt));
 }
 
+const WEIGHT_CACHE = Symbol("conv2d weight cache");
+
 /**
- * A call's weights: the handle's packing; or packed now; or, for the GEMM kernels, which
- * pack in their phase 0 (`packPhase`), the OIHW weights copied in after the region that
- * the packing will fill (`rawWeights` says where).
+ * Weights packed before the call for its algorithm: a handle's, or the context's weight
+ * cache's (packed now if the array is new to it or changed). Null when the cache is off:
+ * the call packs them itself. `owned`: the call frees them when it is done.
  */
-function weightRegion(engine: Engine, p: ConvPlan, wShape: Shape4): Binding {
-  if (p.weight instanceof PackedConv) return { bytes: 0, device: p.algorithm === "winograd" ? p.weight.winograd! : p.weight.panels };
+async function preparedWeights(engine: Engine, p: ConvPlan, wShape: Shape4): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean } | null> {
+  if (p.weight instanceof PackedConv) return { packed: p.algorithm === "winograd" ? p.weight.winograd! : p.weight.panels, owned: false };
+  if (engine.cacheBytes === 0) return null;
   const weight = p.weight;
+  const cache = engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes));
+  const key = `${p.algorithm} [${wShape.join(", ")}] / ${p.groups}`;
+  return cache.get(weight, key, packedLength(p.algorithm, p.c, wShape, p.groups), (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at));
+}
+
+/**
+ * Weights the call packs itself: depthwise and Winograd ones before the kernels; for the
+ * GEMM kernels, which pack in their phase 0 (`packPhase`), the OIHW weights copied in
+ * after the region that the packing will fill (`rawWeights` says where).
+ */
+function weightRegion(engine: Engine, p: ConvPlan, weight: Float32Array, wShape: Shape4): Binding {
   const bytes = packedLength(p.algorithm, p.c, wShape, p.groups) * 4;
   if (p.algorithm === "depthwise" || p.algorithm === "winograd") {
     return { bytes, before: (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at) };
@@ -285,33 +300,44 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;
-  const packed = p.weight instanceof PackedConv ? p.weight : null;
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
   const written: Layout = gemmFamily && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const threads = threadsFor(engine, macs(p), SOLO_BELOW);
-  const job = p.algorithm === "depthwise" ? planDepthwise(p, threads) : p.algorithm === "winograd" ? planWinograd(p, threads) : planGemmConv(p, threads);
+  const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
+  const prepared = await preparedWeights(engine, p, wShape);
   const regions = {
     input: tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
-    // The weights: the handle's, or packed for this call (GEMM kernels pack them in phase 0).
-    weights: weightRegion(engine, p, wShape),
+    weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),
     bias: p.bias ? biasQuads(engine, p.bias) : none,
     out: tensorOutput(engine, result, shape, written, p.outputLayout),
-    scratch: scratch(threads * job.scratchStride),
+    scratch: none,
   };
-  await bind(engine.arena, regions, (at) => {
-    const solo = threads === 1;
-    if (p.algorithm === "depthwise") return engine.run("depthwise", depthwiseArgs(p, job as DepthwiseJob, at), [job.groups], { solo });
-    if (p.algorithm === "winograd") return engine.run("winograd", winogradArgs(p, job as WinogradJob, at), [job.groups], { solo });
-    const g = job as GemmConvPlan;
-    const args = gemmConvArgs({
-      p, input: at.input, weight: packed ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch,
-      scratchStride: g.scratchStride, mc: g.mc, kcq: g.kcq, nc: g.nc, mBlocks: g.mBlocks, nBlocks: g.nBlocks,
-      packPhase: !packed, direct: p.algorithm === "1x1", outNHWC: written === "NHWC",
-    });
-    return engine.run("conv", args, [packed ? 0 : g.packGroups, g.groups], { solo });
-  });
+  try {
+    if (p.algorithm === "depthwise") {
+      const job = planDepthwise(p, threads);
+      regions.scratch = scratch(threads * job.scratchStride);
+      await bind(engine.arena, regions, (at) => engine.run("depthwise", depthwiseArgs(p, job, at), [job.groups], { solo }));
+    } else if (p.algorithm === "winograd") {
+      const job = planWinograd(p, threads);
+      regions.scratch = scratch(threads * job.scratchStride);
+      await bind(engine.arena, regions, (at) => engine.run("winograd", winogradArgs(p, job, at), [job.groups], { solo }));
+    } else {
+      const job = planGemmConv(p, threads);
+      regions.scratch = scratch(threads * job.scratchStride);
+      await bind(engine.arena, regions, (at) => {
+        const args = gemmConvArgs({
+          p, input: at.input, weight: prepared ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch,
+          scratchStride: job.scratchStride, mc: job.mc, kcq: job.kcq, nc: job.nc, mBlocks: job.mBlocks, nBlocks: job.nBlocks,
+          packPhase: !prepared, direct: p.algorithm === "1x1", outNHWC: written === "NHWC",
+        });
+        return engine.run("conv", args, [prepared ? 0 : job.packGroups, job.groups], { solo });
+      });
+    }
+  } finally {
+    if (prepared?.owned) prepared.packed.dispose();
+  }
   return tensor;
 }
 

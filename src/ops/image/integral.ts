@@ -5,7 +5,7 @@ import type { WaitForWord } from "../../pool.ts";
 import { DeviceBuffer } from "../../buffer.ts";
 import { alignUp } from "../../memory.ts";
 import { HOST, bind, input, none, scratch, type Engine, type OpHost } from "../../run.ts";
-import { KIND_F32_F64, KIND_U8_F64, KIND_U8_I32, SPLIT_BANDS, SPLIT_NONE, SPLIT_STRIPS, type IntegralArgs } from "../schema.gen.ts";
+import { KIND_F32_F64, KIND_U8_F64, KIND_U8_I32, MAX_STRIP_ROWS, SPLIT_BANDS, SPLIT_NONE, SPLIT_STRIPS, type IntegralArgs } from "../schema.gen.ts";
 
 export interface IntegralOptions {
   /** Image width in pixels. */
@@ -183,7 +183,7 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
   const slot2 = squared ? alignUp((band + 1) * pitch * 8, 64) : 0;
 
   const split = !viaWindow && engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
-  const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(256, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
+  const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(MAX_STRIP_ROWS, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
   const strips = Math.ceil(height / strip);
   const chunk = Math.max(64, Math.ceil(n / (engine.threads * 4) / 4) * 4);
   const threads = split ? engine.threads : 1;

@@ -1,0 +1,84 @@
+// The plain call's weight cache: conv2d given the same Float32Array of weights again uses
+// the weights it packed the first time, as tfjs and onnxruntime do with their immutable
+// tensors. A Float32Array can change between calls, so each entry keeps a copy and a call
+// uses the packing only while the array still holds the very same bits (one comparison
+// pass, far cheaper than packing). Entries are dropped least recently used first beyond
+// the context's `weightCacheMiB`, when their array is garbage-collected, and with the
+// context's memory on dispose().
+import { DeviceBuffer } from "../../buffer.ts";
+import type { Arena } from "../../memory.ts";
+
+interface Entry {
+  /** What the packing is for: algorithm, weight shape, groups. */
+  key: string;
+  /** The weights' bits when they were packed. */
+  copy: Int32Array;
+  packed: DeviceBuffer<Float32Array>;
+  /** Bytes the entry holds: the packing in the context's memory and the copy. */
+  bytes: number;
+}
+
+export class WeightCache {
+  private readonly byWeights = new WeakMap<Float32Array, Entry>();
+  /** Live entries, least recently used first. */
+  private readonly lru = new Set<Entry>();
+  private bytes = 0;
+  private readonly finalizer: FinalizationRegistry<Entry> | null;
+
+  constructor(
+    private readonly arena: Arena,
+    private readonly maxBytes: number,
+  ) {
+    this.finalizer = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((e) => this.evict(e)) : null;
+  }
+
+  /**
+   * The packing of `weights` for `key`: the cached one while the array holds the same bits,
+   * else `length` floats packed now by `pack`, kept when they fit the cache. `owned`: the
+   * caller frees the packing when its call is done (it did not fit).
+   */
+  async get(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean }> {
+    const hit = this.byWeights.get(weights);
+    if (hit && hit.key === key && sameBits(hit.copy, weights)) {
+      this.lru.delete(hit);
+      this.lru.add(hit);
+      return { packed: hit.packed, owned: false };
+    }
+    if (hit) this.evict(hit);
+    const bytes = length * 4 + weights.byteLength;
+    const packed = new DeviceBuffer(this.arena, Float32Array, length, this.arena.alloc(length * 4));
+    try {
+      await pack(packed.offset);
+    } catch (e) {
+      packed.dispose();
+      throw e;
+    }
+    if (bytes > this.maxBytes) return { packed, owned: true };
+    for (const old of this.lru) {
+      if (this.bytes + bytes <= this.maxBytes) break;
+      this.evict(old);
+    }
+    const entry: Entry = { key, copy: Int32Array.from(bitsOf(weights)), packed, bytes };
+    this.byWeights.set(weights, entry);
+    this.lru.add(entry);
+    this.bytes += bytes;
+    this.finalizer?.register(weights, entry);
+    return { packed, owned: false };
+  }
+
+  private evict(e: Entry): void {
+    if (!this.lru.delete(e)) return;
+    this.bytes -= e.bytes;
+    e.packed.dispose();
+  }
+}
+
+/** A Float32Array's bits as an Int32Array over the same bytes (NaNs compare by their bits). */
+const bitsOf = (a: Float32Array) => new Int32Array(a.buffer, a.byteOffset, a.length);
+
+function sameBits(copy: Int32Array, weights: Float32Array): boolean {
+  if (copy.length !== weights.length) return false;
+  const w = bitsOf(weights);
+  for (let i = 0; i < w.length; i++) if (copy[i] !== w[i]) return false;
+  return true;
+}
