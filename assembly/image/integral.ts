@@ -265,7 +265,7 @@ function stripTotals(ctrl: usize, s: i32, tid: i32): void {
 }
 
 // Sums of each column over rows [r0, r1) into rp (u32), and of their squares into rp2 (u32).
-// A strip has at most 256 rows, so 65025 · 256 fits u32.
+// A strip has at most MAX_STRIP_ROWS (256) rows, so 65025 · 256 fits u32.
 function columnSumsSquaredU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, rp2: usize): void {
   memory.fill(rp, 0, <usize>n << 2);
   memory.fill(rp2, 0, <usize>n << 2);
@@ -300,7 +300,7 @@ function columnSumsSquaredU8(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, r
 
 // Without squares: each column's sum over rows [r0, r1) into rp (u32), summing four rows
 // at a time in u16 lanes (4 · 255 fits) into u16 column sums at acc16 (a strip has at
-// most 256 rows, and 255 · 256 < 65536), widened once at the end. A quarter of the loads
+// most MAX_STRIP_ROWS = 256 rows, and 255 · 256 < 65536), widened once at the end. A quarter of the loads
 // and stores of u32 sums per row (docs/decisions/integral-rows.md).
 function columnSumsU8Plain(ctrl: usize, r0: i32, r1: i32, n: i32, rp: usize, acc16: usize): void {
   const n16 = n & ~15;
