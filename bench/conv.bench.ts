@@ -148,6 +148,7 @@ async function main() {
     const jsMs = await median(() => direct(l, nchw, oihw, y, oh, ow, cg), { time: 200, iterations: 3 });
     rows.push({ case: l.name, impl: "plain JavaScript direct loop", ms: jsMs, rate: gflops(jsMs), vs: xnn });
   }
+  const plainRows = await plainCalls(tf, [t1, t2]);
   const poolRows = await pooling(tf, [t1, t2]);
   t1.dispose();
   t2.dispose();
@@ -162,7 +163,47 @@ async function main() {
     addTwoThreadPeer(rows, l.name, "onnxruntime-web, 2 threads", ms, flops / (ms * 1e6));
   }
   printTable("f32 conv2d, batch 1", "GFLOP/s", rows, "vs XNNPACK");
+  printTable("f32 conv2d, plain calls (NCHW arrays in, a new array out, the same OIHW weights each call)", "GFLOP/s", plainRows, "vs XNNPACK");
   printTable("f32 pooling, batch 1", "GB/s", poolRows, "vs XNNPACK");
+}
+
+// The call a user writes first: an NCHW Float32Array in, plain OIHW weights, a new array
+// out (the weights are the same array every call, as a model's are), against XNNPACK on
+// tensors with its packed filter cached, and simdcl resident for scale.
+const PLAIN: Layer[] = [
+  { name: "3×3 28²×128→128", c: 128, h: 28, w: 28, oc: 128, k: 3, stride: 1, pad: 1 },
+  { name: "1×1 28²×128→512", c: 128, h: 28, w: 28, oc: 512, k: 1, stride: 1, pad: 0 },
+  { name: "depthwise 3×3/2 28²×240", c: 240, h: 28, w: 28, oc: 240, k: 3, stride: 2, pad: 1, depthwise: true },
+];
+
+async function plainCalls(tf: any, contexts: Awaited<ReturnType<typeof createContext>>[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const l of PLAIN) {
+    const { oh, ow, cg, flops, nchw, nhwc, oihw, hwio } = setup(l);
+    const wShape: [number, number, number, number] = [l.oc, cg, l.k, l.k];
+    const options = { stride: l.stride, padding: l.pad, groups: l.depthwise ? l.c : 1 };
+    const x = tf.tensor4d(nhwc, [1, l.h, l.w, l.c]);
+    const f = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
+    const pad = [[0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]];
+    const xnn = () => (l.depthwise ? tf.depthwiseConv2d(x, f, l.stride, pad) : tf.conv2d(x, f, l.stride, pad)).dispose();
+    const resident = await Promise.all(contexts.map(async (cl) => {
+      const packed = await cl.packConv(oihw, wShape, { groups: options.groups });
+      const input = cl.buffer(Float32Array, Math.ceil(l.c / 4) * 4 * l.h * l.w);
+      const output = cl.buffer(Float32Array, Math.ceil(l.oc / 4) * 4 * oh * ow);
+      const call = () => cl.conv2d(input, [1, l.c, l.h, l.w], packed, wShape, { ...options, layout: "NC4HW4", out: output });
+      return { call, free: () => [packed, input, output].forEach((b) => b.dispose()) };
+    }));
+    const plain = contexts.map((cl) => () => cl.conv2d(nchw, [1, l.c, l.h, l.w], oihw, wShape, options));
+    const forms = [xnn, resident[0].call, plain[0], resident[1].call, plain[1]];
+    const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl resident, 1 thread", "simdcl plain, 1 thread", "simdcl resident, 2 threads", "simdcl plain, 2 threads"];
+    const measured = await measureRounds(forms, { time: 400, iterations: 10 });
+    const rate = (ms: number) => flops / (ms * 1e6);
+    measured.forEach(({ ms, ratio }, i) => rows.push({ case: l.name, impl: names[i], ms, rate: rate(ms), vs: i === 0 ? undefined : rate(ms) / ratio }));
+    resident.forEach((r) => r.free());
+    x.dispose();
+    f.dispose();
+  }
+  return rows;
 }
 
 // Pooling layers: XNNPACK (tf.maxPool / tf.avgPool, NHWC in its heap) against simdcl

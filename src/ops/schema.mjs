@@ -264,6 +264,7 @@ export const ops = {
       mode: "i32", // POOL_*
       countPadding: "bool", // average: divide by the whole window, padding included
       rows: "i32", // output rows per group
+      planes: "i32", // channel quads (of all images) per group
     },
   },
   // --- Image preprocessing (src/ops/image/, assembly/image/) ---

@@ -25,6 +25,8 @@ export interface Pool2dOptions extends WindowOptions {
 const KNOWN = ["mode", "kernel", "stride", "padding", "dilation", "countPadding", "layout", "outputLayout", "out"] as const;
 /** Taps below which the caller pools alone: a dispatch costs more (an estimate, as for a copy). */
 const SOLO_BELOW = 1 << 16;
+/** Taps a group should have at least, so that claiming it costs little beside its work (an estimate). */
+const PLANE_WORK = 4096;
 
 interface PoolPlan extends Geometry {
   input: F32Operand;
@@ -93,15 +95,18 @@ async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
   if (p.n === 0) return tensor;
   const planes = p.n * quads(p.c);
   const threads = threadsFor(engine, planes * p.oh * p.ow * p.kh * p.kw, SOLO_BELOW);
-  // Rows per group: whole planes, split when there are too few for every thread.
+  // Groups of whole planes, several to a group when a plane is small work, split into
+  // rows when there are too few planes for every thread.
   const rows = enoughGroups(threads, planes) ? p.oh : Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
+  const perPlane = p.oh * p.ow * p.kh * p.kw;
+  const planesPerGroup = rows < p.oh ? 1 : Math.max(1, Math.min(Math.ceil(PLANE_WORK / perPlane), Math.floor(planes / (GROUPS_PER_THREAD * threads))));
   const regions = {
     input: tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
     out: tensorOutput(engine, result, shape, "NC4HW4", p.outputLayout),
   };
   await bind(engine.arena, regions, (at) => {
-    const args = Object.assign(geometryArgs(p), { input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows });
-    return engine.run("pool2d", args, [planes * Math.ceil(p.oh / rows)], { solo: threads === 1 });
+    const args = Object.assign(geometryArgs(p), { input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows, planes: planesPerGroup });
+    return engine.run("pool2d", args, [Math.ceil(planes / planesPerGroup) * Math.ceil(p.oh / rows)], { solo: threads === 1 });
   });
   return tensor;
 }
