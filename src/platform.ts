@@ -19,7 +19,7 @@ export interface PlatformWorker {
 // Node's, Deno's and Bun's built-in modules, without an import() that bundlers and
 // Miniflare would have to resolve (a computed one breaks Miniflare's module walker;
 // `node:` in a literal breaks browser bundles). Node has it from 20.16.
-const builtin = (name: string): any => (globalThis as any).process?.getBuiltinModule?.(`node:${name}`);
+export const builtin = (name: string): any => (globalThis as any).process?.getBuiltinModule?.(`node:${name}`);
 
 const isNode = typeof (globalThis as any).process?.versions?.node === "string";
 
