@@ -23,7 +23,8 @@ export function boxMean(sum, width, height, channels, radius) {
   return out;
 }
 
-if (import.meta.main ?? (typeof process !== "undefined" && import.meta.url === `file://${process.argv[1]}`)) {
+// No top-level await: bundles for edge functions import this file for boxMean.
+async function main() {
   const width = 640, height = 480, radius = 3;
   // A checkerboard of 16-pixel squares: the blur softens each edge over 2·radius+1 pixels.
   const gray = new Uint8Array(width * height).map((_, i) => ((((i % width) >> 4) + ((i / width) >> 4)) & 1) * 255);
@@ -39,3 +40,5 @@ if (import.meta.main ?? (typeof process !== "undefined" && import.meta.url === `
   console.log(`                       after: ${Array.from(blurred.subarray(8 * width + 10, 8 * width + 22)).join(" ")}`);
   // No dispose(): idle Workers do not keep the process alive (dispose() frees the memory early).
 }
+
+if (import.meta.main ?? (typeof process !== "undefined" && import.meta.url === `file://${process.argv[1]}`)) main();
