@@ -15,6 +15,8 @@ export const wasmFiles: Record<Variant, string> = {
 // One literal `new URL("./file", import.meta.url)` per build: the form bundlers that copy
 // assets (Vite, webpack 5, Parcel) recognise.
 function locate(variant: Variant): URL {
+  // Scripts (an iife bundle, Vercel's edge sandbox) and some runtimes (workerd) have none.
+  if (typeof import.meta.url !== "string") throw new Error("import.meta.url is not set here, so there is no \"next to the module\"");
   if (variant === "relaxed") return new URL("./simdcl-relaxed.wasm", import.meta.url);
   if (variant === "simd") return new URL("./simdcl.wasm", import.meta.url);
   return new URL("./simdcl-single.wasm", import.meta.url);
