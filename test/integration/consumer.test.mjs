@@ -29,6 +29,10 @@ test("npm pack: each build once, the embedded entry, a built dist/", async () =>
   }
   for (const f of ["dist/index.js", "dist/index.d.ts", "dist/embedded.js", "dist/embedded.d.ts", "dist/wasm.gen.js"]) assert.ok(files.includes(f), `${f} missing`);
   assert.not.ok(files.includes("src/wasm.gen.ts"), "src/wasm.gen.ts ships a third copy of the builds");
+  // No import() at all in the shipped JavaScript (a computed one stopped Miniflare).
+  for (const f of files.filter((f) => f.startsWith("dist/") && f.endsWith(".js"))) {
+    assert.not.match(readFileSync(join(repo, f), "utf8"), /\bimport\s*\(\s*[^\s)]/, `${f} has an import(…)`);
+  }
   const big = info.files.filter((f) => f.size > 100 * 1024).map((f) => f.path);
   assert.equal(big, ["dist/wasm.gen.js"], "only the embedded entry's builds are over 100 KiB");
 });

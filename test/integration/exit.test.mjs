@@ -29,4 +29,11 @@ for (const [name, runtime] of Object.entries(runtimes)) {
   });
 }
 
+test("deno: the JSR entry (src/embedded.ts) needs no permission flag", async () => {
+  const r = await run(...runtimes.deno(`${fixtures}jsr-style.mjs`), { timeoutMs: TIMEOUT_MS });
+  console.log(`  deno --no-prompt jsr-style.mjs: ${describeRun(r)}: ${r.stdout.trim()}`);
+  assert.ok(!r.timedOut && r.status === 0, describeRun(r));
+  assert.match(r.stdout, /threads \d+, sum 307200/);
+});
+
 test.run();
