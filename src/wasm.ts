@@ -51,13 +51,19 @@ export async function compileVariant(variant: Variant): Promise<WebAssembly.Modu
         return await explainCompile(variant, WebAssembly.compileStreaming(response));
       }
       bytes = await response.arrayBuffer();
+      // A dev server answers a file it does not have with its HTML page, status 200.
+      const head = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+      if (String.fromCharCode(...head) !== "\0asm") {
+        throw new Error(`got ${type || "a response"} that is not WebAssembly: it starts ${JSON.stringify(String.fromCharCode(...new Uint8Array(bytes, 0, Math.min(16, bytes.byteLength))))}`);
+      }
     }
   } catch (e) {
     if (e instanceof Error && e.message.startsWith("simdcl:")) throw e;
     const where = url ? ` from ${url.href}` : "";
     throw new Error(
       `simdcl: could not load ${file}${where} (${e instanceof Error ? e.message : String(e)}). ` +
-        `Serve or ship simdcl's .wasm files next to its JavaScript, pass a compiled module as ` +
+        `Serve or ship simdcl's .wasm files next to its JavaScript (a dev server that pre-bundles ` +
+        `dependencies moves the JavaScript away from them; in Vite: optimizeDeps: { exclude: ["simdcl"] }), pass a compiled module as ` +
         `createContext({ module }), or import createContext from "simdcl/embedded", which carries the builds inside.`,
       { cause: e },
     );
