@@ -68,7 +68,9 @@ export function threadingUnavailable(): string | null {
     return "SharedArrayBuffer is missing (a page needs Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers)";
   }
   if ((globalThis as any).crossOriginIsolated === false) return "the page is not cross-origin isolated";
-  if (typeof (globalThis as any).Worker !== "function" && !builtin("worker_threads")) return "this runtime has no Worker";
+  if (typeof (globalThis as any).Worker !== "function" && !builtin("worker_threads")) {
+    return isNode ? "node:worker_threads is out of reach without process.getBuiltinModule (Node 20.16 or later)" : "this runtime has no Worker";
+  }
   return null;
 }
 

@@ -40,7 +40,10 @@ export async function compileVariant(variant: Variant): Promise<WebAssembly.Modu
     if (url.protocol === "file:") {
       const deno = (globalThis as any).Deno;
       const fs = deno?.readFile ? undefined : builtin("fs/promises");
-      if (!deno?.readFile && !fs) throw new Error("this runtime has no file system to read it from");
+      if (!deno?.readFile && !fs) {
+        const node = (globalThis as any).process?.versions?.node;
+        throw new Error(node ? `Node ${node} has no process.getBuiltinModule to read it with (Node 20.16 or later has)` : "this runtime has no file system to read it from");
+      }
       bytes = await (deno?.readFile ? deno.readFile(url) : fs.readFile(url));
     } else {
       const response = await fetch(url);
