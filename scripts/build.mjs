@@ -33,7 +33,7 @@ function check(name, bytes) {
 // `prepare` (npm install in a clone, a git dependency) builds only what is missing;
 // `prepack` and `npm run build` always rebuild, so a tarball never ships a stale dist/.
 if (process.argv.includes("--if-missing") && existsSync("dist/index.js") && existsSync("dist/embedded.js")) {
-  console.log("build: dist/ exists; `npm run build` rebuilds it");
+  console.error("build: dist/ exists; `npm run build` rebuilds it");
   process.exit(0);
 }
 
@@ -59,4 +59,4 @@ writeFileSync(
 rmSync("dist", { recursive: true, force: true });
 run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json"]);
 for (const file of Object.values(variants)) copyFileSync(`build/wasm/${file}`, `dist/${file}`);
-console.log(`build: ${Object.values(variants).join(", ")} and dist/ ready`);
+console.error(`build: ${Object.values(variants).join(", ")} and dist/ ready`); // stderr: npm pack --json runs this
