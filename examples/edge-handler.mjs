@@ -3,11 +3,21 @@
 // Edge runtimes (Cloudflare Workers, Vercel Edge) forbid compiling Wasm from bytes
 // and have no threads, so the caller passes the module its bundler imported
 // (see edge-worker.mjs) and the context runs on one thread.
-import { createContext } from "../dist/index.js";
+import { createContext } from "simdcl";
 import { boxMean } from "./box-filter.mjs";
 
 export function createHandler(module) {
-  let context = null; // created on the first request, kept while the isolate lives
+  // Created on the first request and kept while the isolate lives. A context that failed
+  // to start is dropped, so the next request tries again instead of failing forever.
+  let context = null;
+  const getContext = () => {
+    if (context) return context;
+    const starting = createContext({ threads: 1, module });
+    starting.catch(() => {
+      if (context === starting) context = null;
+    });
+    return (context = starting);
+  };
   return async function handle(request) {
     if (request.method !== "POST") return new Response("POST an 8-bit grayscale image\n", { status: 405 });
     const url = new URL(request.url);
@@ -15,9 +25,8 @@ export function createHandler(module) {
     const height = Number(url.searchParams.get("height"));
     const radius = Number(url.searchParams.get("radius") ?? 4);
     const pixels = new Uint8Array(await request.arrayBuffer());
-    context ??= createContext({ threads: 1, module });
-    const cl = await context;
     try {
+      const cl = await getContext();
       const { sum } = await cl.integral(pixels, { width, height });
       return new Response(boxMean(sum, width, height, 1, radius), { headers: { "Content-Type": "application/octet-stream" } });
     } catch (e) {

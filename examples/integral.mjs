@@ -1,6 +1,7 @@
-// Runs as is in Node, Deno and Bun (after `npm run build`):
+// Runs as is in Node, Deno and Bun (after `npm run build`; "simdcl" resolves to this
+// package through its own package.json "exports"):
 //   node examples/integral.mjs · deno run -A examples/integral.mjs · bun examples/integral.mjs
-import { createContext } from "../dist/index.js";
+import { createContext } from "simdcl";
 import { boxMean } from "./box-filter.mjs";
 
 const cl = await createContext(); // one thread per core; cl.threads says how many run
@@ -18,4 +19,4 @@ console.log(`sum of all red values: ${sum[sum.length - 4]}, of their squares: ${
 
 const blurred = boxMean(sum, width, height, 4, 8);
 console.log(`box-filtered (radius 8) first pixel: ${Array.from(blurred.subarray(0, 4))}`);
-cl.dispose(); // ends the Workers, so the process exits
+cl.dispose(); // frees the memory now; without it, idle Workers still let the process exit

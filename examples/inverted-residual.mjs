@@ -2,7 +2,7 @@
 // NC4HW4 device buffers from layer to layer: weights packed once, no layout conversion and
 // no copy between the layers. Runs as is in Node, Deno and Bun (after `npm run build`):
 //   node examples/inverted-residual.mjs · deno run -A examples/inverted-residual.mjs
-import { createContext } from "../dist/index.js";
+import { createContext } from "simdcl";
 
 /** The block's layers, weights packed once: c → c·expand → c channels. */
 export async function createBlock(cl, c, expand, weights) {

@@ -1,4 +1,4 @@
-// A static file server for the repository, on 127.0.0.1 only. With `isolated`, every
+// A static file server for the repository (or `root`), on 127.0.0.1 only. With `isolated`, every
 // response carries the COOP/COEP headers that give a page SharedArrayBuffer.
 // Used by the browser tests and the browser example: node scripts/serve.mjs [port]
 import { createServer } from "node:http";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css" };
 
-export function serve({ port = 0, isolated = true } = {}) {
+export function serve({ port = 0, isolated = true, root: dir = root } = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
     if (path.includes("..")) return void res.writeHead(403).end();
@@ -19,7 +19,7 @@ export function serve({ port = 0, isolated = true } = {}) {
       headers["Cross-Origin-Embedder-Policy"] = "require-corp";
     }
     try {
-      const body = await readFile(join(root, path.endsWith("/") ? path + "index.html" : path));
+      const body = await readFile(join(dir, path.endsWith("/") ? path + "index.html" : path));
       res.writeHead(200, { ...headers, "Content-Type": types[extname(path)] ?? "application/octet-stream" }).end(body);
     } catch {
       res.writeHead(404, headers).end("not found");

@@ -1,4 +1,5 @@
-// npm test (after the build): the same uvu suites on Node, Deno, Bun and Chromium.
+// npm test (after the build): the same uvu suites on Node, Deno, Bun and Chromium, then
+// the integration suites in test/integration/.
 // Prints each runtime's output, then one line per runtime and a closing
 // "N passed, N failed" line; exits non-zero if any runtime fails or runs no test.
 // SIMDCL_RUNTIMES=node,deno picks a subset.
@@ -13,6 +14,13 @@ const runtimes = {
   deno: [bin("deno"), ["run", "-A", "--quiet", "test/node.js"]],
   bun: [bin("bun"), ["test/node.js"]],
   chromium: [process.execPath, ["scripts/test-browser.mjs"]],
+  // First contact (test/integration/, run by Node): scripts that never dispose() exit by
+  // themselves in Node, Deno and Bun; the edge handler in workerd (Miniflare) and Vercel's
+  // edge-runtime; the packed tarball in a fresh project (Node, Deno, Bun, strict
+  // TypeScript, an esbuild page in Chromium).
+  exit: [process.execPath, ["test/integration/exit.test.mjs"]],
+  edge: [process.execPath, ["test/integration/edge.test.mjs"]],
+  consumer: [process.execPath, ["test/integration/consumer.test.mjs"]],
   // JSR serves src/ as TypeScript: `deno publish --dry-run` type-checks it as JSR would.
   jsr: [bin("deno"), ["publish", "--dry-run", "--allow-dirty"]],
 };

@@ -16,7 +16,8 @@ export interface ContextOptions {
   threads?: number;
   /**
    * A compiled simdcl module (dist/simdcl*.wasm), for runtimes that forbid compiling
-   * Wasm from bytes (Cloudflare Workers, Vercel Edge). Default: the embedded build.
+   * Wasm from bytes (Cloudflare Workers, Vercel Edge). Default: the build's .wasm file
+   * next to simdcl's JavaScript ("simdcl/embedded": the build inside it).
    */
   module?: WebAssembly.Module;
   /** Largest the memory may grow, in MiB (up to 4096). Default 4096. */
@@ -178,13 +179,20 @@ export class Context extends OpMethods implements OpHost {
 }
 
 export async function createContext(options: ContextOptions = {}): Promise<Context> {
+  return createContextWith(options, compileVariant);
+}
+
+/** @internal createContext with another way to get the kernels' module (src/embedded.ts embeds them). */
+export async function createContextWith(options: ContextOptions = {}, load: typeof compileVariant): Promise<Context> {
   const o = checkOptions("createContext options", options, KNOWN);
   const requested = o.threads === undefined ? await hardwareThreads() : checkInt("threads", o.threads, 1, 256);
   const maxPages = (o.maxMemoryMiB === undefined ? 4096 : checkInt("maxMemoryMiB", o.maxMemoryMiB, 1, 4096)) * 16;
   const spinMs = checkNumber("spinMs", o.spinMs, 1, 0);
   const stallTimeoutMs = checkNumber("stallTimeoutMs", o.stallTimeoutMs, 30000, 0);
   const weightCacheMiB = checkNumber("weightCacheMiB", o.weightCacheMiB, 256, 0);
-  if (o.module !== undefined && !(o.module instanceof WebAssembly.Module)) {
+  // By its tag, not instanceof: a module compiled in another realm (a vm context, an
+  // iframe, Vercel's edge sandbox) is just as usable.
+  if (o.module !== undefined && Object.prototype.toString.call(o.module) !== "[object WebAssembly.Module]") {
     throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
   }
   const kernels = { ...defaultKernels };
@@ -203,7 +211,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
     if (!shared && requested > 1) note ??= "the module given imports an unshared memory";
   } else {
     variant = unavailable ? "single" : hasRelaxedSimd() ? "relaxed" : "simd";
-    module = await compileVariant(variant);
+    module = await load(variant);
   }
   const threads = variant === "single" ? 1 : requested;
   const shared = variant !== "single";

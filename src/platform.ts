@@ -10,10 +10,17 @@ export interface PlatformWorker {
   /** Called once if the Worker throws outside our handlers or exits. */
   onDeath(fn: (reason: string) => void): void;
   terminate(): void;
+  /**
+   * Whether the Worker may keep the process alive (Node, Deno and Bun; a no-op elsewhere).
+   * The pool holds it only while a call is in flight (DESIGN.md, rule 10).
+   */
+  hold(keepAlive: boolean): void;
 }
 
-// Hidden from bundlers, which would otherwise try to resolve Node's modules for browsers.
-const nodeModule = (name: string): Promise<any> => import(/* @vite-ignore */ `node:${name}`);
+// Node's, Deno's and Bun's built-in modules, without an import() that bundlers and
+// Miniflare would have to resolve (a computed one breaks Miniflare's module walker;
+// `node:` in a literal breaks browser bundles). Node has it from 20.16.
+export const builtin = (name: string): any => (globalThis as any).process?.getBuiltinModule?.(`node:${name}`);
 
 const isNode = typeof (globalThis as any).process?.versions?.node === "string";
 
@@ -48,10 +55,8 @@ export const defaultKernels: KernelConfig = {
 export async function hardwareThreads(): Promise<number> {
   const n = (globalThis as any).navigator?.hardwareConcurrency;
   if (typeof n === "number" && n > 0) return n;
-  if (isNode) {
-    const os = await nodeModule("os");
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
+  const os = isNode ? builtin("os") : undefined;
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
   return 1;
 }
 
@@ -61,14 +66,19 @@ export function threadingUnavailable(): string | null {
     return "SharedArrayBuffer is missing (a page needs Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers)";
   }
   if ((globalThis as any).crossOriginIsolated === false) return "the page is not cross-origin isolated";
-  if (typeof (globalThis as any).Worker !== "function" && !isNode) return "this runtime has no Worker";
+  if (typeof (globalThis as any).Worker !== "function" && !builtin("worker_threads")) {
+    return isNode ? "node:worker_threads is out of reach without process.getBuiltinModule (Node 20.16 or later)" : "this runtime has no Worker";
+  }
   return null;
 }
 
 export async function startWorker(): Promise<PlatformWorker> {
   const body = `(${workerMain.toString()})`;
   const WebWorker = (globalThis as any).Worker;
-  if (typeof WebWorker === "function") {
+  const threads = builtin("worker_threads");
+  // A Web Worker where it can be unref'd (Bun) or nothing else exists (browsers);
+  // node:worker_threads in Node and in Deno, whose Web Workers always hold the process.
+  if (typeof WebWorker === "function" && (!threads || typeof WebWorker.prototype.unref === "function")) {
     const code = `${body}({ onInit: (f) => self.addEventListener("message", (e) => f(e.data), { once: true }),` +
       ` post: (m) => self.postMessage(m), close: () => self.close() });`;
     const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
@@ -86,9 +96,10 @@ export async function startWorker(): Promise<PlatformWorker> {
         w.terminate();
         URL.revokeObjectURL(url);
       },
+      hold: (keepAlive) => void (keepAlive ? w.ref?.() : w.unref?.()),
     };
   }
-  const { Worker } = await nodeModule("worker_threads");
+  const { Worker } = threads;
   const code = `const { parentPort } = require("node:worker_threads");\n` +
     `${body}({ onInit: (f) => parentPort.once("message", f), post: (m) => parentPort.postMessage(m), close: () => parentPort.close() });`;
   const w = new Worker(code, { eval: true });
@@ -100,5 +111,6 @@ export async function startWorker(): Promise<PlatformWorker> {
       w.on("exit", (code: number) => fn(`exited with code ${code}`));
     },
     terminate: () => void w.terminate(),
+    hold: (keepAlive) => void (keepAlive ? w.ref() : w.unref()),
   };
 }

@@ -53,6 +53,8 @@ export class Pool {
     this.view = new Int32Array(memory.buffer, 0, J.ARGS + J.MAX_ARGS);
     // No job yet: every Worker counts as having left the last one.
     Atomics.store(this.words, J.ACK, workers.length);
+    // Idle Workers never keep the process alive; run() holds them while a job runs.
+    for (const w of workers) w.hold(false);
     workers.forEach((w, i) => {
       const tid = i + 1;
       w.onDeath((reason) => this.fail(new Error(`simdcl: worker ${tid} ${reason}`)));
@@ -75,7 +77,19 @@ export class Pool {
   }
 
   /** Run a job to completion. Arguments are u32 words (f32 bits written by the op). */
-  async run(op: number, args: ArrayLike<number>, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> {
+  async run(op: number, args: ArrayLike<number>, phases: number[], options?: RunOptions): Promise<void> {
+    // A job in flight keeps the process alive (the caller may be asleep in waitAsync,
+    // which holds nothing); an idle pool does not (DESIGN.md, rule 10).
+    if (this.running++ === 0) for (const w of this.workers) w.hold(true);
+    try {
+      return await this.runJob(op, args, phases, options);
+    } finally {
+      if (--this.running === 0) for (const w of this.workers) w.hold(false);
+    }
+  }
+  private running = 0;
+
+  private async runJob(op: number, args: ArrayLike<number>, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> {
     if (phases.length > J.MAX_PHASES || args.length > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
     const w = this.words;
     this.throwIfFailed();

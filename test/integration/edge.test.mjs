@@ -1,0 +1,173 @@
+// Edge functions for real: examples/edge-worker.mjs bundled as wrangler would (esbuild,
+// the .wasm import left as a separate module) and served by workerd through Miniflare;
+// the same handler in Vercel's edge-runtime with Wasm code generation off, as on Vercel;
+// dist/ loaded unbundled by Miniflare; and what a Worker that forgets `module` is told.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { build } from "esbuild";
+import { Miniflare, Log, LogLevel } from "miniflare";
+import { EdgeRuntime, runServer } from "edge-runtime";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { createHandler } from "../../examples/edge-handler.mjs";
+import { boxReference, fixtures, repo } from "./util.mjs";
+
+const test = suite("edge");
+const out = mkdtempSync(join(tmpdir(), "simdcl-edge-"));
+const width = 7, height = 5, radius = 1;
+const pixels = new Uint8Array(width * height).map((_, i) => (i * 37) % 256);
+
+/**
+ * Bundle `entry` for an edge runtime: `.wasm` imports stay imports of a module beside the
+ * bundle, as wrangler does. Returns the bundle's path and size and the .wasm files it
+ * imports (copied beside it).
+ */
+async function bundle(entry, { conditions, format = "esm", alias = {} }) {
+  const wasm = [];
+  const outfile = join(out, `${basename(entry, ".mjs")}-${format}${Object.values(alias).map((a) => `-${a.replace(/\W/g, "")}`).join("")}.js`);
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format,
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    conditions,
+    alias,
+    outfile,
+    logLevel: "error",
+    plugins: [{
+      name: "wasm-module",
+      setup(b) {
+        b.onResolve({ filter: /\.wasm$/ }, async (args) => {
+          if (args.pluginData === "wasm") return undefined;
+          const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "wasm" });
+          if (r.errors.length) return { errors: r.errors };
+          wasm.push(r.path);
+          copyFileSync(r.path, join(out, basename(r.path)));
+          return { path: `./${basename(r.path)}`, external: true };
+        });
+      },
+    }],
+  });
+  return { path: outfile, bytes: readFileSync(outfile).length, wasm };
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
+async function withMiniflare(options, fn) {
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, compatibilityDate: "2025-01-01", cf: false, log: new Log(LogLevel.WARN), ...options });
+  try {
+    return await fn(await mf.ready);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const post = (base, query, body = pixels, handle = fetch) => handle(new Request(new URL(query, base), { method: "POST", body }));
+
+/** POST to a server (or straight to a handler) and check the box filter and a bad request. */
+async function checkBoxFilter(base, handle = fetch) {
+  const response = await post(base, `/?width=${width}&height=${height}&radius=${radius}`, pixels, handle);
+  assert.is(response.status, 200, await response.clone().text());
+  assert.equal(Array.from(new Uint8Array(await response.arrayBuffer())), Array.from(boxReference(pixels, width, height, radius)));
+  const bad = await post(base, "/?width=-1&height=5", pixels, handle);
+  assert.is(bad.status, 400);
+  assert.match(await bad.text(), /width must be an integer/);
+}
+
+test("workerd (Miniflare): examples/edge-worker.mjs bundled carries one .wasm and box-filters a POST", async () => {
+  const b = await bundle(`${repo}examples/edge-worker.mjs`, { conditions: ["workerd", "worker", "browser"] });
+  const wasmBytes = b.wasm.reduce((s, f) => s + readFileSync(f).length, 0);
+  console.log(`  edge-worker bundle: ${kb(b.bytes)} JS + ${b.wasm.map((f) => basename(f)).join(", ")} (${kb(wasmBytes)})`);
+  assert.equal(b.wasm.map((f) => basename(f)), ["simdcl-single.wasm"]);
+  assert.ok(b.bytes < 100 * 1024, `the bundle is ${kb(b.bytes)}: it carries an embedded build`);
+  await withMiniflare({
+    modulesRoot: out,
+    modules: [{ type: "ESModule", path: b.path }, { type: "CompiledWasm", path: join(out, "simdcl-single.wasm") }],
+  }, checkBoxFilter);
+});
+
+test("workerd (Miniflare): dist/ loads unbundled, no computed import()", async () => {
+  await withMiniflare({
+    modulesRoot: repo,
+    scriptPath: `${fixtures}unbundled-worker.mjs`,
+    modules: true,
+    modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+  }, async (base) => {
+    const response = await fetch(base, { method: "POST", body: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) });
+    assert.is(response.status, 200, await response.clone().text());
+    assert.equal(await response.json(), { variant: "single", sum: [0, 0, 0, 0, 0, 0, 1, 3, 6, 10, 0, 6, 14, 24, 36] });
+  });
+});
+
+for (const entry of ["simdcl", "simdcl/embedded"]) {
+  test(`workerd (Miniflare): without module, ${entry} says to pass one and how`, async () => {
+    const b = await bundle(`${fixtures}no-module-worker.mjs`, { conditions: ["workerd", "worker", "browser"], alias: { SIMDCL_ENTRY: entry } });
+    await withMiniflare({ modulesRoot: out, modules: [{ type: "ESModule", path: b.path }] }, async (base) => {
+      const response = await fetch(base);
+      const text = await response.text();
+      console.log(`  ${entry}: ${text.slice(0, 160)}…`);
+      assert.is(response.status, 500, text);
+      assert.match(text, /createContext\(\{.*module/);
+      if (entry === "simdcl/embedded") assert.match(text, /forbids compiling WebAssembly.*import module from "simdcl\/simdcl-single\.wasm"/);
+    });
+  });
+}
+
+// Vercel's edge runtime emulator, with Wasm compilation forbidden as on Vercel.
+async function withEdgeRuntime(bundlePath, globals, fn) {
+  const runtime = new EdgeRuntime({
+    initialCode: readFileSync(bundlePath, "utf8"),
+    codeGeneration: { strings: false, wasm: false },
+    extend: (context) => Object.assign(context, globals),
+  });
+  const server = await runServer({ runtime, host: "127.0.0.1", port: 0 });
+  try {
+    return await fn(server.url);
+  } finally {
+    await server.close();
+  }
+}
+
+test("edge-runtime (Vercel): the same handler box-filters a POST with the module handed in", async () => {
+  const b = await bundle(`${fixtures}vercel-edge.mjs`, { conditions: ["edge-light", "worker", "browser"], format: "iife" });
+  console.log(`  vercel-edge bundle: ${kb(b.bytes)} JS`);
+  assert.ok(b.bytes < 100 * 1024, `the bundle is ${kb(b.bytes)}: it carries an embedded build`);
+  const module = await WebAssembly.compile(readFileSync(`${repo}dist/simdcl-single.wasm`));
+  await withEdgeRuntime(b.path, { SIMDCL_WASM: module }, checkBoxFilter);
+});
+
+test("examples/edge-handler.mjs: a context that failed to start is dropped; the next request works", async () => {
+  const module = await WebAssembly.compile(readFileSync(`${repo}dist/simdcl-single.wasm`));
+  const handle = createHandler(module);
+  // The first instantiation fails, as a transient out-of-memory would; later ones work.
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = () => {
+    WebAssembly.instantiate = instantiate;
+    return Promise.reject(new Error("WebAssembly.instantiate(): Out of memory (simulated)"));
+  };
+  try {
+    const first = await post("http://edge.test", `/?width=${width}&height=${height}`, pixels, handle);
+    assert.is(first.status, 500);
+    assert.match(await first.text(), /Out of memory \(simulated\)/);
+  } finally {
+    WebAssembly.instantiate = instantiate;
+  }
+  // Before: the rejected context was kept, and every later request failed the same way.
+  await checkBoxFilter("http://edge.test", handle);
+});
+
+test("edge-runtime (Vercel): without module, simdcl/embedded says to pass one and how", async () => {
+  const b = await bundle(`${fixtures}no-module-vercel.mjs`, { conditions: ["edge-light", "worker", "browser"], format: "iife", alias: { SIMDCL_ENTRY: "simdcl/embedded" } });
+  await withEdgeRuntime(b.path, {}, async (base) => {
+    const response = await fetch(base);
+    const text = await response.text();
+    console.log(`  ${text.slice(0, 160)}…`);
+    assert.is(response.status, 500, text);
+    assert.match(text, /forbids compiling WebAssembly.*import module from "simdcl\/simdcl-single\.wasm"/);
+  });
+});
+
+test.after(() => rmSync(out, { recursive: true, force: true }));
+test.run();
