@@ -45,6 +45,18 @@ export class Arena {
   get f32(): Float32Array { return this.fresh().f32; }
   get f64(): Float64Array { return this.fresh().f64; }
 
+  /**
+   * `length` elements of `type` at byte offset `at`: a subarray of a cached view of the
+   * memory (creating a view on the memory's buffer costs more than a small call's work).
+   */
+  view<T extends ArrayBufferView>(type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number }, at: number, length: number): T {
+    const v = this.fresh();
+    const whole = (type as unknown) === Float32Array ? v.f32 : (type as unknown) === Uint8Array ? v.u8 : (type as unknown) === Int32Array ? v.i32 : (type as unknown) === Float64Array ? v.f64 : null;
+    if (!whole) return new type(this.memory.buffer, at, length);
+    const first = at / type.BYTES_PER_ELEMENT;
+    return whole.subarray(first, first + length) as unknown as T;
+  }
+
   private fresh() {
     if (!this.views) {
       const buffer = this.memory.buffer;

@@ -61,7 +61,7 @@ export interface Binding {
 
 /** A view of `length` elements of `type` at byte offset `at` (taken when needed: the memory may grow). */
 export function view<T extends ElementArray>(arena: Arena, type: ElementType<T>, at: number, length: number): T {
-  return new type(arena.memory.buffer, at, length);
+  return arena.view(type, at, length);
 }
 
 const typeOf = (x: ElementArray) => x.constructor as ElementType;
@@ -105,9 +105,16 @@ export async function bind<N extends string, R>(
   bindings: Record<N, Binding>,
   fn: (at: Record<N, number>) => Promise<R>,
 ): Promise<R> {
-  const names = Object.keys(bindings) as N[];
-  const list = names.map((n) => bindings[n]);
-  const { base, offsets } = arena.carve(list.map((b) => (b.device ? 0 : b.bytes)));
+  const names: N[] = [];
+  const list: Binding[] = [];
+  const sizes: number[] = [];
+  for (const n in bindings) {
+    const b = bindings[n];
+    names.push(n);
+    list.push(b);
+    sizes.push(b.device ? 0 : b.bytes);
+  }
+  const { base, offsets } = arena.carve(sizes);
   try {
     const at = {} as Record<N, number>;
     for (let i = 0; i < names.length; i++) {
