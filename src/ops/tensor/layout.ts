@@ -56,14 +56,14 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
 }
 
 async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
-  const out = new Float32Array(tensorLength(p.to, p.shape));
-  if (out.length === 0) return out;
-  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape)), dst: { bytes: out.length * 4 } };
-  await bind(engine.arena, regions, async (at) => {
+  const length = tensorLength(p.to, p.shape);
+  if (length === 0) return new Float32Array(0);
+  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape)), dst: { bytes: length * 4 } };
+  return bind(engine.arena, regions, async (at) => {
     await convertLayout(engine, p.from, p.to, p.shape, at.src, at.dst);
-    out.set(view(engine.arena, Float32Array, at.dst, out.length));
+    // slice(): a new array filled by the copy, not zeroed first (a fresh zeroed one costs about as much as the conversion).
+    return view(engine.arena, Float32Array, at.dst, length).slice();
   });
-  return out;
 }
 
 /** Convert a tensor of `shape` between two places in the arena, from one layout to another (one of them NC4HW4). */
