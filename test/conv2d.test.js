@@ -281,6 +281,21 @@ test("every layout pair, and NC4HW4 round trips through a chain", async () => {
   }
 });
 
+test("depthwise with every layout pair (NHWC read and written in place): whole and partial quads, multipliers, strides", async () => {
+  const rand = random(413);
+  const layouts = ["NCHW", "NHWC", "NC4HW4"];
+  for (const layout of layouts) {
+    for (const outputLayout of layouts) {
+      for (const [c, mult, h, w, k, stride] of [[8, 1, 9, 13, 3, 1], [7, 1, 6, 4, 3, 2], [5, 2, 5, 11, 5, 1], [12, 1, 3, 17, 3, 2], [3, 3, 7, 1, 3, 1]]) {
+        await checkCase(rand, {
+          shape: [2, c, h, w], wShape: [c * mult, 1, k, k],
+          options: { layout, outputLayout, groups: c, stride, padding: k >> 1, bias: true, activation: "relu6" }, threads: [1, 2, 3],
+        });
+      }
+    }
+  }
+});
+
 test("packConv: packed weights give exactly what plain ones do, and refuse another shape", async () => {
   const rand = random(408);
   const cl = contexts[2];

@@ -16,7 +16,7 @@
 // into eight multiply-adds, all from L1 or L2. On V8 before 12 the kernels' pinned copies
 // store each partial sum to its output as it is done, which keeps V8 from spilling
 // (scripts/gen-windows.mjs says how and why only there).
-import { Config, DepthwiseArgs } from "../runtime/schema.gen";
+import { Config, DepthwiseArgs, LAYOUT_NC4HW4 } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
 import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window8 } from "./windows.gen";
 
@@ -63,6 +63,9 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   const bias = DepthwiseArgs.bias(ctrl);
   const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
   const act = DepthwiseArgs.act(ctrl);
+  // NC4HW4 output goes straight to its plane; NHWC a row at a time through scratch.
+  const direct = DepthwiseArgs.outLayout(ctrl) == LAYOUT_NC4HW4;
+  const rowBuf = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl) + DepthwiseArgs.outRowAt(ctrl);
   const out = DepthwiseArgs.out(ctrl) + ((<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
   const step = <usize>sw << 4;
   const tapStep = <usize>dw << 4;
@@ -86,7 +89,7 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
     const rowStep = <usize>dh * rowBytes;
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
-    const outRow = out + ((<usize>oy * <usize>ow) << 4);
+    const outRow = direct ? out + ((<usize>oy * <usize>ow) << 4) : rowBuf;
     let ox = 0;
     if (leftBlock) {
       window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
@@ -120,6 +123,26 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
       ox = ow;
     }
     for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    if (!direct) writeRow(ctrl, b, oq, oy, rowBuf);
+  }
+}
+
+// Output row oy of quad oq, computed into `row` (a v128 per pixel), to an NHWC output:
+// each pixel's quad at its pixel stride; a last quad of fewer than four channels lane by
+// lane, so that no store reaches another quad's channels (another group's, maybe another
+// thread's).
+function writeRow(ctrl: usize, b: i32, oq: i32, oy: i32, row: usize): void {
+  const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl);
+  const oc = DepthwiseArgs.c(ctrl) * DepthwiseArgs.mult(ctrl);
+  const lanes = min(4, oc - 4 * oq);
+  const stride = <usize>oc << 2;
+  let to = DepthwiseArgs.out(ctrl) + ((<usize>b * <usize>oh * <usize>ow + <usize>oy * <usize>ow) * <usize>oc + <usize>(4 * oq) << 2);
+  if (lanes == 4) {
+    for (let x = 0; x < ow; x++, to += stride) v128.store(to, v128.load(row + (<usize>x << 4)));
+    return;
+  }
+  for (let x = 0; x < ow; x++, to += stride) {
+    for (let l = 0; l < lanes; l++) store<f32>(to + (<usize>l << 2), load<f32>(row + (<usize>x << 4) + (<usize>l << 2)));
   }
 }
 
@@ -290,13 +313,16 @@ function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i3
   const mult = DepthwiseArgs.mult(ctrl);
   const c4 = DepthwiseArgs.c4(ctrl);
   const plane = (<usize>h * <usize>w) << 4;
-  const input = DepthwiseArgs.input(ctrl) + <usize>(b * c4) * plane;
+  const layout = DepthwiseArgs.inLayout(ctrl);
+  const input = DepthwiseArgs.input(ctrl) + (layout == LAYOUT_NC4HW4 ? <usize>(b * c4) * plane : (<usize>b * <usize>c * <usize>h * <usize>w) << 2);
   const zero = v128.splat<i32>(0);
   for (let r = r0; r < r1; r++) {
     let to = scratch + ((<usize>(r - r0) * <usize>wp) << 4);
     for (let i = 0; i < pl; i++) { v128.store(to, zero); to += 16; }
     const from = (<usize>r * <usize>w) << 4;
-    if (mult == 1) {
+    if (layout != LAYOUT_NC4HW4) {
+      gatherRow(input, c, w, r, oq, mult, to);
+    } else if (mult == 1) {
       memory.copy(to, input + <usize>oq * plane + from, <usize>w << 4);
     } else {
       // Output channel 4·oq + l reads input channel (4·oq + l) / mult.
@@ -312,5 +338,26 @@ function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i3
     }
     to += <usize>w << 4;
     for (let i = pl + w; i < wp; i++) { v128.store(to, zero); to += 16; }
+  }
+}
+
+// Input row r of the channels output quad oq reads, from an NHWC tensor (`input`: its
+// batch's first element), as a v128 per pixel at `to`: each pixel's quad at its pixel
+// stride, or lane by lane (a last quad of fewer than four channels, a multiplier), zero
+// past c.
+function gatherRow(input: usize, c: i32, w: i32, r: i32, oq: i32, mult: i32, to: usize): void {
+  const c0 = 4 * oq; // the first output channel; with a multiplier, input channel (c0 + l) / mult
+  const stride = <usize>c << 2;
+  let from = input + (<usize>r * <usize>w * <usize>c << 2);
+  if (mult == 1 && c0 + 4 <= c) {
+    from += <usize>c0 << 2;
+    for (let x = 0; x < w; x++, from += stride) v128.store(to + (<usize>x << 4), v128.load(from));
+    return;
+  }
+  for (let x = 0; x < w; x++, from += stride) {
+    for (let l = 0; l < 4; l++) {
+      const v: f32 = c0 + l < c * mult ? load<f32>(from + (<usize>((c0 + l) / mult) << 2)) : 0;
+      store<f32>(to + (<usize>x << 4) + (<usize>l << 2), v);
+    }
   }
 }

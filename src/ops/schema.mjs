@@ -67,6 +67,9 @@ export const constants = {
   NHWC_TO_NC4: 1,
   NC4_TO_NCHW: 2,
   NC4_TO_NHWC: 3,
+  // Tensor layouts a kernel reads or writes in place.
+  LAYOUT_NC4HW4: 0,
+  LAYOUT_NHWC: 2,
   // Pooling.
   POOL_MAX: 0,
   POOL_AVG: 1,
@@ -230,6 +233,9 @@ export const ops = {
       rows: "i32", // output rows per group
       paddedW: "i32", // scratch row width in pixels (pl + w + right padding); 0: no copy
       c: "i32", // input channels
+      inLayout: "i32", // LAYOUT_NC4HW4, or LAYOUT_NHWC read by the padded copy (paddedW > 0)
+      outLayout: "i32", // LAYOUT_NC4HW4, or LAYOUT_NHWC written a row at a time from scratch
+      outRowAt: "usize", // where that row lies in a thread's scratch (bytes from its start)
     },
   },
   winograd: {

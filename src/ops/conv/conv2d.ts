@@ -301,22 +301,26 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
+  // Depthwise reads NHWC where it lies (its row copy gathers each pixel's quad) and
+  // writes every layout; NCHW input is converted first, which measured faster.
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
-  const written: Layout = gemmFamily && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
+  const depthwise = p.algorithm === "depthwise";
+  const gathers = depthwise && p.layout === "NHWC";
+  const written: Layout = (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const threads = threadsFor(engine, macs(p), SOLO_BELOW);
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   const prepared = await preparedWeights(engine, p, wShape);
   const regions = {
-    input: tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
+    input: gathers ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w])) : tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),
     bias: p.bias ? biasQuads(engine, p.bias) : none,
     out: tensorOutput(engine, result, shape, written, p.outputLayout),
     scratch: none,
   };
   try {
-    if (p.algorithm === "depthwise") {
-      const job = planDepthwise(p, threads);
+    if (depthwise) {
+      const job = planDepthwise(p, threads, gathers ? "NHWC" : "NC4HW4", written === "NHWC" ? "NHWC" : "NC4HW4");
       regions.scratch = scratch(threads * job.scratchStride);
       await bind(engine.arena, regions, (at) => engine.run("depthwise", depthwiseArgs(p, job, at), [job.groups], { solo }));
     } else if (p.algorithm === "winograd") {

@@ -1,7 +1,7 @@
 // Depthwise convolution: its weight packing, blocking, and the job's argument words.
 // Kernel: assembly/conv/depthwise.ts.
 import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
-import type { DepthwiseArgs } from "../schema.gen.ts";
+import { LAYOUT_NC4HW4, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
 import { quads, type Shape4 } from "../tensor/types.ts";
 import { geometryArgs, type ConvShape } from "./geometry.ts";
 
@@ -20,31 +20,43 @@ export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into
 
 export interface DepthwiseJob {
   rows: number; paddedW: number; scratchStride: number; groups: number;
+  inLayout: number; outLayout: number; outRowAt: number;
 }
+
+type KernelLayout = "NC4HW4" | "NHWC";
+const LAYOUT_CODES: Record<KernelLayout, number> = { NC4HW4: LAYOUT_NC4HW4, NHWC: LAYOUT_NHWC };
 
 // Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
 // The padded copy (paddedW > 0) only where reading in place would leave fewer than half
 // of a row's outputs to the blocks (large kernels on small images), or channels must be
-// gathered (a multiplier). Elsewhere it is a pass over the input that buys nothing: it
-// was slower except on inputs far out of cache (docs/decisions/depthwise.md).
-export function planDepthwise(p: ConvShape, threads: number): DepthwiseJob {
+// gathered (a multiplier), or the input is NHWC (the copy gathers each pixel's quad where
+// it lies, instead of a conversion pass over the whole tensor). Elsewhere it is a pass
+// over the input that buys nothing: it was slower except on inputs far out of cache
+// (docs/decisions/depthwise.md). An NHWC output is written a row at a time from a row in
+// scratch.
+export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLayout = "NC4HW4", outLayout: KernelLayout = "NC4HW4"): DepthwiseJob {
   const lastTap = (p.kw - 1) * p.dw;
   const start = Math.ceil(p.pad[1] / p.sw);
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
-  const copy = p.oc !== p.c || 2 * (end - start) < p.ow;
+  const copy = p.oc !== p.c || 2 * (end - start) < p.ow || inLayout !== "NC4HW4";
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
   const planes = p.n * quads(p.oc);
   let rows = p.oh;
   if (!enoughGroups(threads, planes)) rows = Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
   while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
-  const scratchStride = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
-  return { rows, paddedW, scratchStride, groups: planes * Math.ceil(p.oh / rows) };
+  const rowsBytes = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
+  const outRowBytes = outLayout === "NC4HW4" ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
+  return {
+    rows, paddedW, scratchStride: rowsBytes + outRowBytes, groups: planes * Math.ceil(p.oh / rows),
+    inLayout: LAYOUT_CODES[inLayout], outLayout: LAYOUT_CODES[outLayout], outRowAt: rowsBytes,
+  };
 }
 
 export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number; weights: number; bias: number; out: number; scratch: number }): DepthwiseArgs {
   return Object.assign(geometryArgs(p), {
     mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
     scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
+    inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt,
   });
 }
