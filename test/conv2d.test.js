@@ -281,6 +281,19 @@ test("every layout pair, and NC4HW4 round trips through a chain", async () => {
   }
 });
 
+test("1×1 layers from NHWC to NHWC run as a plain GEMM: batches, awkward channel counts, bias and activation, with and without the weight cache", async () => {
+  const rand = random(414);
+  for (const [n, c, h, w, oc] of [[1, 5, 7, 9, 3], [2, 17, 4, 6, 9], [3, 32, 5, 5, 33], [1, 1, 1, 1, 1], [1, 64, 13, 11, 128]]) {
+    await checkCase(rand, { shape: [n, c, h, w], wShape: [oc, c, 1, 1], options: { layout: "NHWC", bias: true, activation: "relu6" }, threads: [1, 2, 3] });
+  }
+  await withContext(createContext, { threads: 2, weightCacheMiB: 0 }, async (cl) => {
+    const x = randomF32(rand, 2 * 9 * 6 * 6, 1), weight = randomF32(rand, 12 * 9, 1);
+    const got = await cl.conv2d(x, [2, 9, 6, 6], weight, [12, 9, 1, 1], { layout: "NHWC" });
+    const ref = conv2dReference(toNCHW(x, "NHWC", [2, 9, 6, 6]), [2, 9, 6, 6], weight, [12, 9, 1, 1]);
+    checkClose(toNCHW(got.data, "NHWC", got.shape), ref, 9, "cache off");
+  });
+});
+
 test("depthwise with every layout pair (NHWC read and written in place): whole and partial quads, multipliers, strides", async () => {
   const rand = random(413);
   const layouts = ["NCHW", "NHWC", "NC4HW4"];

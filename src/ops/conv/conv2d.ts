@@ -16,8 +16,8 @@
 import { checkEpilogue, checkInt, checkLayout, checkLength, checkOptions, checkShape, deviceBuffers, describe, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, bind, input, none, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
-import { SOLO_BELOW } from "../gemm/gemm.ts";
+import { HOST, bind, input, none, output, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
 import { checkTensorData, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv } from "./conv-gemm.ts";
@@ -310,6 +310,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const threads = threadsFor(engine, macs(p), SOLO_BELOW);
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
+  if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const prepared = await preparedWeights(engine, p, wShape);
   const regions = {
     input: gathers ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w])) : tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
@@ -339,6 +340,41 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
         return engine.run("conv", args, [prepared ? 0 : job.packGroups, job.groups], { solo });
       });
     }
+  } finally {
+    if (prepared?.owned) prepared.packed.dispose();
+  }
+  return tensor;
+}
+
+/**
+ * A 1×1 layer (stride 1, no padding, one group) from NHWC to NHWC is a plain GEMM: the
+ * input is pixels × c row-major, the output pixels × oc. It runs as one, with no layout
+ * pass; its weights (OIHW, oc × c: op(B) transposed) are packed for GEMM's panels and kept
+ * in the weight cache like any others. Packed handles (packConv) hold the convolution
+ * packing, so those calls take the NC4HW4 path.
+ */
+const nhwcMatmul = (p: ConvPlan) =>
+  p.algorithm === "1x1" && p.groups === 1 && p.layout === "NHWC" && p.outputLayout === "NHWC" && !(p.weight instanceof PackedConv);
+
+async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, tensor: Conv2dResult, threads: number): Promise<Conv2dResult> {
+  const weight = p.weight as Float32Array;
+  const [m, n, k] = [p.n * p.h * p.w, p.oc, p.c];
+  const length = packedBLength(k, n);
+  const pack = (at: number) => packBInto(engine, weight, weight.length, { k, n, ldb: k, transB: true }, at);
+  const prepared = engine.cacheBytes === 0 ? null
+    : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
+  const blocks = gemmBlocks(threads, m, n, k);
+  const regions = {
+    input: input(engine.arena, p.input, m * k),
+    weights: prepared ? { bytes: 0, device: prepared.packed } : { bytes: length * 4, before: pack },
+    bias: input(engine.arena, p.bias, n),
+    out: output(engine.arena, result, m * n),
+    scratch: scratch(threads * blocks.scratchStride),
+  };
+  try {
+    await bind(engine.arena, regions, (at) => gemmPacked(engine, threads, blocks, {
+      m, n, k, a: at.input, lda: k, packedB: at.weights, c: at.out, ldc: n, bias: at.bias, act: p.act, scratch: at.scratch,
+    }));
   } finally {
     if (prepared?.owned) prepared.packed.dispose();
   }

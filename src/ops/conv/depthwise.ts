@@ -7,6 +7,8 @@ import { geometryArgs, type ConvShape } from "./geometry.ts";
 
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
 const DEPTHWISE_SCRATCH = 96 * 1024;
+/** An NHWC input's rows that a row block reads, for all its quads, stay under this (L2). */
+const NHWC_ROWS_BYTES = 192 * 1024;
 
 /** Depthwise weights [oc4][kh·kw][4]: a tap's four output channels in one v128. */
 export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into: Float32Array): void {
@@ -45,6 +47,8 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLay
   let rows = p.oh;
   if (!enoughGroups(threads, planes)) rows = Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
   while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
+  // NHWC: the quads of a row block run one after another, reading the same input rows.
+  while (inLayout === "NHWC" && rows > 1 && inRows(rows) * p.w * p.c * 4 > NHWC_ROWS_BYTES) rows = Math.ceil(rows / 2);
   const rowsBytes = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
   const outRowBytes = outLayout === "NC4HW4" ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
   return {

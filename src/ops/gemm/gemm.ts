@@ -183,7 +183,7 @@ function planPackB(b: unknown, options: unknown): PackBPlan {
 }
 
 /** Packed size: k rows of every NR-wide panel (the layout assembly/gemm/gemm.ts reads). */
-const packedLength = (k: number, n: number) => k * Math.ceil(n / NR) * NR;
+export const packedLength = (k: number, n: number) => k * Math.ceil(n / NR) * NR;
 
 /** The gemm job's words that a call does not set. */
 const IDLE = {
@@ -196,17 +196,53 @@ async function runPackB(engine: Engine, p: PackBPlan): Promise<PackedMatrix> {
   const length = packedLength(k, n);
   const panels = new DeviceBuffer(engine.arena, Float32Array, length, engine.arena.alloc(length * 4));
   try {
-    if (k > 0 && n > 0) {
-      await bind(engine.arena, { b: input(engine.arena, p.b, p.bLen) }, (at) => {
-        const args = Object.assign({}, IDLE, { n, k, b: at.b, ldb: p.ldb, transB: p.transB, packedB: panels.offset, kc: Math.min(KC, k), packPhase: true });
-        return engine.run("gemm", args, [Math.ceil(n / NR), 0], { solo: n * k < PACK_SOLO_BELOW });
-      });
-    }
+    if (k > 0 && n > 0) await packBInto(engine, p.b, p.bLen, { k, n, ldb: p.ldb, transB: p.transB }, panels.offset);
   } catch (e) {
     panels.dispose();
     throw e;
   }
   return new PackedMatrix(panels, k, n);
+}
+
+/**
+ * Pack op(B) (k×n, from a plain array of `length` elements, rows `ldb` apart) into the
+ * microkernel's panels at byte offset `packedAt` (packedLength(k, n) floats): gemm's
+ * phase 0 alone. conv2d packs its 1×1 weights for NHWC layers with it.
+ */
+export function packBInto(engine: Engine, b: Float32Array, length: number, g: { k: number; n: number; ldb: number; transB: boolean }, packedAt: number): Promise<void> {
+  return bind(engine.arena, { b: input(engine.arena, b, length) }, (at) => {
+    const args = Object.assign({}, IDLE, { n: g.n, k: g.k, b: at.b, ldb: g.ldb, transB: g.transB, packedB: packedAt, kc: Math.min(KC, g.k), packPhase: true });
+    return engine.run("gemm", args, [Math.ceil(g.n / NR), 0], { solo: g.n * g.k < PACK_SOLO_BELOW });
+  });
+}
+
+/** The blocks of an m×n×k product on `threads` threads, and each thread's scratch for its A block. */
+export function gemmBlocks(threads: number, m: number, n: number, k: number) {
+  // MC×NC, narrowed (in whole tiles, the wider first) until every thread has a few groups.
+  // One thread needs no split: an extra column block would only pack A again.
+  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
+  let nc = Math.min(NC, Math.ceil(n / NR) * NR);
+  while (!enoughGroups(threads, Math.ceil(m / mc) * Math.ceil(n / nc)) && (nc > 4 * NR || mc > 4 * MR)) {
+    if (nc > 4 * NR && nc >= mc) nc = halve(nc, NR);
+    else mc = halve(mc, MR);
+  }
+  const kc = Math.min(KC, k);
+  const mBlocks = Math.ceil(m / mc);
+  return { mc, nc, kc, mBlocks, groups: mBlocks * Math.ceil(n / nc), scratchStride: (Math.ceil(mc / MR) * MR * kc + 32) * 4 };
+}
+
+/**
+ * The compute phase alone, on operands in the context's memory and B packed ahead:
+ * C (ldc) = op(A) (lda)·B + bias, activated. conv2d runs its NHWC 1×1 layers this way.
+ */
+export function gemmPacked(
+  engine: Engine, threads: number, blocks: ReturnType<typeof gemmBlocks>,
+  g: { m: number; n: number; k: number; a: number; lda: number; packedB: number; c: number; ldc: number; bias: number; act: number; scratch: number },
+): Promise<void> {
+  const args = Object.assign({}, IDLE, g, {
+    alpha: 1, scratchStride: blocks.scratchStride, mc: blocks.mc, kc: blocks.kc, nc: blocks.nc, mBlocks: blocks.mBlocks,
+  });
+  return engine.run("gemm", args, [0, blocks.groups], { solo: threads === 1 });
 }
 
 function activate(v: number, act: number): number {
@@ -235,17 +271,8 @@ async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   if (k === 0) return emptySum(p, result);
 
   const threads = threadsFor(engine, m * n * k, SOLO_BELOW);
-  // Blocks: MC×NC, narrowed (in whole tiles, the wider first) until every thread has a few
-  // groups. One thread needs no split: an extra column block would only pack A again.
-  let mc = Math.min(MC, Math.ceil(m / MR) * MR);
-  let nc = Math.min(NC, Math.ceil(n / NR) * NR);
-  while (!enoughGroups(threads, Math.ceil(m / mc) * Math.ceil(n / nc)) && (nc > 4 * NR || mc > 4 * MR)) {
-    if (nc > 4 * NR && nc >= mc) nc = halve(nc, NR);
-    else mc = halve(mc, MR);
-  }
-  const kc = Math.min(KC, k);
+  const { mc, nc, kc, mBlocks, groups, scratchStride } = gemmBlocks(threads, m, n, k);
   const packed = p.b instanceof PackedMatrix ? p.b : null;
-  const scratchStride = (Math.ceil(mc / MR) * MR * kc + 32) * 4;
   // C is read in when beta needs it, and when it has gaps (ldc > n) the kernel leaves alone.
   const readC = p.beta !== 0 || ldc !== n;
   const regions = {
@@ -257,13 +284,12 @@ async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
     scratch: scratch(threads * scratchStride),
   };
   await bind(engine.arena, regions, (at) => {
-    const mBlocks = Math.ceil(m / mc);
     const args = {
       m, n, k, a: at.a, lda: p.lda, transA: p.transA, b: at.b, ldb: p.ldb, transB: p.transB, c: at.c, ldc,
       alpha: p.alpha, beta: p.beta, bias: at.bias, act: p.act, packedB: at.packedB,
       scratch: at.scratch, scratchStride, mc, kc, nc, mBlocks, packPhase: !packed,
     };
-    return engine.run("gemm", args, [packed ? 0 : Math.ceil(n / NR), mBlocks * Math.ceil(n / nc)], { solo: threads === 1 });
+    return engine.run("gemm", args, [packed ? 0 : Math.ceil(n / NR), groups], { solo: threads === 1 });
   });
   return result;
 }

@@ -1,0 +1,95 @@
+// A chain of real layers fed plain arrays, as a user without device buffers runs a model:
+// a MobileNet-style depthwise-separable stack on a 416² input (a first 3×3/2 convolution,
+// then six depthwise 3×3 + pointwise 1×1 pairs, ReLU6 after each), each layer's output
+// array handed to the next. simdcl: an NHWC Float32Array in, plain OIHW weights (the same
+// arrays every call), a new array out, layer by layer. XNNPACK (tfjs-backend-wasm, one
+// thread): the same layers on tensors made from the arrays and read back with dataSync(),
+// its filters held as tensors (packed once). Same rounds, medians.
+import { createContext } from "simdcl";
+import { machine, measureRounds, printTable, type Row } from "./common.js";
+import { loadTfjsWasm } from "./peers/tfjs.js";
+
+interface Layer { c: number; oc: number; k: number; stride: number; depthwise: boolean }
+
+function stack(): Layer[] {
+  const layers: Layer[] = [{ c: 3, oc: 32, k: 3, stride: 2, depthwise: false }];
+  let c = 32;
+  for (const [oc, stride] of [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2]]) {
+    layers.push({ c, oc: c, k: 3, stride, depthwise: true });
+    layers.push({ c, oc, k: 1, stride: 1, depthwise: false });
+    c = oc;
+  }
+  return layers;
+}
+
+const SIZE = 416;
+
+async function main() {
+  console.log(`a depthwise-separable chain on ${SIZE}²×3, plain arrays layer by layer — ${machine()}`);
+  const layers = stack();
+  const { tf } = await loadTfjsWasm();
+  const cl = await createContext({ threads: 1 });
+  const cl2 = await createContext({ threads: 2 });
+  // Weights: OIHW for simdcl, HWIO (or HW·C·1 for depthwise) for tfjs, from the same values.
+  const weights = layers.map((l, i) => {
+    const cg = l.depthwise ? 1 : l.c;
+    const oihw = Float32Array.from({ length: l.oc * cg * l.k * l.k }, (_, j) => (((j * 31 + i * 7) % 97) / 97 - 0.5) * 0.2);
+    const hwio = new Float32Array(oihw.length);
+    for (let o = 0; o < l.oc; o++) for (let ci = 0; ci < cg; ci++) for (let t = 0; t < l.k * l.k; t++) {
+      hwio[l.depthwise ? t * l.c + o : (t * cg + ci) * l.oc + o] = oihw[(o * cg + ci) * l.k * l.k + t];
+    }
+    const filter = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
+    return { oihw, filter, shape: [l.oc, cg, l.k, l.k] as const };
+  });
+  const input = Float32Array.from({ length: SIZE * SIZE * 3 }, (_, i) => ((i * 37) % 101) / 101);
+  let flops = 0;
+  {
+    let h = SIZE;
+    for (const l of layers) {
+      const o = Math.ceil(h / l.stride);
+      flops += 2 * l.oc * o * o * (l.depthwise ? 1 : l.c) * l.k * l.k;
+      h = o;
+    }
+  }
+
+  const simdcl = (ctx: typeof cl) => async () => {
+    let x = input, h = SIZE;
+    for (const [i, l] of layers.entries()) {
+      const y = await ctx.conv2d(x, [1, l.c, h, h], weights[i].oihw, weights[i].shape, {
+        stride: l.stride, padding: "same", groups: l.depthwise ? l.c : 1, activation: "relu6", layout: "NHWC",
+      });
+      x = y.data as Float32Array;
+      h = y.shape[2];
+    }
+    return x;
+  };
+  const xnnpack = () => {
+    let x = input, h = SIZE;
+    for (const [i, l] of layers.entries()) {
+      const t = tf.tensor4d(x, [1, h, h, l.c]);
+      const y = l.depthwise ? tf.depthwiseConv2d(t, weights[i].filter, l.stride, "same") : tf.conv2d(t, weights[i].filter, l.stride, "same");
+      const r = tf.relu6(y);
+      x = r.dataSync() as Float32Array<ArrayBuffer>;
+      h = r.shape[1];
+      t.dispose(); y.dispose(); r.dispose();
+    }
+    return x;
+  };
+  // The two agree (same-padding conventions, NHWC both).
+  const a = await simdcl(cl)(), b = xnnpack();
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  if (!(a.length === b.length && worst < 1e-3)) throw new Error(`chain: simdcl and XNNPACK differ by ${worst} (lengths ${a.length}, ${b.length})`);
+
+  const forms = [xnnpack, simdcl(cl), simdcl(cl2)];
+  const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl plain NHWC, 1 thread", "simdcl plain NHWC, 2 threads"];
+  const measured = await measureRounds(forms, { time: 1500, iterations: 8 });
+  const rows: Row[] = measured.map(({ ms, ratio }, i) => ({
+    case: `${layers.length} layers, ${SIZE}²`, impl: names[i], ms, rate: flops / (ms * 1e6), vs: i === 0 ? undefined : flops / (ms * 1e6) / ratio,
+  }));
+  printTable("f32 depthwise-separable chain, plain arrays layer by layer", "GFLOP/s", rows, "vs XNNPACK");
+  cl.dispose();
+  cl2.dispose();
+}
+
+await main();
