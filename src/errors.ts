@@ -64,6 +64,21 @@ export function checkLength(name: string, v: { length: number; buffer?: ArrayBuf
   }
 }
 
+/**
+ * Checked again when a queued call runs (rule 7: at copy-in, not only when the call is
+ * made): the caller may have transferred an array's buffer or shrunk its resizable
+ * buffer meanwhile. Device buffers are held by the call and cannot change.
+ */
+export function recheckLength(name: string, v: { length: number; buffer?: ArrayBufferLike } | null | undefined, needed: number): void {
+  if (!v || ArrayBuffer.isView(v) === false || v.length >= needed) return;
+  if (v.buffer !== undefined && isDetached(v.buffer)) {
+    throw new RangeError(`simdcl: ${name} was detached after the call was made (its buffer was transferred); keep it until the call settles`);
+  }
+  throw new RangeError(
+    `simdcl: ${name} shrank after the call was made (its resizable buffer was resized): it has ${v.length} elements, needs at least ${needed}; keep its size until the call settles`,
+  );
+}
+
 /** A detached buffer and an empty one both have byteLength 0; only a view of the first throws. */
 function isDetached(buffer: ArrayBufferLike): boolean {
   if (buffer.byteLength !== 0) return false;

@@ -13,9 +13,9 @@
 // Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
 // channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one
 // GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
-import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { checkInt, checkLength, checkOptions, describe, recheckLength } from "../errors.ts";
 import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
-import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, checkPacked, deviceBuffers, type F32Operand } from "../buffer.ts";
 import type { Engine } from "./engine.ts";
 import { SOLO_BELOW, checkEpilogue, type Activation } from "./gemm.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
@@ -78,7 +78,10 @@ export class PackedConv {
     readonly groups: number,
     /** @internal Which kernels read the packing. */
     readonly family: Family,
-  ) {}
+  ) {
+    // A copy the caller cannot change: conv2d trusts it as the packing's shape.
+    this.shape = Object.freeze([...shape]) as unknown as Shape4;
+  }
 
   /** @internal Winograd's packing too, for 3×3 weights in one group (packConv makes both). */
   winograd: DeviceBuffer<Float32Array> | null = null;
@@ -166,7 +169,7 @@ export function planConv2d(engine: Engine, input: unknown, inShape: unknown, wei
   const o = checkOptions("conv2d options", options ?? {}, KNOWN);
   const [n, c, h, w] = checkShape("conv2d input shape", inShape, [0, 1, 1, 1]);
   const packed = weight instanceof PackedConv ? weight : null;
-  if (packed?.isDisposed) throw new Error("simdcl: conv2d weight is a disposed packed convolution");
+  if (packed) checkPacked(engine.arena, "conv2d weight", packed, "packed convolution");
   const groups = o.groups === undefined ? (packed?.groups ?? 1) : checkInt("conv2d groups", o.groups, 1, MAX_DIM);
   const ws = wShape === undefined && packed ? packed.shape : checkShape("conv2d weight shape", wShape, [1, 1, 1, 1], WEIGHT_DIMS);
   const [oc, cg, kh, kw] = ws;
@@ -217,6 +220,7 @@ export function planConv2d(engine: Engine, input: unknown, inShape: unknown, wei
     if (out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
   }
   const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
+  engine.arena.checkFits(`conv2d (output [${[n, oc, oh, ow].join(", ")}])`, (X instanceof DeviceBuffer ? 0 : inLength * 4) + (out instanceof DeviceBuffer ? 0 : outLength * 4));
   const buffers = deviceBuffers(packed?.panels, packed?.winograd, X, out);
   return {
     input: X, weight: packed ?? (weight as Float32Array), out, buffers, bias, act, layout, outputLayout, algorithm,
@@ -267,6 +271,7 @@ async function packWinograd(engine: Engine, weight: Float32Array, oc: number, c:
 
 export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedConv> {
   const oc = p.shape[0];
+  recheckLength("packConv weight", p.weight, p.shape[0] * p.shape[1] * p.shape[2] * p.shape[3]);
   const handle = new PackedConv(allocate(packedLength(p.family === "depthwise" ? "depthwise" : "im2col", p.c, p.shape, p.groups)), p.shape, p.groups, p.family);
   try {
     if (p.family === "depthwise") packDepthwise(p.weight, p.shape, handle.panels.array);
@@ -285,7 +290,7 @@ export async function runPackConv(engine: Engine, p: PackConvPlan, allocate: (le
     handle.dispose();
     throw e;
   }
-  return handle;
+  return Object.freeze(handle);
 }
 
 /** Multiply-adds of the convolution, the measure of its work. */
@@ -293,6 +298,11 @@ const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh
 
 export async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const shape: Shape4 = [p.n, p.oc, p.oh, p.ow];
+  // Arrays may have been detached or shrunk since the call was made.
+  recheckLength("conv2d input", p.input as Float32Array, p.inLength);
+  if (!(p.weight instanceof PackedConv)) recheckLength("conv2d weight", p.weight, p.oc * (p.c / p.groups) * p.kh * p.kw);
+  recheckLength("conv2d bias", p.bias, p.oc);
+  recheckLength("conv2d out", p.out as Float32Array, p.outLength);
   const result = p.out ?? new Float32Array(p.outLength);
   if (p.n === 0) return { data: result, shape };
   const arena = engine.arena;

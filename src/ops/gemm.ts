@@ -1,9 +1,9 @@
 // gemm(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation; row-major f32.
 // Validate, plan the blocks, copy in, dispatch, copy out. Kernels: assembly/gemm/.
-import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe } from "../errors.ts";
+import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe, recheckLength } from "../errors.ts";
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer, checkF32Operand, deviceBuffers, type F32Operand } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, checkPacked, deviceBuffers, type F32Operand } from "../buffer.ts";
 import { v8HoistsLoads } from "../platform.ts";
 
 /**
@@ -17,7 +17,9 @@ export class PackedMatrix {
     /** @internal */ readonly panels: DeviceBuffer<Float32Array>,
     readonly k: number,
     readonly n: number,
-  ) {}
+  ) {
+    Object.freeze(this); // k and n are what gemm checks the call against
+  }
 
   get isDisposed(): boolean {
     return this.panels.isDisposed;
@@ -135,7 +137,7 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   const A = checkF32Operand(engine.arena, "gemm a", a);
   const packed = b instanceof PackedMatrix ? b : null;
   if (packed) {
-    if (packed.isDisposed) throw new Error("simdcl: gemm b is a disposed packed matrix");
+    checkPacked(engine.arena, "gemm b", packed, "packed matrix");
     if (packed.k !== k || packed.n !== n) throw new RangeError(`simdcl: gemm b was packed for k=${packed.k}, n=${packed.n}, not k=${k}, n=${n}`);
     if (o.transB !== undefined || o.ldb !== undefined) throw new TypeError("simdcl: gemm transB and ldb were fixed when b was packed; leave them out");
   }
@@ -157,6 +159,8 @@ export function planGemm(engine: Engine, a: unknown, b: unknown, options: unknow
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
   if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
   const { bias, act } = checkEpilogue("gemm", o.bias, o.activation, n, "n");
+  const plain = (v: unknown, elements: number) => (v instanceof DeviceBuffer ? 0 : elements * 4);
+  engine.arena.checkFits(`gemm (m=${m}, n=${n}, k=${k}: its operands and result)`, plain(A, aLen) + plain(B, bLen) + (C ? plain(C, cLen) : m * n * 4) + (packed ? 0 : packedLength(k, n) * 4));
   const buffers = deviceBuffers(packed?.panels, A, B, C);
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };
 }
@@ -189,6 +193,7 @@ const packedLength = (k: number, n: number) => k * Math.ceil(n / NR) * NR;
 
 export async function runPackB(engine: Engine, p: PackBPlan, allocate: (length: number) => DeviceBuffer<Float32Array>): Promise<PackedMatrix> {
   const { k, n } = p;
+  recheckLength("packB b", p.b, p.bLen);
   const panels = allocate(packedLength(k, n));
   try {
     if (k > 0 && n > 0) {
@@ -242,6 +247,11 @@ function activate(v: number, act: number): number {
 
 export async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   const { m, n, k } = p;
+  // Arrays may have been detached or shrunk since the call was made.
+  recheckLength("gemm a", p.a as Float32Array, p.aLen);
+  recheckLength("gemm b", p.b as Float32Array, p.bLen);
+  recheckLength("gemm c", p.c as Float32Array, p.cLen);
+  recheckLength("gemm bias", p.bias, n);
   const result = p.c ?? new Float32Array(m * n);
   const { ldc, aLen, bLen, cLen } = p;
   if (m === 0 || n === 0) return result;

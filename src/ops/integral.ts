@@ -1,6 +1,6 @@
 // integral(): validate, plan strips and scratch, copy in, dispatch, copy out.
 // The kernels are in assembly/image/; their argument slots are listed there.
-import { checkBool, checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { checkBool, checkInt, checkLength, checkOptions, describe, recheckLength } from "../errors.ts";
 import { OP_INTEGRAL } from "../job.ts";
 import type { Engine } from "./engine.ts";
 import type { WaitForWord } from "../pool.ts";
@@ -145,6 +145,10 @@ const WINDOWED_MIN_BYTES = 6 << 20;
 export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
   const { width, height, cn, squared, kind } = p;
   const outLen = (height + 1) * (width + 1) * cn;
+  // Arrays may have been detached or shrunk since the call was made.
+  if (width > 0 && height > 0) recheckLength("integral src", p.src as Uint8Array, (height - 1) * p.stride + width * cn);
+  recheckLength("integral out.sum", p.out?.sum as Int32Array, outLen);
+  recheckLength("integral out.sqsum", p.out?.sqsum as Float64Array, outLen);
   const SumArray = kind === KIND_U8_I32 ? Int32Array : Float64Array;
   if (width === 0 || height === 0) {
     if (p.out) {

@@ -1,6 +1,6 @@
 // toNC4HW4() / fromNC4HW4(): f32 tensors between NCHW or NHWC and NC4HW4
 // ([N][⌈C/4⌉][H][W][4], padded channels zero). Kernels: assembly/conv/layout.ts.
-import { checkInt, checkLength, checkOptions, describe } from "../errors.ts";
+import { checkInt, checkLength, checkOptions, describe, recheckLength } from "../errors.ts";
 import { OP_LAYOUT } from "../job.ts";
 import type { Engine } from "./engine.ts";
 import { quads } from "./geometry.ts";
@@ -59,6 +59,7 @@ export function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: 
 
 export async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   if (p.outLength === 0) return new Float32Array(0);
+  recheckLength(`${p.mode < 2 ? "toNC4HW4" : "fromNC4HW4"} x`, p.x, p.inLength);
   return engine.arena.scoped([p.inLength * 4, p.outLength * 4], async ([srcAt, dstAt]) => {
     engine.arena.f32.set(p.x.subarray(0, p.inLength), srcAt / 4);
     await convertLayout(engine, p.mode, [p.n, p.c, p.h, p.w], srcAt, dstAt);
