@@ -10,7 +10,7 @@ import { planLayout, runLayout, type PlainLayout, type Shape4 } from "./ops/layo
 import { PackedMatrix, planGemm, planPackB, runGemm, runPackB, type GemmOptions, type PackBOptions } from "./ops/gemm.ts";
 import { PackedConv, planConv2d, planPackConv, runConv2d, runPackConv, type Conv2dOptions, type Conv2dResult, type PackConvOptions } from "./ops/conv2d.ts";
 import { hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
-import { Pool } from "./pool.ts";
+import { BEAT_MS, BUSY0, HEARTBEAT0, MAX_SPIN_MS, MAX_THREADS, MIN_STALL_TIMEOUT_MS, Pool, SLICE_MS } from "./pool.ts";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.ts";
 
 export interface ContextOptions {
@@ -21,11 +21,15 @@ export interface ContextOptions {
    * Wasm from bytes (Cloudflare Workers, Vercel Edge). Default: the embedded build.
    */
   module?: WebAssembly.Module;
-  /** Largest the memory may grow, in MiB (up to 4096). Default 4096. */
+  /** Largest the memory may grow, in MiB (1 to 4096; the first 64 KiB hold control words). Default 4096. */
   maxMemoryMiB?: number;
-  /** How long an idle thread spins before it sleeps, in ms. Default 1. */
+  /**
+   * How long a waiting Worker spins before it sleeps, in ms (0 to 100). Default 1. The
+   * calling thread spins at most 1 ms at a time whatever this says, then sleeps without
+   * blocking its event loop.
+   */
   spinMs?: number;
-  /** A call fails if a phase makes no progress for this long, in ms. Default 30000. */
+  /** A call fails if a phase makes no progress for this long, in ms (at least 100). Default 30000. */
   stallTimeoutMs?: number;
 }
 
@@ -45,8 +49,8 @@ export interface DebugHooks {
   stallInOverlap(): Promise<void>;
   /** A job whose Worker groups trap. */
   trap(): Promise<void>;
-  /** End Worker `index` (1-based) as if it had died. */
-  killWorker(index: number): void;
+  /** End Worker `index` (1-based) as if it had died; `silently`: as if the runtime said nothing. */
+  killWorker(index: number, options?: { silently?: boolean }): void;
 }
 
 export class Context {
@@ -158,7 +162,7 @@ export class Context {
         this.call(() => null, () =>
           this.pool.run(J.OP_DEBUG_STALL, [0, 0], [this.threads * 2], { overlap: (wait) => wait(this.arena.i32, J.ARGS + 1) })),
       trap: () => this.call(() => null, () => this.pool.run(J.OP_DEBUG_TRAP, [0], [this.threads * 2])),
-      killWorker: (index: number) => this.pool.killWorker(index),
+      killWorker: (index: number, options?: { silently?: boolean }) => this.pool.killWorker(index, options),
     };
   }
 
@@ -198,13 +202,17 @@ export class Context {
 
 export async function createContext(options: ContextOptions = {}): Promise<Context> {
   const o = checkOptions("createContext options", options, KNOWN);
-  const requested = o.threads === undefined ? await hardwareThreads() : checkInt("threads", o.threads, 1, 256);
+  const requested = o.threads === undefined ? Math.min(await hardwareThreads(), 256) : checkInt("threads", o.threads, 1, 256);
   const maxPages = (o.maxMemoryMiB === undefined ? 4096 : checkInt("maxMemoryMiB", o.maxMemoryMiB, 1, 4096)) * 16;
   const spinMs = checkNumber("spinMs", o.spinMs, 1, 0);
+  // Workers spin this long before they sleep; the caller never spins more than
+  // CALLER_SPIN_MS at a time, whatever this says (src/pool.ts).
+  if (spinMs > MAX_SPIN_MS) throw new RangeError(`simdcl: spinMs must be at most ${MAX_SPIN_MS} (ms), got ${spinMs}`);
   const stallTimeoutMs = checkNumber("stallTimeoutMs", o.stallTimeoutMs, 30000, 0);
-  if (o.module !== undefined && !(o.module instanceof WebAssembly.Module)) {
-    throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
+  if (stallTimeoutMs < MIN_STALL_TIMEOUT_MS) {
+    throw new RangeError(`simdcl: stallTimeoutMs must be at least ${MIN_STALL_TIMEOUT_MS} (ms), so that a phase has time to move; got ${stallTimeoutMs}`);
   }
+  if (o.module !== undefined) checkModule(o.module);
 
   // The shared builds wherever shared memory exists (even for one thread: the relaxed
   // build is only there); the unshared "single" build where it does not.
@@ -222,8 +230,10 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   }
   const threads = variant === "single" ? 1 : requested;
   const shared = variant !== "single";
-  // Control words plus 1 MiB to start with; the arena grows the rest on demand.
-  const memory = new WebAssembly.Memory({ initial: J.CONTROL_BYTES / PAGE + 16, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
+  // Control words plus 1 MiB to start with (less where the maximum is smaller: maxMemoryMiB
+  // 1 leaves 960 KiB); the arena grows the rest on demand.
+  const initial = Math.min(J.CONTROL_BYTES / PAGE + 16, maxPages);
+  const memory = new WebAssembly.Memory({ initial, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;
   const workers = threads > 1 ? await startWorkers(module, memory, threads - 1, spinMs) : [];
@@ -231,9 +241,33 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
   return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null);
 }
 
+/**
+ * A module handed in must be one of simdcl's builds (dist/simdcl*.wasm): it exports
+ * runPhase and imports nothing but env.memory. Anything else would be accepted here and
+ * then fail every call.
+ */
+function checkModule(module: unknown): void {
+  if (!(module instanceof WebAssembly.Module)) {
+    throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(module)}`);
+  }
+  const problems: string[] = [];
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === "runPhase" && e.kind === "function")) problems.push("it exports no runPhase function");
+  const imports = WebAssembly.Module.imports(module);
+  if (!imports.some((i) => i.module === "env" && i.name === "memory" && i.kind === "memory")) problems.push("it imports no env.memory");
+  for (const i of imports) {
+    if (!(i.module === "env" && i.name === "memory")) problems.push(`it imports ${i.module}.${i.name} (a ${i.kind}), which simdcl does not provide`);
+  }
+  if (problems.length) {
+    throw new TypeError(`simdcl: module is not a simdcl build (dist/simdcl.wasm, simdcl-relaxed.wasm or simdcl-single.wasm): ${problems.join("; ")}`);
+  }
+}
+
 async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, spinMs: number): Promise<PlatformWorker[]> {
   const workers = await Promise.all(Array.from({ length: count }, () => startWorker()));
-  const layout = { SEQ: J.SEQ, STATE: J.STATE, NPHASES: J.NPHASES, ACK: J.ACK, PHASE0: J.PHASE0, PHASE_WORDS: J.PHASE_WORDS, MAX_PHASES: J.MAX_PHASES };
+  const layout = {
+    SEQ: J.SEQ, STATE: J.STATE, NPHASES: J.NPHASES, ACK: J.ACK, PHASE0: J.PHASE0, PHASE_WORDS: J.PHASE_WORDS, MAX_PHASES: J.MAX_PHASES,
+    HEARTBEAT0, BUSY0, MAX_THREADS, BEAT_MS, SLICE_MS,
+  };
   try {
     await Promise.all(
       workers.map((w, i) => new Promise<void>((resolve, reject) => {
