@@ -6,3 +6,4 @@ import "./conv2d.test.js";
 import "./errors.test.js";
 import "./buffer.test.js";
 import "./pool.test.js";
+import "./adversarial.test.js";
