@@ -273,7 +273,9 @@ export async function runIntegral(engine: Engine, p: IntegralPlan): Promise<Inte
       };
       await engine.run(OP_INTEGRAL, args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
     } else {
-      await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
+      // Unsplit, the caller runs alone: the scratch above is sized for one thread (tid 0),
+      // and a Worker claiming the one group would write past it.
+      await engine.run(OP_INTEGRAL, args, split ? [strips, Math.ceil(n / chunk), strips] : [1], { solo: !split });
       sum?.set(sumView);
       sqsum?.set(sqView);
     }
