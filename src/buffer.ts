@@ -97,12 +97,21 @@ export function checkDeviceBuffer(arena: Arena, name: string, b: DeviceBuffer): 
   if (!b.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
 }
 
+/** Handles made by packB and packConv: an object made from their prototype is not one. */
+const packedHandles = new WeakSet<object>();
+
+/** @internal Called by the handles' constructors. */
+export function registerPacked(handle: object): void {
+  packedHandles.add(handle);
+}
+
 /**
  * A packed handle (cl.packB, cl.packConv) an op may use: not disposed, and made by this
  * context. Its panels live in the memory of the context that packed them; another
  * context's offsets would point at unrelated bytes of this one.
  */
 export function checkPacked(arena: Arena, name: string, handle: { readonly panels: DeviceBuffer; readonly isDisposed: boolean }, kind: string): void {
+  if (!packedHandles.has(handle)) throw new TypeError(`simdcl: ${name} is not a ${kind} made by this library (forged from its prototype?)`);
   if (handle.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed ${kind}`);
   if (!handle.panels.belongsTo(arena)) {
     throw new RangeError(`simdcl: ${name} belongs to another context: a ${kind} is used only by the context that packed it`);

@@ -15,7 +15,7 @@
 // GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
 import { checkInt, checkLength, checkOptions, describe, recheckLength } from "../errors.ts";
 import { OP_CONV, OP_DEPTHWISE, OP_WINOGRAD } from "../job.ts";
-import { DeviceBuffer, checkF32Operand, checkPacked, deviceBuffers, type F32Operand } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, checkPacked, deviceBuffers, registerPacked, type F32Operand } from "../buffer.ts";
 import type { Engine } from "./engine.ts";
 import { SOLO_BELOW, checkEpilogue, type Activation } from "./gemm.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, type GemmConvPlan } from "./conv-gemm.ts";
@@ -81,6 +81,7 @@ export class PackedConv {
   ) {
     // A copy the caller cannot change: conv2d trusts it as the packing's shape.
     this.shape = Object.freeze([...shape]) as unknown as Shape4;
+    registerPacked(this);
   }
 
   /** @internal Winograd's packing too, for 3×3 weights in one group (packConv makes both). */

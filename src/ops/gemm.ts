@@ -3,7 +3,7 @@
 import { checkBool, checkInt, checkLength, checkNumber, checkOptions, describe, recheckLength } from "../errors.ts";
 import { OP_GEMM } from "../job.ts";
 import type { Engine } from "./engine.ts";
-import { DeviceBuffer, checkF32Operand, checkPacked, deviceBuffers, type F32Operand } from "../buffer.ts";
+import { DeviceBuffer, checkF32Operand, checkPacked, deviceBuffers, registerPacked, type F32Operand } from "../buffer.ts";
 import { v8HoistsLoads } from "../platform.ts";
 
 /**
@@ -18,6 +18,7 @@ export class PackedMatrix {
     readonly k: number,
     readonly n: number,
   ) {
+    registerPacked(this);
     Object.freeze(this); // k and n are what gemm checks the call against
   }
 
