@@ -210,7 +210,10 @@ export class Pool {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    Atomics.store(this.words, J.STATE, J.STATE_ABORT);
+    // Shutdown, not abort: Workers leave an aborted job and wait for the next, but a
+    // failed pool has no next job, and a Worker that terminate() did not stop (Deno's,
+    // in a loop that never yields) would keep the process alive.
+    Atomics.store(this.words, J.STATE, J.STATE_SHUTDOWN);
     this.wakeAll();
     for (const w of this.workers) w.terminate();
     for (const f of this.failureListeners.splice(0)) f();

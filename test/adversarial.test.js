@@ -609,8 +609,16 @@ threadedTest("standing: after a job aborted by the caller, stall, trap and kill 
     await rejects(call, RangeError, /detached/);
     await withTimeout(rejects(cl[debug].stall(), Error, /no progress for 300 ms/), 5000, "the stalled call");
   });
-  await withContext(createContext, { threads: 2 }, async (cl) => {
-    await withTimeout(rejects(cl[debug].trap(), Error, /worker 1 failed/), 5000, "the trapping call");
+  // After a failure every Worker ends, even one that terminate() does not stop (Deno's,
+  // in a loop that never yields, which kept the process alive): its heartbeat stops.
+  await withContext(createContext, { threads: 3 }, async (cl) => {
+    await withTimeout(rejects(cl[debug].trap(), Error, /worker \d failed/), 5000, "the trapping call");
+    await rejects(cl.integral(new Uint8Array(4), { width: 2, height: 2 }), Error, /stopped after a failure/);
+    const words = new Int32Array(cl[debug].arena.memory.buffer, 0, 1024);
+    await sleep(200);
+    const beats = [257, 258].map((i) => Atomics.load(words, i));
+    await sleep(300);
+    assert.equal([257, 258].map((i) => Atomics.load(words, i)), beats, "a Worker still beats after the context failed");
   });
 });
 
