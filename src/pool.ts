@@ -165,7 +165,13 @@ export class Pool {
     try {
       await overlap(wait);
     } catch (e) {
-      if (!this.failure) await this.abortJob();
+      if (this.failure) throw e;
+      await this.abortJob();
+      // The engine's words ("Cannot perform %TypedArray%.prototype.set on a detached
+      // ArrayBuffer") do not say which call or what to fix.
+      if (e instanceof TypeError && !e.message.startsWith("simdcl:")) {
+        throw new TypeError(`simdcl: copying the results out failed, so the call was aborted (was an out array detached or resized while the call ran?): ${e.message}`, { cause: e });
+      }
       throw e;
     }
   }
