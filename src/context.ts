@@ -8,7 +8,7 @@ import { OpMethods } from "./ops/methods.gen.ts";
 import { CONFIG_FIELDS, OP_IDS, encodeArgs, encodeConfig, type KernelConfig } from "./ops/schema.gen.ts";
 import { HOST, type Engine, type Host, type OpHost } from "./run.ts";
 import { defaultKernels, hardwareThreads, startWorker, threadingUnavailable, type PlatformWorker } from "./platform.ts";
-import { Pool, type RunOptions } from "./pool.ts";
+import { BEAT_MS, MAX_SPIN_MS, MIN_STALL_TIMEOUT_MS, Pool, SLICE_MS, type RunOptions } from "./pool.ts";
 import { compileVariant, hasRelaxedSimd, importsSharedMemory, type Variant } from "./wasm.ts";
 
 export interface ContextOptions {
@@ -20,11 +20,15 @@ export interface ContextOptions {
    * next to simdcl's JavaScript ("simdcl/embedded": the build inside it).
    */
   module?: WebAssembly.Module;
-  /** Largest the memory may grow, in MiB (up to 4096). Default 4096. */
+  /** Largest the memory may grow, in MiB (1 to 4096; the first 64 KiB hold control words). Default 4096. */
   maxMemoryMiB?: number;
-  /** How long an idle thread spins before it sleeps, in ms. Default 1. */
+  /**
+   * How long a waiting Worker spins before it sleeps, in ms (0 to 100). Default 1. The
+   * calling thread spins at most 1 ms at a time whatever this says, then sleeps without
+   * blocking its event loop.
+   */
   spinMs?: number;
-  /** A call fails if a phase makes no progress for this long, in ms. Default 30000. */
+  /** A call fails if a phase makes no progress for this long, in ms (at least 100). Default 30000. */
   stallTimeoutMs?: number;
   /**
    * Force kernel variants that are otherwise chosen for the engine (for tests and
@@ -55,8 +59,8 @@ export interface DebugHooks {
   stallInOverlap(): Promise<void>;
   /** A job whose Worker groups trap. */
   trap(): Promise<void>;
-  /** End Worker `index` (1-based) as if it had died. */
-  killWorker(index: number): void;
+  /** End Worker `index` (1-based) as if it had died; `silently`: as if the runtime said nothing. */
+  killWorker(index: number, options?: { silently?: boolean }): void;
 }
 
 /**
@@ -76,6 +80,8 @@ export class Context extends OpMethods implements OpHost {
   /** @internal What the op methods run with. */
   readonly [HOST]: Host;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Ops' state kept with the context (Engine.state), disposed with it. */
+  private states: Map<symbol, unknown>;
   private closed: Error | null = null;
 
   /** @internal Use createContext(). */
@@ -95,7 +101,7 @@ export class Context extends OpMethods implements OpHost {
     // Argument words are encoded here, one job at a time (calls on a context run in order).
     const words = new Int32Array(J.MAX_ARGS);
     const floats = new Float32Array(words.buffer);
-    const states = new Map<symbol, unknown>();
+    const states = (this.states = new Map<symbol, unknown>());
     const engine: Engine = {
       arena,
       threads: pool.threads,
@@ -126,9 +132,11 @@ export class Context extends OpMethods implements OpHost {
 
   /** Ends every Worker and frees the memory; later calls fail. */
   dispose(): void {
-    if (this.closed) return;
-    this.closed = new Error("simdcl: this context has been disposed");
+    // Shut the pool down even when a failure closed the context: its Workers may still run.
+    if (!this.closed || this.pool.failed === null) this.closed = new Error("simdcl: this context has been disposed");
     this.pool.shutdown(this.closed);
+    for (const s of this.states.values()) (s as { dispose?: () => void }).dispose?.();
+    this.states.clear();
   }
 
   /** Test hooks: not part of the stable API. */
@@ -140,7 +148,7 @@ export class Context extends OpMethods implements OpHost {
       stall: () => run("debugStall"),
       stallInOverlap: () => run("debugStall", { overlap: (wait) => wait(this.arena.i32, J.ARGS + 1) }),
       trap: () => run("debugTrap"),
-      killWorker: (index: number) => this.pool.killWorker(index),
+      killWorker: (index: number, options?: { silently?: boolean }) => this.pool.killWorker(index, options),
     };
   }
 
@@ -185,16 +193,18 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
 /** @internal createContext with another way to get the kernels' module (src/embedded.ts embeds them). */
 export async function createContextWith(options: ContextOptions = {}, load: typeof compileVariant): Promise<Context> {
   const o = checkOptions("createContext options", options, KNOWN);
-  const requested = o.threads === undefined ? await hardwareThreads() : checkInt("threads", o.threads, 1, 256);
+  const requested = o.threads === undefined ? Math.min(await hardwareThreads(), 256) : checkInt("threads", o.threads, 1, 256);
   const maxPages = (o.maxMemoryMiB === undefined ? 4096 : checkInt("maxMemoryMiB", o.maxMemoryMiB, 1, 4096)) * 16;
   const spinMs = checkNumber("spinMs", o.spinMs, 1, 0);
+  // Workers spin this long before they sleep; the caller never spins more than
+  // CALLER_SPIN_MS at a time, whatever this says (src/pool.ts).
+  if (spinMs > MAX_SPIN_MS) throw new RangeError(`simdcl: spinMs must be at most ${MAX_SPIN_MS} (ms), got ${spinMs}`);
   const stallTimeoutMs = checkNumber("stallTimeoutMs", o.stallTimeoutMs, 30000, 0);
   const weightCacheMiB = checkNumber("weightCacheMiB", o.weightCacheMiB, 256, 0);
-  // By its tag, not instanceof: a module compiled in another realm (a vm context, an
-  // iframe, Vercel's edge sandbox) is just as usable.
-  if (o.module !== undefined && Object.prototype.toString.call(o.module) !== "[object WebAssembly.Module]") {
-    throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(o.module)}`);
+  if (stallTimeoutMs < MIN_STALL_TIMEOUT_MS) {
+    throw new RangeError(`simdcl: stallTimeoutMs must be at least ${MIN_STALL_TIMEOUT_MS} (ms), so that a phase has time to move; got ${stallTimeoutMs}`);
   }
+  if (o.module !== undefined) checkModule(o.module);
   const kernels = { ...defaultKernels };
   const forced = checkOptions("createContext kernels", o.kernels ?? {}, CONFIG_FIELDS);
   for (const f of CONFIG_FIELDS) kernels[f] = checkBool(`kernels.${f}`, forced[f], kernels[f]);
@@ -215,8 +225,10 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   }
   const threads = variant === "single" ? 1 : requested;
   const shared = variant !== "single";
-  // Control words plus 1 MiB to start with; the arena grows the rest on demand.
-  const memory = new WebAssembly.Memory({ initial: J.CONTROL_BYTES / PAGE + 16, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
+  // Control words plus 1 MiB to start with (less where the maximum is smaller: maxMemoryMiB
+  // 1 leaves 960 KiB); the arena grows the rest on demand.
+  const initial = Math.min(J.CONTROL_BYTES / PAGE + 16, maxPages);
+  const memory = new WebAssembly.Memory({ initial, maximum: maxPages, shared } as WebAssembly.MemoryDescriptor);
   // The kernel configuration, once: every kernel of every thread reads it from here.
   new Int32Array(memory.buffer).set(encodeConfig(kernels), J.CONFIG);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -226,9 +238,36 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20);
 }
 
+/**
+ * A module handed in must be one of simdcl's builds (dist/simdcl*.wasm): it exports
+ * runPhase and imports nothing but env.memory. Anything else would be accepted here and
+ * then fail every call.
+ */
+function checkModule(module: unknown): asserts module is WebAssembly.Module {
+  // By its tag, not instanceof: a module compiled in another realm (a vm context, an
+  // iframe, Vercel's edge sandbox) is just as usable.
+  if (Object.prototype.toString.call(module) !== "[object WebAssembly.Module]") {
+    throw new TypeError(`simdcl: module must be a WebAssembly.Module, got ${describe(module)}`);
+  }
+  const problems: string[] = [];
+  const m = module as WebAssembly.Module;
+  if (!WebAssembly.Module.exports(m).some((e) => e.name === "runPhase" && e.kind === "function")) problems.push("it exports no runPhase function");
+  const imports = WebAssembly.Module.imports(m);
+  if (!imports.some((i) => i.module === "env" && i.name === "memory" && i.kind === "memory")) problems.push("it imports no env.memory");
+  for (const i of imports) {
+    if (!(i.module === "env" && i.name === "memory")) problems.push(`it imports ${i.module}.${i.name} (a ${i.kind}), which simdcl does not provide`);
+  }
+  if (problems.length) {
+    throw new TypeError(`simdcl: module is not a simdcl build (dist/simdcl.wasm, simdcl-relaxed.wasm or simdcl-single.wasm): ${problems.join("; ")}`);
+  }
+}
+
 async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, spinMs: number): Promise<PlatformWorker[]> {
   const workers = await Promise.all(Array.from({ length: count }, () => startWorker()));
-  const layout = { SEQ: J.SEQ, STATE: J.STATE, NPHASES: J.NPHASES, ACK: J.ACK, PHASE0: J.PHASE0, PHASE_WORDS: J.PHASE_WORDS, MAX_PHASES: J.MAX_PHASES };
+  const layout = {
+    SEQ: J.SEQ, STATE: J.STATE, NPHASES: J.NPHASES, ACK: J.ACK, PHASE0: J.PHASE0, PHASE_WORDS: J.PHASE_WORDS, MAX_PHASES: J.MAX_PHASES,
+    HEARTBEAT0: J.HEARTBEAT0, BUSY0: J.BUSY0, MAX_THREADS: J.MAX_THREADS, BEAT_MS, SLICE_MS,
+  };
   try {
     await Promise.all(
       workers.map((w, i) => new Promise<void>((resolve, reject) => {

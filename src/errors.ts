@@ -70,6 +70,21 @@ export function checkLength(name: string | (() => string), v: { length: number; 
   }
 }
 
+/**
+ * Checked again when a queued call runs (rule 7: at copy-in, not only when the call is
+ * made): the caller may have transferred an array's buffer or shrunk its resizable
+ * buffer meanwhile. Device buffers are held by the call and cannot change.
+ */
+export function recheckLength(name: string, v: { length: number; buffer?: ArrayBufferLike } | null | undefined, needed: number): void {
+  if (!v || ArrayBuffer.isView(v) === false || v.length >= needed) return;
+  if (v.buffer !== undefined && isDetached(v.buffer)) {
+    throw new RangeError(`simdcl: ${name} was detached after the call was made (its buffer was transferred); keep it until the call settles`);
+  }
+  throw new RangeError(
+    `simdcl: ${name} shrank after the call was made (its resizable buffer was resized): it has ${v.length} elements, needs at least ${needed}; keep its size until the call settles`,
+  );
+}
+
 /** A detached buffer and an empty one both have byteLength 0; only a view of the first throws. */
 function isDetached(buffer: ArrayBufferLike): boolean {
   if (buffer.byteLength !== 0) return false;
@@ -88,8 +103,29 @@ export function deviceBuffers(...operands: unknown[]): DeviceBuffer[] {
 
 /** A device buffer an op may use: not disposed, and of this context. */
 export function checkDeviceBuffer(arena: Arena, name: string, b: DeviceBuffer): void {
-  if (b.isDisposed) throw new Error(`simdcl: ${name} is a disposed buffer`);
+  if (b.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed buffer`);
   if (!b.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
+}
+
+/** Handles made by packB and packConv: an object made from their prototype is not one. */
+const packedHandles = new WeakSet<object>();
+
+/** @internal Called by the handles' constructors. */
+export function registerPacked(handle: object): void {
+  packedHandles.add(handle);
+}
+
+/**
+ * A packed handle (cl.packB, cl.packConv) an op may use: not disposed, and made by this
+ * context. Its panels live in the memory of the context that packed them; another
+ * context's offsets would point at unrelated bytes of this one.
+ */
+export function checkPacked(arena: Arena, name: string, handle: { readonly panels: DeviceBuffer; readonly isDisposed: boolean }, kind: string): void {
+  if (!packedHandles.has(handle)) throw new TypeError(`simdcl: ${name} is not a ${kind} made by this library (forged from its prototype?)`);
+  if (handle.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed ${kind}`);
+  if (!handle.panels.belongsTo(arena)) {
+    throw new RangeError(`simdcl: ${name} belongs to another context: a ${kind} is used only by the context that packed it`);
+  }
 }
 
 

@@ -2,7 +2,7 @@
 // declared in src/ops/schema.mjs (through its generated module), and the phase counters.
 import { control } from "./ops/schema.gen.ts";
 
-export const { SEQ, STATE, OP, NPHASES, ACK, CONFIG, PHASE0, PHASE_WORDS, MAX_PHASES, ARGS, MAX_ARGS } = control;
+export const { SEQ, STATE, OP, NPHASES, ACK, CONFIG, PHASE0, PHASE_WORDS, MAX_PHASES, ARGS, MAX_ARGS, HEARTBEAT0, BUSY0, MAX_THREADS } = control;
 export const { STATE_RUNNING, STATE_SHUTDOWN, STATE_ABORT } = control;
 
 /** Bytes reserved for control words; the arena starts above them. */

@@ -16,6 +16,8 @@ interface Span {
   size: number;
 }
 
+const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+
 export function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
@@ -75,6 +77,19 @@ export class Arena {
     let n = 0;
     for (const size of this.used.values()) n += size;
     return n;
+  }
+
+  /**
+   * Refuse a call whose regions alone could never fit the memory's maximum, before any
+   * result array is allocated for it (a 65536² gemm would allocate 16 GiB first).
+   * `what` names the op and what the bytes are for.
+   */
+  checkFits(what: string, bytes: number): void {
+    if (bytes + CONTROL_BYTES <= this.maxBytes) return;
+    throw new RangeError(
+      `simdcl: ${what} needs ${mib(bytes)} MiB of the context's memory, but that memory is at most ${mib(this.maxBytes)} MiB ` +
+        `(createContext({ maxMemoryMiB }) raises it, up to 4096)`,
+    );
   }
 
   /** A region of at least `bytes` bytes; returns its byte offset. */
@@ -141,7 +156,6 @@ export class Arena {
     const tailFree = last && last.start + last.size === end ? last.size : 0;
     const needed = alignUp(end + size - tailFree, PAGE);
     if (needed > this.maxBytes) {
-      const mib = (n: number) => (n / 2 ** 20).toFixed(1);
       throw new RangeError(
         `simdcl: this call needs ${mib(size)} MiB more memory, but the context's memory is ${mib(end)} MiB ` +
           `of at most ${mib(this.maxBytes)} MiB (createContext({ maxMemoryMiB }) raises it, up to 4096)`,

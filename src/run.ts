@@ -7,6 +7,7 @@
 import type { Arena } from "./memory.ts";
 import type { RunOptions } from "./pool.ts";
 import { DeviceBuffer, type ElementArray, type ElementType } from "./buffer.ts";
+import { recheckLength } from "./errors.ts";
 import type { KernelConfig, OpArgs, OpName } from "./ops/schema.gen.ts";
 
 export interface Engine {
@@ -72,13 +73,20 @@ export const scratch = (bytes: number): Binding => ({ bytes });
 /** No region: offset 0 (a kernel reads 0 as "none"). */
 export const none: Binding = { bytes: 0 };
 
-/** An operand the kernels read: a device buffer in place, or `length` elements of an array copied in. */
-export function input(arena: Arena, x: Operand | null | undefined, length: number): Binding {
+/**
+ * An operand the kernels read: a device buffer in place, or `length` elements of an array
+ * copied in. The array's length is checked again as it is copied: it may have been
+ * detached or shrunk since the call was made (`name` says which operand in the error).
+ */
+export function input(arena: Arena, x: Operand | null | undefined, length: number, name: string): Binding {
   if (!x) return none;
   if (x instanceof DeviceBuffer) return { bytes: 0, device: x };
   return {
     bytes: length * x.BYTES_PER_ELEMENT,
-    before: (at) => view(arena, typeOf(x), at, length).set(x.subarray(0, length)),
+    before: (at) => {
+      recheckLength(name, x, length);
+      view(arena, typeOf(x), at, length).set(x.subarray(0, length));
+    },
   };
 }
 
@@ -86,13 +94,19 @@ export function input(arena: Arena, x: Operand | null | undefined, length: numbe
  * An operand the kernels write: a device buffer in place, or a region whose `length`
  * elements are copied out to the array afterwards (and in first, with `read`).
  */
-export function output(arena: Arena, x: Operand, length: number, { read = false } = {}): Binding {
+export function output(arena: Arena, x: Operand, length: number, name: string, { read = false } = {}): Binding {
   if (x instanceof DeviceBuffer) return { bytes: 0, device: x };
   const type = typeOf(x);
   return {
     bytes: length * x.BYTES_PER_ELEMENT,
-    before: read ? (at) => view(arena, type, at, length).set(x.subarray(0, length)) : undefined,
-    after: (at) => x.set(view(arena, type, at, length)),
+    before: (at) => {
+      recheckLength(name, x, length);
+      if (read) view(arena, type, at, length).set(x.subarray(0, length));
+    },
+    after: (at) => {
+      recheckLength(name, x, length);
+      x.set(view(arena, type, at, length));
+    },
   };
 }
 

@@ -235,8 +235,9 @@ function stripTotals(ctrl: usize, s: i32, tid: i32): void {
   const rowBytes = <usize>n << 3;
   if (kind == KIND_F32_F64) {
     // Exactly the local sums writeRowsF32 builds: rows' prefix sums added in order.
+    // Without squares there is no A_CARRY2 region (its pointer is 0): never touch it.
     memory.fill(total, 0, rowBytes);
-    memory.fill(total2, 0, rowBytes);
+    if (squared) memory.fill(total2, 0, rowBytes);
     for (let r = r0; r < r1; r++) {
       prefixF32(srcRow(ctrl, r), n, cn, rp, rp2, squared);
       addF64(total, rp, n);

@@ -24,6 +24,9 @@ export const control = {
   MAX_PHASES: 8,
   ARGS: 64, // the job's argument words
   MAX_ARGS: 64,
+  HEARTBEAT0: 256, // per Worker (tid): bumped while it waits, so a dead one is noticed (src/pool.ts)
+  BUSY0: 512, // per Worker: set while it runs kernels
+  MAX_THREADS: 256,
   STATE_RUNNING: 0,
   STATE_SHUTDOWN: 1,
   STATE_ABORT: 2,

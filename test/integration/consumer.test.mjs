@@ -113,7 +113,8 @@ test("chromium: esbuild and Vite bundles of a page run on two threads, cross-ori
   // esbuild leaves new URL("./simdcl*.wasm", import.meta.url) as is: the files go beside the bundle.
   for (const f of ["simdcl.wasm", "simdcl-relaxed.wasm", "simdcl-single.wasm"]) copyFileSync(join(project, "node_modules/simdcl/dist", f), join(site, f));
   console.log(`  page bundles: simdcl ${kb(sizes.located)} (+ the one .wasm it fetches), simdcl/embedded ${kb(sizes.embedded)}`);
-  assert.ok(sizes.located < 100 * 1024 && sizes.embedded > 300 * 1024, JSON.stringify(sizes));
+  // The embedded entry carries the three builds (over 300 KB of base64); the located one none.
+  assert.ok(sizes.embedded - sizes.located > 300 * 1024, JSON.stringify(sizes));
 
   const server = await serve({ root: site, isolated: true });
   const profile = mkdtempSync(join(tmpdir(), "simdcl-chromium-"));

@@ -13,7 +13,7 @@
 // Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
 // channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one
 // GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
-import { checkEpilogue, checkInt, checkLayout, checkLength, checkOptions, checkShape, deviceBuffers, describe, type Activation } from "../../errors.ts";
+import { checkEpilogue, checkInt, checkLayout, checkLength, checkOptions, checkPacked, checkShape, deviceBuffers, describe, recheckLength, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
 import { HOST, bind, input, none, output, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
@@ -65,7 +65,11 @@ export class PackedConv {
     readonly groups: number,
     /** @internal Which kernels read the packing. */
     readonly family: Family,
-  ) {}
+  ) {
+    // A copy the caller cannot change: conv2d trusts it as the packing's shape.
+    this.shape = Object.freeze([...shape]) as unknown as Shape4;
+    registerPacked(this);
+  }
 
   /** @internal Winograd's packing too, for 3×3 weights in one group (packConv makes both). */
   winograd: DeviceBuffer<Float32Array> | null = null;
@@ -144,7 +148,7 @@ function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: un
   const o = checkOptions("conv2d options", options ?? {}, KNOWN);
   const [n, c, h, w] = checkShape("conv2d input shape", inShape, [0, 1, 1, 1]);
   const packed = weight instanceof PackedConv ? weight : null;
-  if (packed?.isDisposed) throw new Error("simdcl: conv2d weight is a disposed packed convolution");
+  if (packed) checkPacked(engine.arena, "conv2d weight", packed, "packed convolution");
   const groups = o.groups === undefined ? (packed?.groups ?? 1) : checkInt("conv2d groups", o.groups, 1, MAX_DIM);
   const ws = wShape === undefined && packed ? packed.shape : checkShape("conv2d weight shape", wShape, [1, 1, 1, 1], WEIGHT_DIMS);
   const [oc, cg, kh, kw] = ws;
@@ -188,6 +192,9 @@ function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: un
   const out = o.out === undefined ? null : checkTensorData(engine, "conv2d out", o.out, [n, oc, oh, ow], outputLayout);
   if (out && out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
   const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
+  // Refused before any result array is allocated for it.
+  const plainBytes = (v: F32Operand | null, elements: number) => (v instanceof DeviceBuffer ? 0 : elements * 4);
+  engine.arena.checkFits(`conv2d (output [${[n, oc, oh, ow].join(", ")}])`, plainBytes(X, tensorLength(layout, [n, c, h, w])) + plainBytes(out, tensorLength(outputLayout, [n, oc, oh, ow])));
   const buffers = deviceBuffers(packed?.panels, packed?.winograd, X, out);
   return {
     input: X, weight: packed ?? (weight as Float32Array), out, buffers, bias, act, layout, outputLayout, algorithm,
@@ -229,14 +236,15 @@ function packedLength(algorithm: ConvAlgorithm, c: number, wShape: Shape4, group
 }
 
 /** Pack OIHW weights for `algorithm`'s kernels at byte offset `packedAt`. */
-async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Float32Array, c: number, wShape: Shape4, groups: number, packedAt: number): Promise<void> {
+async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Float32Array, c: number, wShape: Shape4, groups: number, packedAt: number, name = "conv2d weight"): Promise<void> {
   const arena = engine.arena;
+  recheckLength(name, weight, wShape[0] * wShape[1] * wShape[2] * wShape[3]);
   const oc = wShape[0];
   if (algorithm === "depthwise") return packDepthwise(weight, wShape, view(arena, Float32Array, packedAt, packedLength(algorithm, c, wShape, groups)));
   // Winograd's U_ξ, transformed here, are ξ 1×1 weights for the GEMM packer.
   const raw = algorithm === "winograd" ? transformWeights(weight, oc, c) : weight;
   const xis = raw.length / (oc * c);
-  await bind(arena, { raw: input(arena, raw, raw.length) }, ({ raw: rawAt }) =>
+  await bind(arena, { raw: input(arena, raw, raw.length, name) }, ({ raw: rawAt }) =>
     algorithm === "winograd"
       ? packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, rawAt, packedAt, { kg: xis, kcq: quads(c) })
       : packGemmWeights(engine, c, wShape, groups, rawAt, packedAt));
@@ -268,7 +276,14 @@ function weightRegion(engine: Engine, p: ConvPlan, weight: Float32Array, wShape:
   if (p.algorithm === "depthwise" || p.algorithm === "winograd") {
     return { bytes, before: (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at) };
   }
-  return { bytes: regionBytes(bytes) + weight.length * 4, before: (at) => view(engine.arena, Float32Array, rawWeights(p, wShape, at), weight.length).set(weight) };
+  const length = wShape[0] * wShape[1] * wShape[2] * wShape[3];
+  return {
+    bytes: regionBytes(bytes) + length * 4,
+    before: (at) => {
+      recheckLength("conv2d weight", weight, length);
+      view(engine.arena, Float32Array, rawWeights(p, wShape, at), length).set(weight.subarray(0, length));
+    },
+  };
 }
 
 const rawWeights = (p: ConvPlan, wShape: Shape4, at: number) => at + regionBytes(packedLength(p.algorithm, p.c, wShape, p.groups) * 4);
@@ -279,17 +294,17 @@ async function runPackConv(engine: Engine, p: PackConvPlan): Promise<PackedConv>
   const algorithm = p.family === "depthwise" ? "depthwise" : "im2col";
   const handle = new PackedConv(allocate(packedLength(algorithm, p.c, p.shape, p.groups)), p.shape, p.groups, p.family);
   try {
-    await packWeights(engine, algorithm, p.weight, p.c, p.shape, p.groups, handle.panels.offset);
+    await packWeights(engine, algorithm, p.weight, p.c, p.shape, p.groups, handle.panels.offset, "packConv weight");
     // Layers Winograd can run get its packing too: stride and dilation come with conv2d.
     if (p.winograd) {
       handle.winograd = allocate(winogradPackedLength(p.c, p.shape[0]));
-      await packWeights(engine, "winograd", p.weight, p.c, p.shape, p.groups, handle.winograd.offset);
+      await packWeights(engine, "winograd", p.weight, p.c, p.shape, p.groups, handle.winograd.offset, "packConv weight");
     }
   } catch (e) {
     handle.dispose();
     throw e;
   }
-  return handle;
+  return Object.freeze(handle);
 }
 
 /** Multiply-adds of the convolution, the measure of its work. */
@@ -313,10 +328,10 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const prepared = await preparedWeights(engine, p, wShape);
   const regions = {
-    input: gathers ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w])) : tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
+    input: gathers ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),
-    bias: p.bias ? biasQuads(engine, p.bias) : none,
-    out: tensorOutput(engine, result, shape, written, p.outputLayout),
+    bias: p.bias ? biasQuads(engine, p.bias, p.oc) : none,
+    out: tensorOutput(engine, "conv2d out", result, shape, written, p.outputLayout),
     scratch: none,
   };
   try {
@@ -360,15 +375,15 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
   const weight = p.weight as Float32Array;
   const [m, n, k] = [p.n * p.h * p.w, p.oc, p.c];
   const length = packedBLength(k, n);
-  const pack = (at: number) => packBInto(engine, weight, weight.length, { k, n, ldb: k, transB: true }, at);
+  const pack = (at: number) => packBInto(engine, weight, n * k, { k, n, ldb: k, transB: true }, at, "conv2d weight");
   const prepared = engine.cacheBytes === 0 ? null
     : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
   const blocks = gemmBlocks(threads, m, n, k);
   const regions = {
-    input: input(engine.arena, p.input, m * k),
+    input: input(engine.arena, p.input, m * k, "conv2d input"),
     weights: prepared ? { bytes: 0, device: prepared.packed } : { bytes: length * 4, before: pack },
-    bias: input(engine.arena, p.bias, n),
-    out: output(engine.arena, result, m * n),
+    bias: input(engine.arena, p.bias, n, "conv2d bias"),
+    out: output(engine.arena, result, m * n, "conv2d out"),
     scratch: scratch(threads * blocks.scratchStride),
   };
   try {
@@ -382,7 +397,13 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
 }
 
 /** Bias for the kernels: oc values, zero-padded to whole quads. */
-function biasQuads(engine: Engine, bias: Float32Array): Binding {
-  const length = quads(bias.length) * 4;
-  return { bytes: length * 4, before: (at) => view(engine.arena, Float32Array, at, length).fill(0).set(bias) };
+function biasQuads(engine: Engine, bias: Float32Array, oc: number): Binding {
+  const length = quads(oc) * 4;
+  return {
+    bytes: length * 4,
+    before: (at) => {
+      recheckLength("conv2d bias", bias, oc);
+      view(engine.arena, Float32Array, at, length).fill(0).set(bias.subarray(0, oc));
+    },
+  };
 }

@@ -62,7 +62,7 @@ export class WeightCache {
     this.byWeights.set(weights, entry);
     this.lru.add(entry);
     this.bytes += bytes;
-    this.finalizer?.register(weights, entry);
+    this.finalizer?.register(weights, entry, entry);
     return { packed, owned: false };
   }
 
@@ -70,6 +70,13 @@ export class WeightCache {
     if (!this.lru.delete(e)) return;
     this.bytes -= e.bytes;
     e.packed.dispose();
+  }
+
+  /** The context is gone, and its memory with it: forget every entry, free nothing. */
+  dispose(): void {
+    for (const e of this.lru) this.finalizer?.unregister(e);
+    this.lru.clear();
+    this.bytes = 0;
   }
 }
 

@@ -1,6 +1,6 @@
 // gemm() and packB(): C = alpha·op(A)·op(B) + beta·C + bias, then the activation;
 // row-major f32. Validate, plan the blocks, run. Kernels: assembly/gemm/.
-import { checkBool, checkEpilogue, checkF32Operand, checkInt, checkLength, checkNumber, checkOptions, deviceBuffers, describe, type Activation } from "../../errors.ts";
+import { checkBool, checkEpilogue, checkF32Operand, checkInt, checkLength, checkNumber, checkOptions, checkPacked, deviceBuffers, describe, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { MR, NR } from "../schema.gen.ts";
 import { HOST, bind, enoughGroups, halve, input, none, output, scratch, threadsFor, type Engine, type OpHost } from "../../run.ts";
@@ -18,7 +18,10 @@ export class PackedMatrix {
     /** @internal */ readonly panels: DeviceBuffer<Float32Array>,
     readonly k: number,
     readonly n: number,
-  ) {}
+  ) {
+    registerPacked(this);
+    Object.freeze(this); // k and n are what gemm checks the call against
+  }
 
   get isDisposed(): boolean {
     return this.panels.isDisposed;
@@ -133,7 +136,7 @@ function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): Gem
   const A = checkF32Operand(engine.arena, "gemm a", a);
   const packed = b instanceof PackedMatrix ? b : null;
   if (packed) {
-    if (packed.isDisposed) throw new Error("simdcl: gemm b is a disposed packed matrix");
+    checkPacked(engine.arena, "gemm b", packed, "packed matrix");
     if (packed.k !== k || packed.n !== n) throw new RangeError(`simdcl: gemm b was packed for k=${packed.k}, n=${packed.n}, not k=${k}, n=${n}`);
     if (o.transB !== undefined || o.ldb !== undefined) throw new TypeError("simdcl: gemm transB and ldb were fixed when b was packed; leave them out");
   }
@@ -155,6 +158,9 @@ function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): Gem
   else if (o.ldc !== undefined) throw new TypeError("simdcl: gemm ldc needs c (the result is a new m×n array otherwise)");
   if (beta !== 0 && !C) throw new TypeError(`simdcl: gemm beta is ${beta} but no c was given to scale`);
   const { bias, act } = checkEpilogue("gemm", o.bias, o.activation, n, "n");
+  // Refused before any result array is allocated for it.
+  const plain = (v: unknown, elements: number) => (v instanceof DeviceBuffer ? 0 : elements * 4);
+  engine.arena.checkFits(`gemm (m=${m}, n=${n}, k=${k}: its operands and result)`, plain(A, aLen) + plain(B, bLen) + (C ? plain(C, cLen) : m * n * 4) + (packed ? 0 : packedLength(k, n) * 4));
   const buffers = deviceBuffers(packed?.panels, A, B, C);
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };
 }
@@ -209,8 +215,8 @@ async function runPackB(engine: Engine, p: PackBPlan): Promise<PackedMatrix> {
  * microkernel's panels at byte offset `packedAt` (packedLength(k, n) floats): gemm's
  * phase 0 alone. conv2d packs its 1×1 weights for NHWC layers with it.
  */
-export function packBInto(engine: Engine, b: Float32Array, length: number, g: { k: number; n: number; ldb: number; transB: boolean }, packedAt: number): Promise<void> {
-  return bind(engine.arena, { b: input(engine.arena, b, length) }, (at) => {
+export function packBInto(engine: Engine, b: Float32Array, length: number, g: { k: number; n: number; ldb: number; transB: boolean }, packedAt: number, name = "packB b"): Promise<void> {
+  return bind(engine.arena, { b: input(engine.arena, b, length, name) }, (at) => {
     const args = Object.assign({}, IDLE, { n: g.n, k: g.k, b: at.b, ldb: g.ldb, transB: g.transB, packedB: packedAt, kc: Math.min(KC, g.k), packPhase: true });
     return engine.run("gemm", args, [Math.ceil(g.n / NR), 0], { solo: g.n * g.k < PACK_SOLO_BELOW });
   });
@@ -276,10 +282,10 @@ async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   // C is read in when beta needs it, and when it has gaps (ldc > n) the kernel leaves alone.
   const readC = p.beta !== 0 || ldc !== n;
   const regions = {
-    a: input(engine.arena, p.a, p.aLen),
-    b: packed ? none : input(engine.arena, p.b as F32Operand, p.bLen),
-    c: output(engine.arena, result, p.cLen, { read: readC }),
-    bias: input(engine.arena, p.bias, n),
+    a: input(engine.arena, p.a, p.aLen, "gemm a"),
+    b: packed ? none : input(engine.arena, p.b as F32Operand, p.bLen, "gemm b"),
+    c: output(engine.arena, result, p.cLen, "gemm c", { read: readC }),
+    bias: input(engine.arena, p.bias, n, "gemm bias"),
     packedB: packed ? { bytes: 0, device: packed.panels } : scratch(packedLength(k, n) * 4),
     scratch: scratch(threads * scratchStride),
   };

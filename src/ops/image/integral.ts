@@ -1,6 +1,6 @@
 // integral(): validate, plan strips and scratch, copy in, dispatch, copy out.
 // The kernels are in assembly/image/; their argument slots are listed there.
-import { checkBool, checkDeviceBuffer, checkInt, checkLength, checkOptions, deviceBuffers, describe } from "../../errors.ts";
+import { checkBool, checkDeviceBuffer, checkInt, checkLength, checkOptions, deviceBuffers, describe, recheckLength } from "../../errors.ts";
 import type { WaitForWord } from "../../pool.ts";
 import { DeviceBuffer } from "../../buffer.ts";
 import { alignUp } from "../../memory.ts";
@@ -149,6 +149,10 @@ const WINDOWED_MIN_BYTES = 6 << 20;
 async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralResult | IntegralOut> {
   const { width, height, cn, squared, kind } = p;
   const outLen = (height + 1) * (width + 1) * cn;
+  // Arrays may have been detached or shrunk since the call was made.
+  if (width > 0 && height > 0) recheckLength("integral src", p.src as Uint8Array, (height - 1) * p.stride + width * cn);
+  recheckLength("integral out.sum", p.out?.sum as Int32Array, outLen);
+  recheckLength("integral out.sqsum", p.out?.sqsum as Float64Array, outLen);
   const SumArray = kind === KIND_U8_I32 ? Int32Array : Float64Array;
   if (width === 0 || height === 0) {
     if (p.out) {
@@ -193,7 +197,7 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
   const scratchRows = kind === KIND_F32_F64 ? 6 : 2;
   const slots = banded ? 2 : 1;
   const regions = {
-    src: input(engine.arena, p.src as Uint8Array | Float32Array | DeviceBuffer, srcLen),
+    src: input(engine.arena, p.src as Uint8Array | Float32Array | DeviceBuffer, srcLen, "integral src"),
     sum: deviceSum ? { bytes: 0, device: deviceSum } : scratch(viaWindow ? slots * slot : outLen * sumEsz),
     sqsum: !squared ? none : deviceSq ? { bytes: 0, device: deviceSq } : scratch(viaWindow ? slots * slot2 : outLen * 8),
     scratch: scratch(threads * scratchRows * rowPitch(n)),
@@ -270,7 +274,9 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
       };
       await engine.run("integral", args, [strips, Math.ceil(n / chunk), strips], { overlap: copyStrips });
     } else {
-      await engine.run("integral", args, split ? [strips, Math.ceil(n / chunk), strips] : [1]);
+      // Unsplit, the caller runs alone: the scratch above is sized for one thread (tid 0),
+      // and a Worker claiming the one group would write past it.
+      await engine.run("integral", args, split ? [strips, Math.ceil(n / chunk), strips] : [1], { solo: !split });
       sum?.set(sumView);
       sqsum?.set(sqView);
     }

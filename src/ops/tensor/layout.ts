@@ -1,10 +1,10 @@
 // toNC4HW4() / fromNC4HW4(): f32 tensors between NCHW or NHWC and NC4HW4, and the tensor
 // regions other ops bind through the runner (an operand in any layout, converted to or
 // from the NC4HW4 their kernels use). Kernels: assembly/tensor/layout.ts.
-import { checkF32Operand, checkLayout, checkLength, checkOptions, checkShape, describe } from "../../errors.ts";
+import { checkF32Operand, checkLayout, checkLength, checkOptions, checkShape, describe, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, bind, input, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, output, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { NC4_TO_NCHW, NC4_TO_NHWC, NCHW_TO_NC4, NHWC_TO_NC4 } from "../schema.gen.ts";
 import { quads, tensorLength, type Layout, type PlainLayout, type Shape4, type ShapeLike, type Tensor } from "./types.ts";
 
@@ -58,7 +58,7 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
 async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   const length = tensorLength(p.to, p.shape);
   if (length === 0) return new Float32Array(0);
-  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape)), dst: { bytes: length * 4 } };
+  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape), `${p.to === "NC4HW4" ? "toNC4HW4" : "fromNC4HW4"} x`), dst: { bytes: length * 4 } };
   return bind(engine.arena, regions, async (at) => {
     await convertLayout(engine, p.from, p.to, p.shape, at.src, at.dst);
     // slice(): a new array filled by the copy, not zeroed first (a fresh zeroed one costs about as much as the conversion).
@@ -85,10 +85,10 @@ export function checkTensorData(engine: Engine, name: string, data: unknown, sha
  * A tensor the kernels read in NC4HW4: a device buffer in place when it is NC4HW4 already;
  * otherwise copied in (an array) and converted.
  */
-export function tensorInput(engine: Engine, x: F32Operand, shape: Shape4, layout: Layout): Binding {
+export function tensorInput(engine: Engine, name: string, x: F32Operand, shape: Shape4, layout: Layout): Binding {
   const nc4Bytes = tensorLength("NC4HW4", shape) * 4;
-  if (layout === "NC4HW4") return input(engine.arena, x, tensorLength(layout, shape));
-  const raw = x instanceof DeviceBuffer ? null : input(engine.arena, x, tensorLength(layout, shape));
+  if (layout === "NC4HW4") return input(engine.arena, x, tensorLength(layout, shape), name);
+  const raw = x instanceof DeviceBuffer ? null : input(engine.arena, x, tensorLength(layout, shape), name);
   const rawAt = (at: number) => at + regionBytes(nc4Bytes);
   return {
     bytes: raw ? regionBytes(nc4Bytes) + raw.bytes : nc4Bytes,
@@ -104,12 +104,9 @@ export function tensorInput(engine: Engine, x: F32Operand, shape: Shape4, layout
  * directly) and the caller wants in `layout`, into `out`: a device buffer in place when
  * the layouts agree; otherwise converted, and copied out to an array.
  */
-export function tensorOutput(engine: Engine, out: F32Operand, shape: Shape4, written: Layout, layout: Layout): Binding {
+export function tensorOutput(engine: Engine, name: string, out: F32Operand, shape: Shape4, written: Layout, layout: Layout): Binding {
   const length = tensorLength(layout, shape);
-  if (written === layout) {
-    if (out instanceof DeviceBuffer) return { bytes: 0, device: out };
-    return { bytes: length * 4, after: (at) => out.set(view(engine.arena, Float32Array, at, length)) };
-  }
+  if (written === layout) return output(engine.arena, out, length, name);
   const kernelBytes = tensorLength(written, shape) * 4;
   const convertedAt = (at: number) => at + regionBytes(kernelBytes);
   const device = out instanceof DeviceBuffer ? out : null;
@@ -117,7 +114,10 @@ export function tensorOutput(engine: Engine, out: F32Operand, shape: Shape4, wri
     bytes: device ? kernelBytes : regionBytes(kernelBytes) + length * 4,
     after: async (at) => {
       await convertLayout(engine, written, layout, shape, at, device ? device.offset : convertedAt(at));
-      if (!device) (out as Float32Array).set(view(engine.arena, Float32Array, convertedAt(at), length));
+      if (!device) {
+        recheckLength(name, out as Float32Array, length);
+        (out as Float32Array).set(view(engine.arena, Float32Array, convertedAt(at), length));
+      }
     },
   };
 }

@@ -101,8 +101,8 @@ async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
   const perPlane = p.oh * p.ow * p.kh * p.kw;
   const planesPerGroup = rows < p.oh ? 1 : Math.max(1, Math.min(Math.ceil(PLANE_WORK / perPlane), Math.floor(planes / (GROUPS_PER_THREAD * threads))));
   const regions = {
-    input: tensorInput(engine, p.input, [p.n, p.c, p.h, p.w], p.layout),
-    out: tensorOutput(engine, result, shape, "NC4HW4", p.outputLayout),
+    input: tensorInput(engine, "pool2d input", p.input, [p.n, p.c, p.h, p.w], p.layout),
+    out: tensorOutput(engine, "pool2d out", result, shape, "NC4HW4", p.outputLayout),
   };
   await bind(engine.arena, regions, (at) => {
     const args = Object.assign(geometryArgs(p), { input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows, planes: planesPerGroup });
