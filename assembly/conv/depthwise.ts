@@ -26,8 +26,11 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl), oc4 = DepthwiseArgs.oc4(ctrl);
   const rows = DepthwiseArgs.rows(ctrl);
   const rowBlocks = (oh + rows - 1) / rows;
-  const rb = group % rowBlocks;
-  const oq = (group / rowBlocks) % oc4;
+  // NC4HW4 input: a quad's row blocks one after another (its plane streams). NHWC: a row
+  // block's quads one after another, since they share the input's cache lines.
+  const quadMinor = DepthwiseArgs.inLayout(ctrl) != LAYOUT_NC4HW4;
+  const rb = quadMinor ? (group / oc4) % rowBlocks : group % rowBlocks;
+  const oq = quadMinor ? group % oc4 : (group / rowBlocks) % oc4;
   const b = group / (rowBlocks * oc4);
   const oy0 = rb * rows, oy1 = min(oh, oy0 + rows);
   const h = DepthwiseArgs.h(ctrl), w = DepthwiseArgs.w(ctrl);
