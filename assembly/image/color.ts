@@ -3,7 +3,7 @@
 //
 // Gray is OpenCV 4's fixed-point BT.601 (color_rgb.simd.hpp, RGB2Gray<uchar>, gray_shift
 // 15): (R·9798 + G·19235 + B·3735 + 2¹⁴) >> 15, exact in i32. (OpenCV 2 and 3 used
-// 4899, 9617, 1868 >> 14, which differs from 4.x by one on about 1 pixel in 100.)
+// 4899, 9617, 1868 >> 14, which differs from 4.x by one where the value is near a half.)
 // Four pixels of RGBx widen to two i16x8 of [R G B x R G B x]; i32x4.dot_i16x8_s with [wR wG wB 0 …] gives per pixel
 // R·wR + G·wG and B·wB in adjacent lanes, which one pair of i32 shuffles adds.
 //
