@@ -5,7 +5,8 @@
 //
 // "device" keeps input and output in simdcl's memory (cl.buffer), as OpenCV.js keeps its
 // Mats in its heap: both are the kernel alone. "arrays" is the whole call from a
-// Uint8Array into an output array reused from call to call, copies included.
+// Uint8Array into an output array reused from call to call, copies included; "OpenCV.js
+// arrays" is the same for OpenCV.js (input copied into its Mat, output copied out).
 //
 // The letterbox rows time the part after the resize (which is another op): a 640×360 RGBA
 // image, already resized from 1920×1080, placed in a 640×640 canvas of 114 and normalised
@@ -60,6 +61,16 @@ async function main() {
     return { forms, cleanup: () => buffers.forEach((b) => b.dispose()) };
   }
 
+  /** OpenCV.js's whole call from arrays: the input copied into its Mat, the output out of its Mat. */
+  const cvArrays = (srcMat: any, input: Uint8Array, dst: any, outLength: number, fn: () => void): [string, () => unknown] => {
+    const out = new Uint8Array(outLength);
+    return ["OpenCV.js arrays", () => {
+      srcMat.data.set(input);
+      fn();
+      out.set(dst.data);
+    }];
+  };
+
   const cases: Case[] = [];
   const raw = { raw: { width: W, height: H, channels: 4 as const } };
 
@@ -70,6 +81,7 @@ async function main() {
     cases.push({
       name: "cvtColor RGBA→GRAY 1920×1080", bytes: W * H * 5, cleanup: () => (s.cleanup(), dst.delete()),
       forms: [["OpenCV.js cv.cvtColor", () => cv.cvtColor(rgbaMat, dst, cv.COLOR_RGBA2GRAY)], ...s.forms,
+        cvArrays(rgbaMat, rgba, dst, W * H, () => cv.cvtColor(rgbaMat, dst, cv.COLOR_RGBA2GRAY)),
         ["sharp grayscale (raw in, raw out)", () => sharp(rgba, raw).grayscale().raw().toBuffer()]],
     });
   }
@@ -80,6 +92,7 @@ async function main() {
     cases.push({
       name: "cvtColor RGBA→RGB 1920×1080", bytes: W * H * 7, cleanup: () => (s.cleanup(), dst.delete()),
       forms: [["OpenCV.js cv.cvtColor", () => cv.cvtColor(rgbaMat, dst, cv.COLOR_RGBA2RGB)], ...s.forms,
+        cvArrays(rgbaMat, rgba, dst, W * H * 3, () => cv.cvtColor(rgbaMat, dst, cv.COLOR_RGBA2RGB)),
         ["sharp removeAlpha (raw in, raw out)", () => sharp(rgba, raw).removeAlpha().raw().toBuffer()]],
     });
   }
@@ -91,7 +104,8 @@ async function main() {
     const s = simdclForms(yuv.length, Uint8Array, W * H * 4, yuv, (cl, src, out) => cl.cvtColor(src as Uint8Array, { width: W, height: H }, "I420_TO_RGBA", { out: out as Uint8Array }));
     cases.push({
       name: "cvtColor I420→RGBA 1920×1080", bytes: yuv.length + W * H * 4, cleanup: () => (s.cleanup(), dst.delete(), yuvMat.delete()),
-      forms: [["OpenCV.js cv.cvtColor", () => cv.cvtColor(yuvMat, dst, cv.COLOR_YUV2RGBA_I420)], ...s.forms],
+      forms: [["OpenCV.js cv.cvtColor", () => cv.cvtColor(yuvMat, dst, cv.COLOR_YUV2RGBA_I420)], ...s.forms,
+        cvArrays(yuvMat, yuv, dst, W * H * 4, () => cv.cvtColor(yuvMat, dst, cv.COLOR_YUV2RGBA_I420))],
     });
   }
   // Horizontal flip.
@@ -101,6 +115,7 @@ async function main() {
     cases.push({
       name: "flip horizontal RGBA 1920×1080", bytes: W * H * 8, cleanup: () => (s.cleanup(), dst.delete()),
       forms: [["OpenCV.js cv.flip", () => cv.flip(rgbaMat, dst, 1)], ...s.forms,
+        cvArrays(rgbaMat, rgba, dst, W * H * 4, () => cv.flip(rgbaMat, dst, 1)),
         ["sharp flop (raw in, raw out)", () => sharp(rgba, raw).flop().raw().toBuffer()]],
     });
   }

@@ -222,6 +222,30 @@ test("place: defaults (centred, value 0), one value for all channels, into a dev
   out.dispose();
 });
 
+test("ImageData's Uint8ClampedArray, and regions of device buffers read in place", async () => {
+  const cl = contexts[3];
+  const rand = random(12);
+  const w = 23, h = 11, big = 31; // a 23×11 region at (5, 3) of a 31-pixel-wide RGBA image
+  const pixels = randomU8(rand, big * (h + 3) * 4);
+  const clamped = new Uint8ClampedArray(pixels.buffer);
+  const at = (3 * big + 5) * 4;
+  const regionOf = (data) => ({ data, width: w, height: h, channels: 4, stride: big * 4 });
+  const dense = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) dense.set(pixels.subarray(at + y * big * 4, at + y * big * 4 + w * 4), y * w * 4);
+  const g = await cl.cvtColor(regionOf(clamped.subarray(at)), "RGBA2GRAY");
+  assertSame(g.data, cvtReference(dense, w, h, "RGBA2GRAY"), "gray of a Uint8ClampedArray region");
+  const dev = cl.buffer(Uint8ClampedArray, pixels.length);
+  dev.array.set(pixels);
+  const whole = { data: dev, width: big, height: h + 3, channels: 4 };
+  const c = await cl.crop(whole, { x: 5, y: 3, width: w, height: h });
+  assertSame(c.data, dense, "crop of a device buffer");
+  const t = await cl.toTensor(c, { layout: "NHWC" });
+  checkTensor(t.data, tensorReference(dense, w, h, 4, { layout: "NHWC" }), "toTensor of a crop");
+  const f = await cl.flip(whole, { axis: "vertical" });
+  assertSame(f.data.subarray(0, big * 4), pixels.subarray((h + 2) * big * 4, (h + 3) * big * 4), "vertical flip of a device buffer: first row");
+  dev.dispose();
+});
+
 // --- toTensor ---
 
 function tensorReference(dense, w, h, cn, { scale = 1 / 255, mean = 0, std = 1, channelOrder = "RGB", layout = "NCHW", keepAlpha = false }) {
