@@ -61,6 +61,7 @@ const dense = (m) => new Uint8Array(m.data.buffer, m.data.byteOffset, m.rows * m
 const INTERLEAVED = [
   ["RGBA2RGB", 4], ["BGRA2BGR", 4], ["RGBA2BGR", 4], ["BGRA2RGB", 4], ["RGB2RGBA", 3], ["BGR2BGRA", 3], ["BGR2RGBA", 3], ["RGB2BGRA", 3],
   ["RGB2BGR", 3], ["BGR2RGB", 3], ["RGBA2BGRA", 4], ["BGRA2RGBA", 4], ["RGBA2GRAY", 4], ["BGRA2GRAY", 4], ["RGB2GRAY", 3], ["BGR2GRAY", 3],
+  ["GRAY2RGB", 1], ["GRAY2BGR", 1], ["GRAY2RGBA", 1], ["GRAY2BGRA", 1],
 ];
 
 test("cvtColor: every interleaved code, bit-exact with cv.cvtColor", async () => {

@@ -49,6 +49,10 @@ const CODES = {
   BGRA2GRAY: [4, (p) => [gray(p[2], p[1], p[0])]],
   RGB2GRAY: [3, (p) => [gray(p[0], p[1], p[2])]],
   BGR2GRAY: [3, (p) => [gray(p[2], p[1], p[0])]],
+  GRAY2RGB: [1, (p) => [p[0], p[0], p[0]]],
+  GRAY2BGR: [1, (p) => [p[0], p[0], p[0]]],
+  GRAY2RGBA: [1, (p) => [p[0], p[0], p[0], 255]],
+  GRAY2BGRA: [1, (p) => [p[0], p[0], p[0], 255]],
 };
 
 function cvtReference(dense, w, h, code) {

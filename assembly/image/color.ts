@@ -1,5 +1,5 @@
-// cvtColor between interleaved 8-bit layouts: channel swaps and drops by byte shuffles,
-// gray by widening multiply-adds. A work-group is `rows` rows.
+// cvtColor between interleaved 8-bit layouts: channel swaps, drops and copies by byte
+// shuffles, gray by widening multiply-adds. A work-group is `rows` rows.
 //
 // Gray is OpenCV 4's fixed-point BT.601 (color_rgb.simd.hpp, RGB2Gray<uchar>, gray_shift
 // 15): (R·9798 + G·19235 + B·3735 + 2¹⁴) >> 15, exact in i32. (OpenCV 2 and 3 used
@@ -10,7 +10,7 @@
 // The stores of 4→3 and 3→3 write sixteen bytes of which twelve (fifteen) are meant: the
 // next store overwrites the rest, and the loops stop where a store would pass the row's
 // end; the remaining pixels go one at a time.
-import { COLOR_ADD4, COLOR_DROP4, COLOR_GRAY, COLOR_SWAP3, CvtColorArgs } from "../runtime/schema.gen";
+import { COLOR_ADD4, COLOR_DROP4, COLOR_EXPAND, COLOR_GRAY, COLOR_SWAP3, CvtColorArgs } from "../runtime/schema.gen";
 
 const W_RGB = i16x8(9798, 19235, 3735, 0, 9798, 19235, 3735, 0);
 const W_BGR = i16x8(3735, 19235, 9798, 0, 3735, 19235, 9798, 0);
@@ -136,6 +136,35 @@ function swap3Row(src: usize, dst: usize, width: i32): void {
   }
 }
 
+// Gray → RGB (dcn 3) or RGBA (dcn 4, alpha 255): sixteen pixels to three or four vectors.
+function expandRow(src: usize, dst: usize, width: i32, dcn: i32): void {
+  const ones = i32x4.splat(-1);
+  let x = 0;
+  if (dcn == 4) {
+    for (; x + 16 <= width; x += 16) {
+      const v = v128.load(src + <usize>x), q = dst + (<usize>x << 2);
+      v128.store(q, i8x16.shuffle(v, ones, 0, 0, 0, 16, 1, 1, 1, 16, 2, 2, 2, 16, 3, 3, 3, 16));
+      v128.store(q, i8x16.shuffle(v, ones, 4, 4, 4, 16, 5, 5, 5, 16, 6, 6, 6, 16, 7, 7, 7, 16), 16);
+      v128.store(q, i8x16.shuffle(v, ones, 8, 8, 8, 16, 9, 9, 9, 16, 10, 10, 10, 16, 11, 11, 11, 16), 32);
+      v128.store(q, i8x16.shuffle(v, ones, 12, 12, 12, 16, 13, 13, 13, 16, 14, 14, 14, 16, 15, 15, 15, 16), 48);
+    }
+  } else {
+    for (; x + 16 <= width; x += 16) {
+      const v = v128.load(src + <usize>x), q = dst + <usize>x * 3;
+      v128.store(q, i8x16.shuffle(v, v, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5));
+      v128.store(q, i8x16.shuffle(v, v, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10), 16);
+      v128.store(q, i8x16.shuffle(v, v, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15), 32);
+    }
+  }
+  for (; x < width; x++) {
+    const g = load<u8>(src + <usize>x), q = dst + <usize>x * dcn;
+    store<u8>(q, g);
+    store<u8>(q + 1, g);
+    store<u8>(q + 2, g);
+    if (dcn == 4) store<u8>(q + 3, 255);
+  }
+}
+
 export function colorGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const mode = CvtColorArgs.mode(ctrl), swap = CvtColorArgs.swap(ctrl), cn = CvtColorArgs.cn(ctrl);
   const width = CvtColorArgs.width(ctrl), rows = CvtColorArgs.rows(ctrl);
@@ -148,6 +177,7 @@ export function colorGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void 
     else if (mode == COLOR_DROP4) drop4Row(src, dst, width, swap);
     else if (mode == COLOR_ADD4) add4Row(src, dst, width, swap);
     else if (mode == COLOR_SWAP3) swap3Row(src, dst, width);
+    else if (mode == COLOR_EXPAND) expandRow(src, dst, width, CvtColorArgs.dcn(ctrl));
     else swap4Row(src, dst, width);
   }
 }

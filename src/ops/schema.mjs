@@ -72,12 +72,14 @@ export const constants = {
   // Image resizing (constants of the resize ops go here).
 
   // Colour, geometry and normalisation (constants of those ops go here).
-  // cvtColor modes (assembly/image/color.ts): 4→4 swap, 4→3, 3→4 (alpha 255), 3→3 swap, gray.
+  // cvtColor modes (assembly/image/color.ts): 4→4 swap, 4→3, 3→4 (alpha 255), 3→3 swap, gray,
+  // gray → 3 or 4 (alpha 255).
   COLOR_SWAP4: 0,
   COLOR_DROP4: 1,
   COLOR_ADD4: 2,
   COLOR_SWAP3: 3,
   COLOR_GRAY: 4,
+  COLOR_EXPAND: 5,
 
   // Filters (constants of the filter ops go here).
 };
@@ -285,7 +287,8 @@ export const ops = {
     args: {
       mode: "i32", // COLOR_*
       swap: "bool", // exchange the first and third channels (R and B)
-      cn: "i32", // source channels (3 or 4; gray: 3 or 4)
+      cn: "i32", // source channels (1 for COLOR_EXPAND, else 3 or 4)
+      dcn: "i32", // output channels
       width: "i32",
       height: "i32",
       src: "usize",

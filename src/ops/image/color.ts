@@ -6,7 +6,7 @@
 import { checkInt, checkOptions, describe, oneOf } from "../../errors.ts";
 import { DeviceBuffer } from "../../buffer.ts";
 import { HOST, bind, input, type Engine, type OpHost } from "../../run.ts";
-import { COLOR_ADD4, COLOR_DROP4, COLOR_GRAY, COLOR_SWAP3, COLOR_SWAP4 } from "../schema.gen.ts";
+import { COLOR_ADD4, COLOR_DROP4, COLOR_EXPAND, COLOR_GRAY, COLOR_SWAP3, COLOR_SWAP4 } from "../schema.gen.ts";
 import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
 
@@ -28,6 +28,10 @@ const INTERLEAVED = {
   BGRA2GRAY: [4, 1, COLOR_GRAY, true],
   RGB2GRAY: [3, 1, COLOR_GRAY, false],
   BGR2GRAY: [3, 1, COLOR_GRAY, true],
+  GRAY2RGB: [1, 3, COLOR_EXPAND, false],
+  GRAY2BGR: [1, 3, COLOR_EXPAND, false],
+  GRAY2RGBA: [1, 4, COLOR_EXPAND, false],
+  GRAY2BGRA: [1, 4, COLOR_EXPAND, false],
 } as const;
 
 /** YUV 4:2:0 conversions: [NV12 (else I420), output channels, BGR order]. */
@@ -149,7 +153,7 @@ async function runColor(engine: Engine, p: ColorPlan): Promise<Image> {
   const split = rowSplit(engine, src.height, src.width * (p.cn + p.dcn));
   await bind(arena, { src: imageRows(arena, src), dst: binding }, (at) => {
     const args = {
-      mode: p.mode, swap: p.swap, cn: p.cn, width: src.width, height: src.height,
+      mode: p.mode, swap: p.swap, cn: p.cn, dcn: p.dcn, width: src.width, height: src.height,
       src: at.src, srcStride: src.stride, dst: at.dst, dstStride: src.width * p.dcn, rows: split.rows,
     };
     return engine.run("cvtColor", args, [split.groups], { solo: split.solo });
