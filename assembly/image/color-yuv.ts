@@ -41,26 +41,57 @@ const HALF = 1 << 19;
   return high ? i32x4.extend_high_i16x8_u(v) : i32x4.extend_low_i16x8_u(v);
 }
 
+// Sixteen pixels of one row from the chroma terms of their eight samples (R, G, B: two
+// i32x4 each, 2¹⁹ included), stored as RGB(A) or BGR(A).
+@inline function pixels16(ys: usize, dst: usize, r0: v128, r1: v128, g0: v128, g1: v128, b0: v128, b1: v128, dcn: i32, swap: bool): void {
+  const cy = i32x4.splat(CY);
+  const yv = i8x16.sub_sat_u(v128.load(ys), i8x16.splat(16));
+  const ylo = i16x8.extend_low_i8x16_u(yv), yhi = i16x8.extend_high_i8x16_u(yv);
+  const q0 = i32x4.mul(widen(ylo, false), cy), q1 = i32x4.mul(widen(ylo, true), cy);
+  const q2 = i32x4.mul(widen(yhi, false), cy), q3 = i32x4.mul(widen(yhi, true), cy);
+  const r = channel(q0, q1, q2, q3, r0, r1);
+  const g = channel(q0, q1, q2, q3, g0, g1);
+  const b = channel(q0, q1, q2, q3, b0, b1);
+  const c0 = swap ? b : r, c2 = swap ? r : b;
+  if (dcn == 4) {
+    const alpha = i32x4.splat(-1);
+    const rgLo = i8x16.shuffle(c0, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const rgHi = i8x16.shuffle(c0, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const baLo = i8x16.shuffle(c2, alpha, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const baHi = i8x16.shuffle(c2, alpha, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    v128.store(dst, i16x8.shuffle(rgLo, baLo, 0, 8, 1, 9, 2, 10, 3, 11));
+    v128.store(dst, i16x8.shuffle(rgLo, baLo, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+    v128.store(dst, i16x8.shuffle(rgHi, baHi, 0, 8, 1, 9, 2, 10, 3, 11), 32);
+    v128.store(dst, i16x8.shuffle(rgHi, baHi, 4, 12, 5, 13, 6, 14, 7, 15), 48);
+  } else {
+    // Channels 0 and 1 from (c0, g), then channel 2 from c2 (scripted indices: byte o is pixel o/3, channel o%3).
+    const t0 = i8x16.shuffle(c0, g, 0, 16, 0, 1, 17, 0, 2, 18, 0, 3, 19, 0, 4, 20, 0, 5);
+    const t1 = i8x16.shuffle(c0, g, 21, 0, 6, 22, 0, 7, 23, 0, 8, 24, 0, 9, 25, 0, 10, 26);
+    const t2 = i8x16.shuffle(c0, g, 0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0);
+    v128.store(dst, i8x16.shuffle(t0, c2, 0, 1, 16, 3, 4, 17, 6, 7, 18, 9, 10, 19, 12, 13, 20, 15));
+    v128.store(dst, i8x16.shuffle(t1, c2, 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15), 16);
+    v128.store(dst, i8x16.shuffle(t2, c2, 26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31), 32);
+  }
+}
+
+// Rows go in pairs where a group holds both rows of a chroma row: its terms are computed once.
 export function yuvGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const width = ColorYuvArgs.width(ctrl), rows = ColorYuvArgs.rows(ctrl);
   const yStride = ColorYuvArgs.yStride(ctrl), uvStride = ColorYuvArgs.uvStride(ctrl);
   const step = <usize>ColorYuvArgs.uvStep(ctrl);
   const dstStride = ColorYuvArgs.dstStride(ctrl), dcn = ColorYuvArgs.dcn(ctrl), swap = ColorYuvArgs.swap(ctrl);
   const y0 = group * rows, y1 = min(ColorYuvArgs.height(ctrl), y0 + rows);
-  const cy = i32x4.splat(CY), half = i32x4.splat(HALF), c128 = i32x4.splat(128);
+  const half = i32x4.splat(HALF), c128 = i32x4.splat(128);
   const cub = i32x4.splat(CUB), cug = i32x4.splat(CUG), cvg = i32x4.splat(CVG), cvr = i32x4.splat(CVR);
-  const alpha = i32x4.splat(-1);
-  for (let row = y0; row < y1; row++) {
+  for (let row = y0; row < y1; ) {
+    const pair = (row & 1) == 0 && row + 1 < y1;
     const ys = ColorYuvArgs.y(ctrl) + <usize>row * yStride;
     const us = ColorYuvArgs.u(ctrl) + <usize>(row >> 1) * uvStride;
     const vs = ColorYuvArgs.v(ctrl) + <usize>(row >> 1) * uvStride;
     const dst = ColorYuvArgs.dst(ctrl) + <usize>row * dstStride;
+    const dstBytes = <usize>dcn << 4; // output bytes of sixteen pixels
     let x = 0;
     for (; x + 16 <= width; x += 16) {
-      const yv = i8x16.sub_sat_u(v128.load(ys + <usize>x), i8x16.splat(16));
-      const ylo = i16x8.extend_low_i8x16_u(yv), yhi = i16x8.extend_high_i8x16_u(yv);
-      const q0 = i32x4.mul(widen(ylo, false), cy), q1 = i32x4.mul(widen(ylo, true), cy);
-      const q2 = i32x4.mul(widen(yhi, false), cy), q3 = i32x4.mul(widen(yhi, true), cy);
       let u: v128, v: v128;
       if (step == 1) {
         u = i16x8.extend_low_i8x16_u(v128.load64_zero(us + (<usize>x >> 1)));
@@ -72,36 +103,20 @@ export function yuvGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
       }
       const u0 = i32x4.sub(widen(u, false), c128), u1 = i32x4.sub(widen(u, true), c128);
       const v0 = i32x4.sub(widen(v, false), c128), v1 = i32x4.sub(widen(v, true), c128);
-      const r = channel(q0, q1, q2, q3, i32x4.add(half, i32x4.mul(cvr, v0)), i32x4.add(half, i32x4.mul(cvr, v1)));
-      const g = channel(q0, q1, q2, q3,
-        i32x4.add(half, i32x4.add(i32x4.mul(cvg, v0), i32x4.mul(cug, u0))),
-        i32x4.add(half, i32x4.add(i32x4.mul(cvg, v1), i32x4.mul(cug, u1))));
-      const b = channel(q0, q1, q2, q3, i32x4.add(half, i32x4.mul(cub, u0)), i32x4.add(half, i32x4.mul(cub, u1)));
-      const c0 = swap ? b : r, c2 = swap ? r : b;
-      if (dcn == 4) {
-        const p = dst + (<usize>x << 2);
-        const rgLo = i8x16.shuffle(c0, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        const rgHi = i8x16.shuffle(c0, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        const baLo = i8x16.shuffle(c2, alpha, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        const baHi = i8x16.shuffle(c2, alpha, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        v128.store(p, i16x8.shuffle(rgLo, baLo, 0, 8, 1, 9, 2, 10, 3, 11));
-        v128.store(p, i16x8.shuffle(rgLo, baLo, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-        v128.store(p, i16x8.shuffle(rgHi, baHi, 0, 8, 1, 9, 2, 10, 3, 11), 32);
-        v128.store(p, i16x8.shuffle(rgHi, baHi, 4, 12, 5, 13, 6, 14, 7, 15), 48);
-      } else {
-        // Channels 0 and 1 from (c0, g), then channel 2 from c2 (scripted indices: byte o is pixel o/3, channel o%3).
-        const p = dst + <usize>x * 3;
-        const t0 = i8x16.shuffle(c0, g, 0, 16, 0, 1, 17, 0, 2, 18, 0, 3, 19, 0, 4, 20, 0, 5);
-        const t1 = i8x16.shuffle(c0, g, 21, 0, 6, 22, 0, 7, 23, 0, 8, 24, 0, 9, 25, 0, 10, 26);
-        const t2 = i8x16.shuffle(c0, g, 0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0);
-        v128.store(p, i8x16.shuffle(t0, c2, 0, 1, 16, 3, 4, 17, 6, 7, 18, 9, 10, 19, 12, 13, 20, 15));
-        v128.store(p, i8x16.shuffle(t1, c2, 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15), 16);
-        v128.store(p, i8x16.shuffle(t2, c2, 26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31), 32);
-      }
+      const r0 = i32x4.add(half, i32x4.mul(cvr, v0)), r1 = i32x4.add(half, i32x4.mul(cvr, v1));
+      const g0 = i32x4.add(half, i32x4.add(i32x4.mul(cvg, v0), i32x4.mul(cug, u0)));
+      const g1 = i32x4.add(half, i32x4.add(i32x4.mul(cvg, v1), i32x4.mul(cug, u1)));
+      const b0 = i32x4.add(half, i32x4.mul(cub, u0)), b1 = i32x4.add(half, i32x4.mul(cub, u1));
+      const d = dst + (<usize>x >> 4) * dstBytes;
+      pixels16(ys + <usize>x, d, r0, r1, g0, g1, b0, b1, dcn, swap);
+      if (pair) pixels16(ys + yStride + <usize>x, d + dstStride, r0, r1, g0, g1, b0, b1, dcn, swap);
     }
     for (; x < width; x++) {
       const c = <usize>(x >> 1) * step;
-      rgbScalar(load<u8>(ys + <usize>x), load<u8>(us + c), load<u8>(vs + c), dst + <usize>x * dcn, dcn, swap);
+      const u = load<u8>(us + c), v = load<u8>(vs + c);
+      rgbScalar(load<u8>(ys + <usize>x), u, v, dst + <usize>x * dcn, dcn, swap);
+      if (pair) rgbScalar(load<u8>(ys + yStride + <usize>x), u, v, dst + dstStride + <usize>x * dcn, dcn, swap);
     }
+    row += pair ? 2 : 1;
   }
 }

@@ -315,7 +315,7 @@ export const ops = {
       dstStride: "usize",
       dcn: "i32", // 3 or 4 (alpha 255)
       swap: "bool", // BGR(A) rather than RGB(A)
-      rows: "i32", // picture rows per group, even
+      rows: "i32", // picture rows per group
     },
   },
   colorGeometry: {
