@@ -88,7 +88,7 @@ test("cvtColor: every interleaved code, bit-exact with cv.cvtColor", async () =>
 test("cvtColor: I420 and NV12 to RGB(A) and BGR(A), bit-exact with cv.cvtColor", async () => {
   if (!cv) return;
   const rand = random(2);
-  for (const [w, h] of [[2, 2], [4, 2], [16, 2], [34, 6], [64, 4], [130, 10], [1920, 2], [2, 200]]) {
+  for (const [w, h] of [[2, 2], [4, 2], [16, 2], [34, 6], [64, 4], [130, 10], [256, 54], [1920, 2], [2, 200]]) {
     const yuv = randomU8(rand, (w * h * 3) / 2);
     // Every 8-bit value of Y, U and V somewhere.
     for (let i = 0; i < Math.min(256, w * h); i++) yuv[i] = i;

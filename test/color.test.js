@@ -124,7 +124,7 @@ function yuvReference(data, w, h, planes, nv12, dcn, bgr) {
 
 test("cvtColor: I420 and NV12, packed and with VideoFrame plane layouts, odd sizes", async () => {
   const rand = random(420);
-  for (const [w, h] of [...SIZES, [640, 4], [2, 2], [34, 6]]) {
+  for (const [w, h] of [...SIZES, [640, 4], [2, 2], [34, 6], [256, 54], [255, 53]]) { // the last two: groups of 5 and 7 rows on 3 and 2 threads, so row pairs straddle groups
     const cw = Math.ceil(w / 2), ch = Math.ceil(h / 2);
     for (const nv12 of [false, true]) {
       for (const padded of [false, true]) {
