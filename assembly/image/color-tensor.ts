@@ -12,9 +12,11 @@
 // at a row's end go one at a time through the same map and the same f32 arithmetic.
 import { ToTensorArgs } from "../runtime/schema.gen";
 
+// Signed conversion (bytes are 0…255 either way): cvtdq2ps, where the unsigned one is a
+// sequence of eight instructions on x64.
 @inline function bytesToF32(v: v128, k: i32): v128 {
   const h = k < 2 ? i16x8.extend_low_i8x16_u(v) : i16x8.extend_high_i8x16_u(v);
-  return f32x4.convert_i32x4_u((k & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h));
+  return f32x4.convert_i32x4_s((k & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h));
 }
 
 @inline function affine(v: v128, k: i32, consts: usize): v128 {
