@@ -71,6 +71,16 @@ async function main() {
     }];
   };
 
+  /** The copies of an arrays-form call and nothing else: the input into simdcl's memory, the output out of it. */
+  const copies = (cl: Context, input: Uint8Array, outLength: number): (() => unknown) => {
+    const src = cl.buffer(Uint8Array, input.length), dst = cl.buffer(Uint8Array, outLength);
+    const out = new Uint8Array(outLength);
+    return () => {
+      src.array.set(input);
+      out.set(dst.array);
+    };
+  };
+
   const cases: Case[] = [];
   const raw = { raw: { width: W, height: H, channels: 4 as const } };
 
@@ -82,6 +92,7 @@ async function main() {
       name: "cvtColor RGBA→GRAY 1920×1080", bytes: W * H * 5, cleanup: () => (s.cleanup(), dst.delete()),
       forms: [["OpenCV.js cv.cvtColor", () => cv.cvtColor(rgbaMat, dst, cv.COLOR_RGBA2GRAY)], ...s.forms,
         cvArrays(rgbaMat, rgba, dst, W * H, () => cv.cvtColor(rgbaMat, dst, cv.COLOR_RGBA2GRAY)),
+        ["copies alone (the arrays form's floor)", copies(t1, rgba, W * H)],
         ["sharp grayscale (raw in, raw out)", () => sharp(rgba, raw).grayscale().raw().toBuffer()]],
     });
   }
