@@ -80,6 +80,14 @@ export const constants = {
   // Image resizing (constants of the resize ops go here).
 
   // Colour, geometry and normalisation (constants of those ops go here).
+  // cvtColor modes (assembly/image/color.ts): 4→4 swap, 4→3, 3→4 (alpha 255), 3→3 swap, gray,
+  // gray → 3 or 4 (alpha 255).
+  COLOR_SWAP4: 0,
+  COLOR_DROP4: 1,
+  COLOR_ADD4: 2,
+  COLOR_SWAP3: 3,
+  COLOR_GRAY: 4,
+  COLOR_EXPAND: 5,
 
   // Filters (constants of the filter ops go here).
 };
@@ -281,6 +289,93 @@ export const ops = {
   // Resizing: ids 20–29.
 
   // Colour, geometry, normalisation into tensors: ids 30–39.
+  cvtColor: {
+    id: 30,
+    kernel: "image/color.ts#colorGroup",
+    plan: "image/color.ts",
+    methods: ["cvtColor"],
+    exports: ["type ColorCode", "type CvtColorOptions", "type PlaneLayout"],
+    phases: ["convert"],
+    args: {
+      mode: "i32", // COLOR_*
+      swap: "bool", // exchange the first and third channels (R and B)
+      cn: "i32", // source channels (1 for COLOR_EXPAND, else 3 or 4)
+      dcn: "i32", // output channels
+      width: "i32",
+      height: "i32",
+      src: "usize",
+      srcStride: "usize", // bytes
+      dst: "usize",
+      dstStride: "usize", // bytes
+      rows: "i32", // rows per group
+    },
+  },
+  colorYuv: {
+    id: 31,
+    kernel: "image/color-yuv.ts#yuvGroup",
+    phases: ["convert"],
+    args: {
+      width: "i32",
+      height: "i32",
+      y: "usize",
+      yStride: "usize", // bytes
+      u: "usize",
+      v: "usize",
+      uvStride: "usize", // bytes from one chroma row to the next
+      uvStep: "i32", // bytes from one chroma sample to the next: 1 (I420) or 2 (NV12)
+      dst: "usize",
+      dstStride: "usize",
+      dcn: "i32", // 3 or 4 (alpha 255)
+      swap: "bool", // BGR(A) rather than RGB(A)
+      rows: "i32", // picture rows per group
+    },
+  },
+  colorGeometry: {
+    id: 32,
+    kernel: "image/color-geometry.ts#geometryGroup",
+    plan: "image/color-geometry.ts",
+    methods: ["crop", "flip", "place"],
+    exports: ["placement", "type CropOptions", "type FlipOptions", "type PlaceOptions", "type Placement", "type PlacementFit"],
+    phases: ["copy"],
+    args: {
+      ps: "i32", // bytes per pixel: 1, 2, 3, 4, 8, 12 or 16
+      src: "usize", // the first source pixel copied
+      srcStride: "usize", // bytes
+      width: "i32", // pixels copied per row
+      height: "i32", // rows copied
+      flipX: "bool",
+      flipY: "bool",
+      dst: "usize", // the canvas
+      dstStride: "usize",
+      canvasW: "i32",
+      canvasH: "i32",
+      x: "i32", // where the copy lands in the canvas (inside it)
+      y: "i32",
+      fill: "usize", // 64 bytes: the fill pixel repeated (a 48-byte period), 0: no fill
+      rows: "i32", // canvas rows per group
+    },
+  },
+  toTensor: {
+    id: 33,
+    kernel: "image/color-tensor.ts#tensorGroup",
+    plan: "image/color-tensor.ts",
+    methods: ["toTensor"],
+    exports: ["type ToTensorOptions"],
+    phases: ["normalise"],
+    args: {
+      src: "usize",
+      srcStride: "usize", // bytes
+      cn: "i32", // source channels
+      width: "i32",
+      height: "i32",
+      dst: "usize",
+      planar: "bool", // NCHW: oc planes of width·height floats; else `lanes` floats per pixel
+      lanes: "i32", // interleaved: floats per pixel (oc, or 4 for NC4HW4)
+      oc: "i32", // output channels
+      consts: "usize", // 16-byte swizzle map, then the a and b vectors (see the kernel)
+      rows: "i32", // rows per group
+    },
+  },
 
   // Filters: ids 40–49.
 

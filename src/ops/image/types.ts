@@ -1,7 +1,7 @@
 // Images as the image ops take and return them: interleaved pixels of 1 to 4 channels,
 // rows `stride` elements apart (a region of a larger image is read in place), 8-bit or
 // f32. A result is an Image too, so it goes straight into the next op.
-import { checkInt, checkOptions, describe } from "../../errors.ts";
+import { checkInt, checkOptions, describe, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
 import { view, type Binding } from "../../run.ts";
@@ -32,6 +32,8 @@ export interface Image<T extends Pixels = Pixels> {
 export interface CheckedImage extends Image {
   /** Bytes per element: 1 (8-bit) or 4 (f32). */
   esz: 1 | 4;
+  /** The argument's name, for errors found when the call runs. */
+  name: string;
 }
 
 const MAX_SIDE = 2 ** 24;
@@ -75,7 +77,7 @@ export function checkImage(arena: Arena, name: string, data: unknown, shape: unk
   if (length < needed) {
     throw new RangeError(`simdcl: ${name} has ${length} elements, needs at least ${needed} for ${width}×${height}×${channels} with stride ${stride}`);
   }
-  return { data: data as Pixels, width, height, channels, stride, esz: esz as 1 | 4 };
+  return { data: data as Pixels, width, height, channels, stride, esz: esz as 1 | 4, name };
 }
 
 /**
@@ -89,7 +91,13 @@ export function imageRows(arena: Arena, img: CheckedImage, y0 = 0, y1 = img.heig
   const first = y0 * img.stride;
   const length = (y1 - y0 - 1) * img.stride + img.width * img.channels;
   const Type = data.constructor as ElementType<Uint8Array>;
-  return { bytes: length * img.esz, before: (at) => view(arena, Type, at, length).set(data.subarray(first, first + length) as Uint8Array) };
+  return {
+    bytes: length * img.esz,
+    before: (at) => {
+      recheckLength(img.name, data, first + length); // it may have been detached or shrunk since the call was made
+      view(arena, Type, at, length).set(data.subarray(first, first + length) as Uint8Array);
+    },
+  };
 }
 
 /**
@@ -118,5 +126,9 @@ export function imageOutput(arena: Arena, name: string, out: unknown, width: num
   if (data instanceof DeviceBuffer) return { image, binding: { bytes: 0, device: data } };
   const array = data;
   const ViewType = array.constructor as ElementType<Uint8Array>;
-  return { image, binding: { bytes: length * (kind === "u8" ? 1 : 4), after: (at) => (array as Uint8Array).set(view(arena, ViewType, at, length)) } };
+  const after = (at: number) => {
+    recheckLength(name, array, length);
+    (array as Uint8Array).set(view(arena, ViewType, at, length));
+  };
+  return { image, binding: { bytes: length * (kind === "u8" ? 1 : 4), after } };
 }

@@ -1,0 +1,132 @@
+// toTensor(): an 8-bit image to the f32 tensor a model takes, normalised per channel:
+// (x·scale − mean[c]) / std[c], in NCHW, NHWC or NC4HW4, RGB or BGR, alpha dropped unless
+// kept. The kernel (assembly/image/color-tensor.ts) computes x·a[c] + b[c] with
+// a = f32(scale/std), b = f32(−mean/std): within 2⁻²³·(|x·a| + |b|) of the exact value.
+import { checkBool, checkLayout, checkNumber, checkOptions, checkF32Operand, checkLength, describe } from "../../errors.ts";
+import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { HOST, bind, output, view, type Engine, type OpHost } from "../../run.ts";
+import { tensorLength, type Layout, type Shape4, type Tensor } from "../tensor/types.ts";
+import { checkImage, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels } from "./types.ts";
+import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
+
+export interface ToTensorOptions<T extends F32Operand = F32Operand> {
+  /** Multiplies each byte first. Default 1/255. */
+  scale?: number;
+  /** Subtracted after scaling: one number, or one per tensor channel (in the tensor's channel order). Default 0. */
+  mean?: number | readonly number[];
+  /** Divides last: one number, or one per tensor channel. Default 1. */
+  std?: number | readonly number[];
+  /** The tensor's order of the first three channels; the source is RGB(A). Default "RGB". */
+  channelOrder?: "RGB" | "BGR";
+  /** The tensor's layout. Default "NCHW". */
+  layout?: Layout;
+  /** Four-channel sources: keep alpha as a fourth channel instead of dropping it. Default false. */
+  keepAlpha?: boolean;
+  /** Where to write the tensor (its length in `layout`). */
+  out?: T;
+}
+
+const KNOWN = ["scale", "mean", "std", "channelOrder", "layout", "keepAlpha", "out"] as const;
+
+interface TensorPlan {
+  src: CheckedImage;
+  shape: Shape4;
+  layout: Layout;
+  consts: Uint8Array;
+  out: F32Operand | null;
+  buffers: DeviceBuffer[];
+}
+
+/**
+ * An 8-bit image ({ data, width, height, channels, stride } or data and shape) as an f32
+ * tensor { data, shape: [1, c, height, width], layout } that conv2d takes as it is; c is
+ * the source's channels, or 3 for RGBA unless `keepAlpha`.
+ */
+export function toTensor<T extends F32Operand>(this: OpHost, src: Image<U8Pixels>, options: ToTensorOptions<T> & { out: T }): Promise<Tensor<T>>;
+export function toTensor(this: OpHost, src: Image<U8Pixels>, options?: ToTensorOptions): Promise<Tensor<Float32Array>>;
+export function toTensor<T extends F32Operand>(this: OpHost, src: U8Pixels, shape: ImageShape, options: ToTensorOptions<T> & { out: T }): Promise<Tensor<T>>;
+export function toTensor(this: OpHost, src: U8Pixels, shape: ImageShape, options?: ToTensorOptions): Promise<Tensor<Float32Array>>;
+export function toTensor(this: OpHost, ...args: unknown[]): Promise<Tensor> {
+  const { engine, call } = this[HOST];
+  return call(() => planTensor(engine, imageCall(args)), (plan) => runTensor(engine, plan));
+}
+
+function perChannel(name: string, v: unknown, oc: number, fallback: number, positive: boolean): number[] {
+  const values = Array.isArray(v) ? v : Array(oc).fill(v ?? fallback);
+  if (values.length !== oc) throw new RangeError(`simdcl: toTensor ${name} must be a number or ${oc} numbers (one per tensor channel), got ${describe(v)}`);
+  return values.map((x, i) => {
+    const n = checkNumber(`toTensor ${name}${Array.isArray(v) ? `[${i}]` : ""}`, x, fallback, -Number.MAX_VALUE);
+    if (positive && n === 0) throw new RangeError(`simdcl: toTensor ${name}${Array.isArray(v) ? `[${i}]` : ""} must not be 0`);
+    return n;
+  });
+}
+
+function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType<typeof imageCall>): TensorPlan {
+  const src = checkImage(engine.arena, "toTensor src", data, shape, ["u8"]);
+  const o = checkOptions("toTensor options", options ?? {}, KNOWN);
+  const keepAlpha = checkBool("toTensor keepAlpha", o.keepAlpha, false);
+  const cn = src.channels;
+  const oc = cn === 4 && !keepAlpha ? 3 : cn;
+  const scale = checkNumber("toTensor scale", o.scale, 1 / 255, -Number.MAX_VALUE);
+  const mean = perChannel("mean", o.mean, oc, 0, false);
+  const std = perChannel("std", o.std, oc, 1, true);
+  if (o.channelOrder !== undefined && o.channelOrder !== "RGB" && o.channelOrder !== "BGR") throw new TypeError(`simdcl: toTensor channelOrder must be "RGB" or "BGR", got ${describe(o.channelOrder)}`);
+  const bgr = o.channelOrder === "BGR";
+  if (bgr && cn < 3) throw new RangeError(`simdcl: toTensor channelOrder "BGR" needs 3 or 4 channels, the source has ${cn}`);
+  const layout = checkLayout("toTensor layout", o.layout, "NCHW");
+  const tensorShape: Shape4 = [1, oc, src.height, src.width];
+  let out: F32Operand | null = null;
+  if (o.out !== undefined) {
+    out = checkF32Operand(engine.arena, "toTensor out", o.out);
+    checkLength(`toTensor out (${layout} [${tensorShape.join(", ")}])`, out, tensorLength(layout, tensorShape));
+  }
+  checkNotSource("toTensor", o.out, data);
+  const a = Float32Array.from(mean, (_, c) => scale / std[c]);
+  const b = Float32Array.from(mean, (m, c) => -m / std[c]);
+  const from = (c: number) => (bgr && c < 3 ? 2 - c : c); // the source channel of tensor channel c
+  const bytes = new Uint8Array(144);
+  const floats = new Float32Array(bytes.buffer);
+  bytes.fill(0x80, 0, 16);
+  if (layout === "NCHW") {
+    for (let c = 0; c < oc; c++) {
+      for (let i = 0; i < 4; i++) {
+        bytes[4 * c + i] = i * cn + from(c);
+        floats[4 + 4 * c + i] = a[c];
+        floats[20 + 4 * c + i] = b[c];
+      }
+    }
+  } else {
+    const lanes = layout === "NHWC" ? oc : 4;
+    for (let j = 0; j < 4 * lanes; j++) {
+      const p = Math.floor(j / lanes), c = j % lanes;
+      if (c >= oc) continue;
+      bytes[j] = p * cn + from(c);
+      floats[4 + j] = a[c];
+      floats[20 + j] = b[c];
+    }
+  }
+  return { src, shape: tensorShape, layout, consts: bytes, out, buffers: [data, out].filter((x): x is DeviceBuffer => x instanceof DeviceBuffer) };
+}
+
+async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
+  const arena = engine.arena;
+  const { src, layout } = p;
+  const length = tensorLength(layout, p.shape);
+  const result = p.out ?? new Float32Array(length);
+  const oc = p.shape[1];
+  const lanes = layout === "NHWC" ? oc : 4;
+  const split = rowSplit(engine, src.height, src.width * (src.channels + 4 * oc));
+  const regions = {
+    src: imageRows(arena, src),
+    dst: output(arena, result, length, "toTensor out"),
+    consts: { bytes: p.consts.length, before: (at: number) => view(arena, Uint8Array, at, p.consts.length).set(p.consts) },
+  };
+  await bind(arena, regions, (at) => {
+    const args = {
+      src: at.src, srcStride: src.stride, cn: src.channels, width: src.width, height: src.height, dst: at.dst,
+      planar: layout === "NCHW", lanes, oc, consts: at.consts, rows: split.rows,
+    };
+    return engine.run("toTensor", args, [split.groups], { solo: split.solo });
+  });
+  return { data: result, shape: p.shape, layout };
+}
