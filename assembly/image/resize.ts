@@ -1,0 +1,169 @@
+// Separable resampling (cl.resize): each output row is a weighted sum of `ky` source
+// rows, each of which is first resampled horizontally (a weighted sum of `kx` pixels per
+// output value). A work-group is `rows` output rows; the horizontally resampled rows go
+// into a ring of `ky` rows in the thread's scratch (slot = source row mod ky: a row's
+// taps lie within ky consecutive source rows), so each is computed once per group.
+//
+// Lanes are output values (pixel × channel), four at a time: the plan writes, per four
+// values, the byte offsets of their first taps and, per tap, their four weights; a tap
+// steps cn elements. Four channels take one 32-bit load per tap instead of four.
+//
+// Arithmetic (src/ops/image/resize-plan.ts): RESIZE_FIXED_LINEAR and RESIZE_FIXED are
+// cv.resize's 8-bit integer formulas; RESIZE_FLOAT adds f32 products in tap order.
+import { RESIZE_FIXED, RESIZE_FIXED_LINEAR, ResizeArgs } from "../runtime/schema.gen";
+
+/** Four 8-bit elements into the i32 lanes. */
+@inline function gatherU8(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = i32x4.splat(0);
+  v = v128.load8_lane(p0, v, 0);
+  v = v128.load8_lane(p1, v, 4);
+  v = v128.load8_lane(p2, v, 8);
+  v = v128.load8_lane(p3, v, 12);
+  return v;
+}
+
+@inline function gatherF32(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
+  let v = v128.load32_zero(p0);
+  v = v128.load32_lane(p1, v, 1);
+  v = v128.load32_lane(p2, v, 2);
+  v = v128.load32_lane(p3, v, 3);
+  return v;
+}
+
+/** One source row resampled horizontally into `out` (i32 or f32 lanes, per four values). */
+function horizontal(ctrl: usize, s: usize, out: usize, groups: i32): void {
+  const cn = ResizeArgs.cn(ctrl);
+  const kx = ResizeArgs.kx(ctrl);
+  const srcF32 = ResizeArgs.srcF32(ctrl);
+  const float = ResizeArgs.mode(ctrl) > RESIZE_FIXED;
+  let xofs = ResizeArgs.xofs(ctrl);
+  let w = ResizeArgs.xw(ctrl);
+  const end = out + (<usize>groups << 4);
+  if (cn == 4) {
+    // One pixel per group: its four channels are adjacent.
+    const step: usize = srcF32 ? 16 : 4;
+    for (; out < end; out += 16, xofs += 16) {
+      let p = s + <usize>load<i32>(xofs);
+      let acc = i32x4.splat(0);
+      for (let k = 0; k < kx; k++, p += step, w += 16) {
+        if (srcF32) acc = f32x4.add(acc, f32x4.mul(v128.load(p), v128.load(w)));
+        else {
+          const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
+          acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
+        }
+      }
+      v128.store(out, acc);
+    }
+    return;
+  }
+  const step = <usize>cn << (srcF32 ? 2 : 0);
+  for (; out < end; out += 16, xofs += 16) {
+    let p0 = s + <usize>load<i32>(xofs), p1 = s + <usize>load<i32>(xofs, 4);
+    let p2 = s + <usize>load<i32>(xofs, 8), p3 = s + <usize>load<i32>(xofs, 12);
+    let acc = i32x4.splat(0);
+    for (let k = 0; k < kx; k++, w += 16) {
+      if (srcF32) acc = f32x4.add(acc, f32x4.mul(gatherF32(p0, p1, p2, p3), v128.load(w)));
+      else {
+        const v = gatherU8(p0, p1, p2, p3);
+        acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
+      }
+      p0 += step;
+      p1 += step;
+      p2 += step;
+      p3 += step;
+    }
+    v128.store(out, acc);
+  }
+}
+
+/** Store the first `n` (1 to 4) i32 lanes of `v` as saturated bytes, or as f32 with `f32`. */
+@inline function storeValues(p: usize, v: v128, n: i32, f32: bool): void {
+  if (f32) {
+    if (n == 4) v128.store(p, v);
+    else {
+      v128.store32_lane(p, v, 0);
+      if (n > 1) v128.store32_lane(p, v, 1, 4);
+      if (n > 2) v128.store32_lane(p, v, 2, 8);
+    }
+    return;
+  }
+  const b = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.splat(0));
+  if (n == 4) v128.store32_lane(p, b, 0);
+  else {
+    v128.store8_lane(p, b, 0);
+    if (n > 1) v128.store8_lane(p, b, 1, 1);
+    if (n > 2) v128.store8_lane(p, b, 2, 2);
+  }
+}
+
+export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const mode = ResizeArgs.mode(ctrl);
+  const dstF32 = ResizeArgs.dstF32(ctrl);
+  const values = ResizeArgs.values(ctrl);
+  const groups = (values + 3) >> 2;
+  const rowBytes = <usize>groups << 4;
+  const ky = ResizeArgs.ky(ctrl);
+  const src = ResizeArgs.src(ctrl);
+  const srcStride = ResizeArgs.srcStride(ctrl);
+  const dstStride = ResizeArgs.dstStride(ctrl);
+  const post = ResizeArgs.post(ctrl);
+  const scaled = post != 1;
+  const roundUp = ResizeArgs.roundUp(ctrl);
+  const esz: usize = dstF32 ? 4 : 1;
+  // Scratch: ky tags (the source row in each slot), ky slot addresses for the current
+  // output row's taps, ky weights splatted, then the ky ring rows.
+  const scratch = ResizeArgs.scratch(ctrl) + <usize>tid * ResizeArgs.scratchStride(ctrl);
+  const tags = scratch;
+  const addrs = tags + <usize>ky * 4;
+  const wv = (addrs + <usize>ky * 4 + 15) & ~<usize>15;
+  const ring = wv + (<usize>ky << 4);
+  for (let k = 0; k < ky; k++) store<i32>(tags + (<usize>k << 2), -1);
+  const rows = ResizeArgs.rows(ctrl);
+  const dh = ResizeArgs.dh(ctrl);
+  const y0 = group * rows;
+  const y1 = min(dh, y0 + rows);
+  for (let dy = y0; dy < y1; dy++) {
+    const taps = ResizeArgs.yrows(ctrl) + ((<usize>dy * <usize>ky) << 2);
+    const weights = ResizeArgs.yw(ctrl) + ((<usize>dy * <usize>ky) << 2);
+    for (let k = 0; k < ky; k++) {
+      const r = load<i32>(taps + (<usize>k << 2));
+      const slot = <usize>(r % ky);
+      const row = ring + slot * rowBytes;
+      if (load<i32>(tags + (slot << 2)) != r) {
+        horizontal(ctrl, src + <usize>r * srcStride, row, groups);
+        store<i32>(tags + (slot << 2), r);
+      }
+      store<u32>(addrs + (<usize>k << 2), <u32>row);
+      v128.store(wv + (<usize>k << 4), v128.load32_splat(weights + (<usize>k << 2)));
+    }
+    const out = ResizeArgs.dst(ctrl) + <usize>dy * dstStride;
+    const r0 = <usize>load<u32>(addrs), b0 = v128.load(wv);
+    for (let g = 0; g < groups; g++) {
+      const at = <usize>g << 4;
+      let v: v128;
+      if (mode == RESIZE_FIXED_LINEAR) {
+        // cv.resize's VResizeLinear<uchar>: ((β0·(h0>>4))>>16 + (β1·(h1>>4))>>16 + 2) >> 2.
+        const r1 = <usize>load<u32>(addrs, 4), b1 = v128.load(wv, 16);
+        const t0 = i32x4.shr_s(i32x4.mul(b0, i32x4.shr_s(v128.load(r0 + at), 4)), 16);
+        const t1 = i32x4.shr_s(i32x4.mul(b1, i32x4.shr_s(v128.load(r1 + at), 4)), 16);
+        v = i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), i32x4.splat(2)), 2);
+      } else if (mode == RESIZE_FIXED) {
+        // FixedPtCast<int, uchar, 22>: (Σ h·β + 2²¹) >> 22.
+        let acc = i32x4.mul(v128.load(r0 + at), b0);
+        for (let k = 1; k < ky; k++) {
+          acc = i32x4.add(acc, i32x4.mul(v128.load(<usize>load<u32>(addrs + (<usize>k << 2)) + at), v128.load(wv + (<usize>k << 4))));
+        }
+        v = i32x4.shr_s(i32x4.add(acc, i32x4.splat(1 << 21)), 22);
+      } else {
+        let acc = f32x4.mul(v128.load(r0 + at), b0);
+        for (let k = 1; k < ky; k++) {
+          acc = f32x4.add(acc, f32x4.mul(v128.load(<usize>load<u32>(addrs + (<usize>k << 2)) + at), v128.load(wv + (<usize>k << 4))));
+        }
+        if (scaled) acc = f32x4.mul(acc, f32x4.splat(post));
+        if (dstF32) v = acc;
+        else v = i32x4.trunc_sat_f32x4_s(roundUp ? f32x4.floor(f32x4.add(acc, f32x4.splat(0.5))) : f32x4.nearest(acc));
+      }
+      storeValues(out + <usize>(g << 2) * esz, v, min(4, values - (g << 2)), dstF32);
+    }
+  }
+}
