@@ -10,7 +10,10 @@
 //
 // Arithmetic (src/ops/image/resize-plan.ts): RESIZE_FIXED_LINEAR and RESIZE_FIXED are
 // cv.resize's 8-bit integer formulas; RESIZE_FLOAT adds f32 products in tap order.
-import { RESIZE_FIXED, RESIZE_FIXED_LINEAR, ResizeArgs } from "../runtime/schema.gen";
+// RESIZE_COLUMNS_FIRST (8-bit sources with many taps: INTER_AREA, antialiasing) turns
+// the order around: each output row first sums its ky source rows with i16 weights into
+// i32 column sums (16 bytes per step, no gathers), then resamples that one row in f32.
+import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, ResizeArgs } from "../runtime/schema.gen";
 
 /** Four 8-bit elements into the i32 lanes. */
 @inline function gatherU8(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
@@ -30,23 +33,27 @@ import { RESIZE_FIXED, RESIZE_FIXED_LINEAR, ResizeArgs } from "../runtime/schema
   return v;
 }
 
-/** One source row resampled horizontally into `out` (i32 or f32 lanes, per four values). */
-function horizontal(ctrl: usize, s: usize, out: usize, groups: i32): void {
+// Element kinds a horizontal pass reads.
+const ELEM_U8 = 0;
+const ELEM_F32 = 1;
+const ELEM_I32 = 2; // column sums (RESIZE_COLUMNS_FIRST), summed in f32
+
+/** One row resampled horizontally into `out` (i32 or f32 lanes, per four values). */
+@inline function horizontal(ctrl: usize, s: usize, out: usize, groups: i32, elem: i32, float: bool): void {
   const cn = ResizeArgs.cn(ctrl);
   const kx = ResizeArgs.kx(ctrl);
-  const srcF32 = ResizeArgs.srcF32(ctrl);
-  const float = ResizeArgs.mode(ctrl) > RESIZE_FIXED;
   let xofs = ResizeArgs.xofs(ctrl);
   let w = ResizeArgs.xw(ctrl);
   const end = out + (<usize>groups << 4);
   if (cn == 4) {
     // One pixel per group: its four channels are adjacent.
-    const step: usize = srcF32 ? 16 : 4;
+    const step: usize = elem == ELEM_U8 ? 4 : 16;
     for (; out < end; out += 16, xofs += 16) {
       let p = s + <usize>load<i32>(xofs);
       let acc = i32x4.splat(0);
       for (let k = 0; k < kx; k++, p += step, w += 16) {
-        if (srcF32) acc = f32x4.add(acc, f32x4.mul(v128.load(p), v128.load(w)));
+        if (elem == ELEM_F32) acc = f32x4.add(acc, f32x4.mul(v128.load(p), v128.load(w)));
+        else if (elem == ELEM_I32) acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(v128.load(p)), v128.load(w)));
         else {
           const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
           acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
@@ -56,13 +63,14 @@ function horizontal(ctrl: usize, s: usize, out: usize, groups: i32): void {
     }
     return;
   }
-  const step = <usize>cn << (srcF32 ? 2 : 0);
+  const step = <usize>cn << (elem == ELEM_U8 ? 0 : 2);
   for (; out < end; out += 16, xofs += 16) {
     let p0 = s + <usize>load<i32>(xofs), p1 = s + <usize>load<i32>(xofs, 4);
     let p2 = s + <usize>load<i32>(xofs, 8), p3 = s + <usize>load<i32>(xofs, 12);
     let acc = i32x4.splat(0);
     for (let k = 0; k < kx; k++, w += 16) {
-      if (srcF32) acc = f32x4.add(acc, f32x4.mul(gatherF32(p0, p1, p2, p3), v128.load(w)));
+      if (elem == ELEM_F32) acc = f32x4.add(acc, f32x4.mul(gatherF32(p0, p1, p2, p3), v128.load(w)));
+      else if (elem == ELEM_I32) acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(gatherF32(p0, p1, p2, p3)), v128.load(w)));
       else {
         const v = gatherU8(p0, p1, p2, p3);
         acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
@@ -73,6 +81,36 @@ function horizontal(ctrl: usize, s: usize, out: usize, groups: i32): void {
       p3 += step;
     }
     v128.store(out, acc);
+  }
+}
+
+/**
+ * RESIZE_COLUMNS_FIRST: `n` 8-bit values of the ky rows at `addrs` summed with i16
+ * weights (splatted at `wv`; scalar i32 copies at `weights`) into i32 `sums`.
+ */
+function sumColumns(addrs: usize, wv: usize, weights: usize, ky: i32, n: i32, sums: usize): void {
+  const full = n & ~15;
+  for (let c = 0; c < full; c += 16) {
+    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let k = 0; k < ky; k++) {
+      const v = v128.load(<usize>load<u32>(addrs + (<usize>k << 2)) + <usize>c);
+      const b = v128.load(wv + (<usize>k << 4));
+      const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
+      a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(lo, b));
+      a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(lo, b));
+      a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(hi, b));
+      a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(hi, b));
+    }
+    const p = sums + (<usize>c << 2);
+    v128.store(p, a0);
+    v128.store(p, a1, 16);
+    v128.store(p, a2, 32);
+    v128.store(p, a3, 48);
+  }
+  for (let c = full; c < n; c++) {
+    let a = 0;
+    for (let k = 0; k < ky; k++) a += <i32>load<u8>(<usize>load<u32>(addrs + (<usize>k << 2)) + <usize>c) * load<i32>(weights + (<usize>k << 2));
+    store<i32>(sums + (<usize>c << 2), a);
   }
 }
 
@@ -96,9 +134,17 @@ function horizontal(ctrl: usize, s: usize, out: usize, groups: i32): void {
   }
 }
 
+/** f32 sums into output values: scaled by `post`, rounded to 8 bits (half up or to even) unless f32. */
+@inline function finish(acc: v128, post: f32, roundUp: bool, dstF32: bool): v128 {
+  if (post != 1) acc = f32x4.mul(acc, f32x4.splat(post));
+  if (dstF32) return acc;
+  return i32x4.trunc_sat_f32x4_s(roundUp ? f32x4.floor(f32x4.add(acc, f32x4.splat(0.5))) : f32x4.nearest(acc));
+}
+
 export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const mode = ResizeArgs.mode(ctrl);
   const dstF32 = ResizeArgs.dstF32(ctrl);
+  const srcElem = ResizeArgs.srcF32(ctrl) ? ELEM_F32 : ELEM_U8;
   const values = ResizeArgs.values(ctrl);
   const groups = (values + 3) >> 2;
   const rowBytes = <usize>groups << 4;
@@ -107,16 +153,19 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
   const srcStride = ResizeArgs.srcStride(ctrl);
   const dstStride = ResizeArgs.dstStride(ctrl);
   const post = ResizeArgs.post(ctrl);
-  const scaled = post != 1;
   const roundUp = ResizeArgs.roundUp(ctrl);
   const esz: usize = dstF32 ? 4 : 1;
-  // Scratch: ky tags (the source row in each slot), ky slot addresses for the current
-  // output row's taps, ky weights splatted, then the ky ring rows.
+  // Scratch: ky tags (the source row in each slot), ky row addresses for the current
+  // output row's taps, ky weights splatted, then the ky ring rows, or (columns first)
+  // the column sums and the output row's f32 values.
   const scratch = ResizeArgs.scratch(ctrl) + <usize>tid * ResizeArgs.scratchStride(ctrl);
   const tags = scratch;
   const addrs = tags + <usize>ky * 4;
   const wv = (addrs + <usize>ky * 4 + 15) & ~<usize>15;
   const ring = wv + (<usize>ky << 4);
+  const sums = ring;
+  const sumBytes = (<usize>ResizeArgs.srcValues(ctrl) * 4 + 15) & ~<usize>15;
+  const line = sums + sumBytes;
   for (let k = 0; k < ky; k++) store<i32>(tags + (<usize>k << 2), -1);
   const rows = ResizeArgs.rows(ctrl);
   const dh = ResizeArgs.dh(ctrl);
@@ -125,18 +174,31 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
   for (let dy = y0; dy < y1; dy++) {
     const taps = ResizeArgs.yrows(ctrl) + ((<usize>dy * <usize>ky) << 2);
     const weights = ResizeArgs.yw(ctrl) + ((<usize>dy * <usize>ky) << 2);
+    const out = ResizeArgs.dst(ctrl) + <usize>dy * dstStride;
+    if (mode == RESIZE_COLUMNS_FIRST) {
+      for (let k = 0; k < ky; k++) {
+        store<u32>(addrs + (<usize>k << 2), <u32>(src + <usize>load<i32>(taps + (<usize>k << 2)) * srcStride));
+        v128.store(wv + (<usize>k << 4), i16x8.splat(<i16>load<i32>(weights + (<usize>k << 2))));
+      }
+      sumColumns(addrs, wv, weights, ky, ResizeArgs.srcValues(ctrl), sums);
+      horizontal(ctrl, sums, line, groups, ELEM_I32, true);
+      for (let g = 0; g < groups; g++) {
+        storeValues(out + <usize>(g << 2) * esz, finish(v128.load(line + (<usize>g << 4)), post, roundUp, dstF32), min(4, values - (g << 2)), dstF32);
+      }
+      continue;
+    }
     for (let k = 0; k < ky; k++) {
       const r = load<i32>(taps + (<usize>k << 2));
       const slot = <usize>(r % ky);
       const row = ring + slot * rowBytes;
       if (load<i32>(tags + (slot << 2)) != r) {
-        horizontal(ctrl, src + <usize>r * srcStride, row, groups);
+        if (srcElem == ELEM_F32) horizontal(ctrl, src + <usize>r * srcStride, row, groups, ELEM_F32, true);
+        else horizontal(ctrl, src + <usize>r * srcStride, row, groups, ELEM_U8, mode == RESIZE_FLOAT);
         store<i32>(tags + (slot << 2), r);
       }
       store<u32>(addrs + (<usize>k << 2), <u32>row);
       v128.store(wv + (<usize>k << 4), v128.load32_splat(weights + (<usize>k << 2)));
     }
-    const out = ResizeArgs.dst(ctrl) + <usize>dy * dstStride;
     const r0 = <usize>load<u32>(addrs), b0 = v128.load(wv);
     for (let g = 0; g < groups; g++) {
       const at = <usize>g << 4;
@@ -159,9 +221,7 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
         for (let k = 1; k < ky; k++) {
           acc = f32x4.add(acc, f32x4.mul(v128.load(<usize>load<u32>(addrs + (<usize>k << 2)) + at), v128.load(wv + (<usize>k << 4))));
         }
-        if (scaled) acc = f32x4.mul(acc, f32x4.splat(post));
-        if (dstF32) v = acc;
-        else v = i32x4.trunc_sat_f32x4_s(roundUp ? f32x4.floor(f32x4.add(acc, f32x4.splat(0.5))) : f32x4.nearest(acc));
+        v = finish(acc, post, roundUp, dstF32);
       }
       storeValues(out + <usize>(g << 2) * esz, v, min(4, values - (g << 2)), dstF32);
     }

@@ -75,6 +75,9 @@ export const constants = {
   RESIZE_FIXED_LINEAR: 0,
   RESIZE_FIXED: 1,
   RESIZE_FLOAT: 2,
+  // 8-bit sources summed down columns first (integer weights), then along rows in f32:
+  // INTER_AREA and the antialiased filters, whose taps are many.
+  RESIZE_COLUMNS_FIRST: 3,
 
   // Colour, geometry and normalisation (constants of those ops go here).
 
@@ -289,6 +292,7 @@ export const ops = {
       dst: "usize",
       dstStride: "usize", // bytes
       values: "i32", // output values per row: width · channels
+      srcValues: "i32", // source values per row: width · channels
       dh: "i32", // output rows
       kx: "i32", // horizontal taps
       xofs: "usize", // per 4 output values: 4 i32 byte offsets of their first tap in a row
@@ -299,7 +303,7 @@ export const ops = {
       post: "f32", // RESIZE_FLOAT: sums are multiplied by this
       roundUp: "bool", // RESIZE_FLOAT into 8-bit: round half up (else half to even)
       rows: "i32", // output rows per group
-      scratch: "usize", // per thread: ky tags and addresses, ky splatted weights, ky rows
+      scratch: "usize", // per thread: ky tags and addresses, ky splatted weights, then ky rows (RESIZE_COLUMNS_FIRST: a column-sum row and an output row)
       scratchStride: "usize",
     },
   },

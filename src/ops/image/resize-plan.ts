@@ -198,6 +198,7 @@ export function resizeAxis(src: number, dst: number, method: ResizeMethod, antia
  * `float`: f32 source (f32 arithmetic whatever the method); `channels` 1 to 4.
  */
 export function resizeScheme([sw, sh]: [number, number], [dw, dh]: [number, number], method: ResizeMethod, antialias: boolean, float: boolean, channels: number): ResizeScheme {
+  if (sw === dw && sh === dh) (method = "nearest"), (antialias = false); // a copy, as cv.resize makes
   const sx = 1 / (dw / sw), sy = 1 / (dh / sh);
   const ix = roundHalfEven(sx), iy = roundHalfEven(sy);
   const areaFast = Math.abs(sx - ix) < DBL_EPSILON && Math.abs(sy - iy) < DBL_EPSILON;

@@ -5,8 +5,8 @@ import { checkBool, checkInt, checkOptions, describe, oneOf } from "../../errors
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
 import { GROUPS_PER_THREAD, HOST, bind, input, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
-import { RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT } from "../schema.gen.ts";
-import { foldAxis, resizeScheme, type ResizeMethod, type ResizeScheme } from "./resize-plan.ts";
+import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT } from "../schema.gen.ts";
+import { foldAxis, resizeScheme, type ResizeMethod } from "./resize-plan.ts";
 import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels } from "./types.ts";
 
 export type { ResizeMethod } from "./resize-plan.ts";
@@ -37,7 +37,8 @@ interface ResizePlan {
   src: CheckedImage;
   width: number;
   height: number;
-  scheme: ResizeScheme;
+  method: ResizeMethod;
+  antialias: boolean;
   output: { image: Image; binding: Binding };
   buffers: DeviceBuffer[];
 }
@@ -80,91 +81,132 @@ function planResize(engine: Engine, data: unknown, shape: unknown, options: unkn
   }
   if (o.out !== undefined && o.out === src.data) throw new RangeError("simdcl: resize out must not be the source's data");
   const output = imageOutput(engine.arena, "resize out", o.out, width, height, src.channels, src.esz === 1 ? "u8" : "f32");
-  const scheme = resizeScheme([src.width, src.height], [width, height], method as ResizeMethod, antialias, src.esz === 4, src.channels);
   const buffers = [src.data, o.out].filter((b): b is DeviceBuffer => b instanceof DeviceBuffer);
-  return { src, width, height, scheme, output, buffers };
+  return { src, width, height, method: method as ResizeMethod, antialias, output, buffers };
 }
 
 /**
  * The source rows the kernels read: a device buffer in place; from an array, the rows
  * from the first to the last sampled when that range is all sampled, else only the
- * sampled rows, packed. Returns the binding, its row stride in bytes, and each row's
- * index in the region.
+ * sampled rows (`used`, ascending), packed. Returns the binding, its row stride in
+ * bytes, and each row's index in the region.
  */
-function sourceRows(arena: Arena, img: CheckedImage, rows: Int32Array): { binding: Binding; stride: number; map: (r: number) => number } {
+function sourceRows(arena: Arena, img: CheckedImage, used: Int32Array): { binding: Binding; stride: number; map: (r: number) => number } {
   const stride = img.stride * img.esz;
   if (img.data instanceof DeviceBuffer) return { binding: imageRows(arena, img), stride, map: (r) => r };
-  const used = new Uint8Array(img.height);
-  for (const r of rows) used[r] = 1;
-  const list: number[] = [];
-  used.forEach((u, r) => u && list.push(r));
-  const first = list[0], last = list[list.length - 1];
-  if (list.length === last - first + 1) return { binding: imageRows(arena, img, first, last + 1), stride, map: (r) => r - first };
+  const first = used[0], last = used[used.length - 1];
+  if (used.length === last - first + 1) return { binding: imageRows(arena, img, first, last + 1), stride, map: (r) => r - first };
   const index = new Int32Array(img.height);
-  list.forEach((r, i) => (index[r] = i));
+  used.forEach((r, i) => (index[r] = i));
   const rowElems = img.width * img.channels;
-  const data = img.data;
+  const data = img.data as Uint8Array;
   const Type = data.constructor as ElementType<Uint8Array>;
   const binding: Binding = {
-    bytes: list.length * rowElems * img.esz,
+    bytes: used.length * rowElems * img.esz,
     before: (at) => {
-      const packed = view(arena, Type, at, list.length * rowElems);
-      list.forEach((r, i) => packed.set((data as Uint8Array).subarray(r * img.stride, r * img.stride + rowElems), i * rowElems));
+      const packed = view(arena, Type, at, used.length * rowElems);
+      used.forEach((r, i) => packed.set(data.subarray(r * img.stride, r * img.stride + rowElems), i * rowElems));
     },
   };
   return { binding, stride: rowElems * img.esz, map: (r) => index[r] };
 }
 
+/** What the kernel reads besides the pixels: the mode, both axes' tables, the sampled source rows. */
+interface Tables {
+  mode: number;
+  kx: number;
+  xofs: Int32Array;
+  xw: Int32Array | Float32Array;
+  ky: number;
+  yrows: Int32Array;
+  yw: Int32Array | Float32Array;
+  used: Int32Array;
+  post: number;
+  roundUp: boolean;
+  /** Scratch bytes per thread. */
+  scratch: number;
+}
+
+/** Tables of recent geometries: a video resized frame after frame computes them once. */
+const cache = new Map<string, Tables>();
+const CACHED = 8;
+
+function tablesFor(sw: number, sh: number, dw: number, dh: number, cn: number, esz: number, method: ResizeMethod, antialias: boolean): Tables {
+  const key = [sw, sh, dw, dh, cn, esz, method, antialias].join();
+  let t = cache.get(key);
+  if (!t) {
+    t = buildTables(sw, sh, dw, dh, cn, esz, method, antialias);
+    if (cache.size >= CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, t);
+  }
+  return t;
+}
+
+function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number, esz: number, method: ResizeMethod, antialias: boolean): Tables {
+  const scheme = resizeScheme([sw, sh], [dw, dh], method, antialias, esz === 4, cn);
+  // 8-bit sources with f32 arithmetic sum columns first: integer weights in 1/q units
+  // (q = 1 for INTER_AREA's integer factors, whose sums are exact), the row weights divided by q.
+  const columnsFirst = scheme.arithmetic === "float" && esz === 1;
+  const mode = columnsFirst ? RESIZE_COLUMNS_FIRST
+    : scheme.arithmetic === "fixed-linear" ? RESIZE_FIXED_LINEAR : scheme.arithmetic === "fixed" ? RESIZE_FIXED : RESIZE_FLOAT;
+  const q = columnsFirst && scheme.post === 1 ? COLUMN_SCALE : 1;
+  // Horizontal: per four output values, their first taps' byte offsets (in the column
+  // sums for columns first), and per tap their four weights.
+  const x = foldAxis(scheme.x, sw);
+  const values = dw * cn;
+  const groups = Math.ceil(values / 4);
+  const elem = columnsFirst ? 4 : esz;
+  const xofs = new Int32Array(groups * 4);
+  const xw = new (x.weight.constructor as typeof Float32Array)(groups * x.taps * 4);
+  for (let j = 0; j < values; j++) {
+    const pixel = Math.floor(j / cn), g = j >> 2, lane = j & 3;
+    xofs[j] = (x.start[pixel] * cn + (j % cn)) * elem;
+    for (let k = 0; k < x.taps; k++) xw[(g * x.taps + k) * 4 + lane] = x.weight[pixel * x.taps + k] / q;
+  }
+  xofs.fill(xofs[0], values);
+  const ky = scheme.y.taps;
+  let yw = scheme.y.weight;
+  if (columnsFirst) yw = Int32Array.from(yw, (w) => Math.round(w * q));
+  const seen = new Uint8Array(sh);
+  for (const r of scheme.y.index) seen[r] = 1;
+  const used = new Int32Array(seen.reduce((n, s) => n + s, 0));
+  for (let r = 0, i = 0; r < sh; r++) if (seen[r]) used[i++] = r;
+  const head = Math.ceil((ky * 8) / 16) * 16 + ky * 16;
+  const rows = columnsFirst ? Math.ceil((sw * cn * 4) / 16) * 16 + groups * 16 : ky * groups * 16;
+  return { mode, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
+}
+
+/** Column sums' weights are integers in 1/COLUMN_SCALE units (i16: up to 2 − 2⁻¹⁴). */
+const COLUMN_SCALE = 2 ** 14;
+
 async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
-  const { src, scheme, width, height } = p;
+  const { src, width, height } = p;
   const cn = src.channels;
   const esz = src.esz;
-  const float = scheme.arithmetic === "float";
-  const WeightArray = float ? Float32Array : Int32Array;
-  // Horizontal: per four output values, their first taps' byte offsets, and per tap their weights.
-  const x = foldAxis(scheme.x, src.width);
+  const t = tablesFor(src.width, src.height, width, height, cn, esz, p.method, p.antialias);
   const values = width * cn;
-  const groups = Math.ceil(values / 4);
-  const xofs = new Int32Array(groups * 4);
-  const xw = new WeightArray(groups * x.taps * 4);
-  for (let j = 0; j < groups * 4; j++) {
-    const pixel = Math.floor(j / cn), c = j % cn;
-    if (j >= values) {
-      xofs[j] = xofs[0];
-      continue;
-    }
-    xofs[j] = (x.start[pixel] * cn + c) * esz;
-    const g = j >> 2, lane = j & 3;
-    for (let k = 0; k < x.taps; k++) xw[(g * x.taps + k) * 4 + lane] = x.weight[pixel * x.taps + k];
-  }
-  // Vertical: per output row, per tap, the source row (in the region) and its weight.
-  const ky = scheme.y.taps;
-  const rows = sourceRows(engine.arena, src, scheme.y.index);
-  const yrows = Int32Array.from(scheme.y.index, rows.map);
-  const yw = scheme.y.weight;
-  const threads = threadsFor(engine, values * height * (x.taps + ky), SOLO_BELOW);
+  const rows = sourceRows(engine.arena, src, t.used);
+  const yrows = t.yrows.map(rows.map);
+  const threads = threadsFor(engine, values * height * (t.kx + t.ky), SOLO_BELOW);
   const band = threads === 1 ? height : Math.ceil(height / (GROUPS_PER_THREAD * threads));
-  const stride = (Math.ceil(ky * 8 / 16) + ky + ky * groups) * 16 + 64;
-  const output = p.output;
   const regions = {
     src: rows.binding,
-    dst: output.binding,
-    xofs: input(engine.arena, xofs, xofs.length),
-    xw: input(engine.arena, xw, xw.length),
+    dst: p.output.binding,
+    xofs: input(engine.arena, t.xofs, t.xofs.length),
+    xw: input(engine.arena, t.xw, t.xw.length),
     yrows: input(engine.arena, yrows, yrows.length),
-    yw: input(engine.arena, yw, yw.length),
-    scratch: scratch(stride * (threads === 1 ? 1 : engine.threads)),
+    yw: input(engine.arena, t.yw, t.yw.length),
+    scratch: scratch(t.scratch * (threads === 1 ? 1 : engine.threads)),
   };
   await bind(engine.arena, regions, (at) => {
     const args = {
-      mode: scheme.arithmetic === "fixed-linear" ? RESIZE_FIXED_LINEAR : scheme.arithmetic === "fixed" ? RESIZE_FIXED : RESIZE_FLOAT,
-      cn, srcF32: esz === 4, dstF32: esz === 4,
-      src: at.src, srcStride: rows.stride, dst: at.dst, dstStride: values * esz, values, dh: height,
-      kx: x.taps, xofs: at.xofs, xw: at.xw, ky, yrows: at.yrows, yw: at.yw,
-      post: scheme.post, roundUp: scheme.roundHalfUp, rows: band,
-      scratch: at.scratch, scratchStride: stride,
+      mode: t.mode, cn, srcF32: esz === 4, dstF32: esz === 4,
+      src: at.src, srcStride: rows.stride, dst: at.dst, dstStride: values * esz, values, srcValues: src.width * cn, dh: height,
+      kx: t.kx, xofs: at.xofs, xw: at.xw, ky: t.ky, yrows: at.yrows, yw: at.yw,
+      post: t.post, roundUp: t.roundUp, rows: band,
+      scratch: at.scratch, scratchStride: t.scratch,
     };
     return engine.run("resize", args, [Math.ceil(height / band)], { solo: threads === 1 });
   });
-  return output.image;
+  return p.output.image;
 }
