@@ -13,7 +13,7 @@
 // RESIZE_COLUMNS_FIRST (8-bit sources with many taps: INTER_AREA, antialiasing) turns
 // the order around: each output row first sums its ky source rows with i16 weights into
 // i32 column sums (16 bytes per step, no gathers), then resamples that one row in f32.
-import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, ResizeArgs } from "../runtime/schema.gen";
+import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST, ResizeArgs } from "../runtime/schema.gen";
 
 /** Four 8-bit elements into the i32 lanes. */
 @inline function gatherU8(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
@@ -134,6 +134,19 @@ function sumColumns(addrs: usize, wv: usize, weights: usize, ky: i32, n: i32, su
   }
 }
 
+/** RESIZE_NEAREST: output values copied from the row at `s` (each value's offset in xofs). */
+function gatherRow(ctrl: usize, s: usize, out: usize, values: i32, esz: usize): void {
+  const xofs = ResizeArgs.xofs(ctrl);
+  const cn = ResizeArgs.cn(ctrl);
+  if (cn == 4 && esz == 1) {
+    for (let j = 0; j < values; j += 4) store<u32>(out + <usize>j, load<u32>(s + <usize>load<i32>(xofs + (<usize>j << 2))));
+  } else if (esz == 1) {
+    for (let j = 0; j < values; j++) store<u8>(out + <usize>j, load<u8>(s + <usize>load<i32>(xofs + (<usize>j << 2))));
+  } else {
+    for (let j = 0; j < values; j++) store<u32>(out + (<usize>j << 2), load<u32>(s + <usize>load<i32>(xofs + (<usize>j << 2))));
+  }
+}
+
 /** f32 sums into output values: scaled by `post`, rounded to 8 bits (half up or to even) unless f32. */
 @inline function finish(acc: v128, post: f32, roundUp: bool, dstF32: bool): v128 {
   if (post != 1) acc = f32x4.mul(acc, f32x4.splat(post));
@@ -175,6 +188,10 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
     const taps = ResizeArgs.yrows(ctrl) + ((<usize>dy * <usize>ky) << 2);
     const weights = ResizeArgs.yw(ctrl) + ((<usize>dy * <usize>ky) << 2);
     const out = ResizeArgs.dst(ctrl) + <usize>dy * dstStride;
+    if (mode == RESIZE_NEAREST) {
+      gatherRow(ctrl, src + <usize>load<i32>(taps) * srcStride, out, values, esz);
+      continue;
+    }
     if (mode == RESIZE_COLUMNS_FIRST) {
       for (let k = 0; k < ky; k++) {
         store<u32>(addrs + (<usize>k << 2), <u32>(src + <usize>load<i32>(taps + (<usize>k << 2)) * srcStride));

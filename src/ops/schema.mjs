@@ -78,6 +78,8 @@ export const constants = {
   // 8-bit sources summed down columns first (integer weights), then along rows in f32:
   // INTER_AREA and the antialiased filters, whose taps are many.
   RESIZE_COLUMNS_FIRST: 3,
+  // One tap each way: a gather of whole values (INTER_NEAREST, and a same-size copy).
+  RESIZE_NEAREST: 4,
 
   // Colour, geometry and normalisation (constants of those ops go here).
 

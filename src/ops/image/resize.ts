@@ -5,8 +5,8 @@ import { checkBool, checkInt, checkOptions, describe, oneOf } from "../../errors
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
 import { GROUPS_PER_THREAD, HOST, bind, input, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
-import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT } from "../schema.gen.ts";
-import { foldAxis, resizeScheme, type ResizeMethod } from "./resize-plan.ts";
+import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST } from "../schema.gen.ts";
+import { COEF_SCALE, foldAxis, resizeScheme, type Axis, type ResizeMethod } from "./resize-plan.ts";
 import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels } from "./types.ts";
 
 export type { ResizeMethod } from "./resize-plan.ts";
@@ -146,8 +146,11 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
   const scheme = resizeScheme([sw, sh], [dw, dh], method, antialias, esz === 4, cn);
   // 8-bit sources with f32 arithmetic sum columns first: integer weights in 1/q units
   // (q = 1 for INTER_AREA's integer factors, whose sums are exact), the row weights divided by q.
-  const columnsFirst = scheme.arithmetic === "float" && esz === 1;
-  const mode = columnsFirst ? RESIZE_COLUMNS_FIRST
+  const unit = scheme.arithmetic === "float" ? 1 : COEF_SCALE;
+  const copies = (a: Axis) => a.taps === 1 && a.weight.every((w) => w === unit);
+  const columnsFirst = scheme.arithmetic === "float" && esz === 1 && !(copies(scheme.x) && copies(scheme.y));
+  const mode = copies(scheme.x) && copies(scheme.y) && scheme.post === 1 ? RESIZE_NEAREST
+    : columnsFirst ? RESIZE_COLUMNS_FIRST
     : scheme.arithmetic === "fixed-linear" ? RESIZE_FIXED_LINEAR : scheme.arithmetic === "fixed" ? RESIZE_FIXED : RESIZE_FLOAT;
   const q = columnsFirst && scheme.post === 1 ? COLUMN_SCALE : 1;
   // Horizontal: per four output values, their first taps' byte offsets (in the column
