@@ -86,20 +86,25 @@ const ELEM_I32 = 2; // column sums (RESIZE_COLUMNS_FIRST), summed in f32
 
 /**
  * RESIZE_COLUMNS_FIRST: `n` 8-bit values of the ky rows at `addrs` summed with i16
- * weights (splatted at `wv`; scalar i32 copies at `weights`) into i32 `sums`.
+ * weights into i32 `sums`, two rows at a time: their bytes interleaved, widened to i16 and
+ * multiplied by the pair's weights (`wv`: β_k, β_k+1 alternating) with one dot product
+ * per four values. `weights` holds the i32 weights for the scalar tail.
  */
 function sumColumns(addrs: usize, wv: usize, weights: usize, ky: i32, n: i32, sums: usize): void {
   const full = n & ~15;
+  const pairs = (ky + 1) >> 1;
   for (let c = 0; c < full; c += 16) {
     let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    for (let k = 0; k < ky; k++) {
-      const v = v128.load(<usize>load<u32>(addrs + (<usize>k << 2)) + <usize>c);
+    for (let k = 0; k < pairs; k++) {
+      const va = v128.load(<usize>load<u32>(addrs + (<usize>k << 3)) + <usize>c);
+      const vb = v128.load(<usize>load<u32>(addrs + (<usize>k << 3), 4) + <usize>c);
       const b = v128.load(wv + (<usize>k << 4));
-      const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
-      a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(lo, b));
-      a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(lo, b));
-      a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_s(hi, b));
-      a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_s(hi, b));
+      const lo = i8x16.shuffle(va, vb, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      const hi = i8x16.shuffle(va, vb, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), b));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), b));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), b));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), b));
     }
     const p = sums + (<usize>c << 2);
     v128.store(p, a0);
@@ -174,7 +179,7 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
   const scratch = ResizeArgs.scratch(ctrl) + <usize>tid * ResizeArgs.scratchStride(ctrl);
   const tags = scratch;
   const addrs = tags + <usize>ky * 4;
-  const wv = (addrs + <usize>ky * 4 + 15) & ~<usize>15;
+  const wv = (addrs + <usize>(ky + 1) * 4 + 15) & ~<usize>15;
   const ring = wv + (<usize>ky << 4);
   const sums = ring;
   const sumBytes = (<usize>ResizeArgs.srcValues(ctrl) * 4 + 15) & ~<usize>15;
@@ -193,9 +198,13 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
       continue;
     }
     if (mode == RESIZE_COLUMNS_FIRST) {
-      for (let k = 0; k < ky; k++) {
-        store<u32>(addrs + (<usize>k << 2), <u32>(src + <usize>load<i32>(taps + (<usize>k << 2)) * srcStride));
-        v128.store(wv + (<usize>k << 4), i16x8.splat(<i16>load<i32>(weights + (<usize>k << 2))));
+      // Row addresses (an odd last row paired with itself, weight 0) and pair weights.
+      for (let k = 0; k < ky + (ky & 1); k++) {
+        const t = min(k, ky - 1);
+        store<u32>(addrs + (<usize>k << 2), <u32>(src + <usize>load<i32>(taps + (<usize>t << 2)) * srcStride));
+        const w = k < ky ? <i16>load<i32>(weights + (<usize>k << 2)) : <i16>0;
+        const lane = wv + (<usize>(k >> 1) << 4) + (<usize>(k & 1) << 1);
+        for (let l = 0; l < 4; l++) store<i16>(lane + (<usize>l << 2), w);
       }
       sumColumns(addrs, wv, weights, ky, ResizeArgs.srcValues(ctrl), sums);
       horizontal(ctrl, sums, line, groups, ELEM_I32, true);

@@ -174,7 +174,7 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
   for (const r of scheme.y.index) seen[r] = 1;
   const used = new Int32Array(seen.reduce((n, s) => n + s, 0));
   for (let r = 0, i = 0; r < sh; r++) if (seen[r]) used[i++] = r;
-  const head = Math.ceil((ky * 8) / 16) * 16 + ky * 16;
+  const head = Math.ceil((ky * 8 + 4) / 16) * 16 + ky * 16;
   const rows = columnsFirst ? Math.ceil((sw * cn * 4) / 16) * 16 + groups * 16 : ky * groups * 16;
   return { mode, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
 }
