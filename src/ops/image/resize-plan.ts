@@ -9,9 +9,10 @@
 //         h = Σ S·α (α in 1/2048 units, i32), then the output
 //         ((β0·(h0>>4))>>16 + (β1·(h1>>4))>>16 + 2) >> 2.
 //       - "fixed": u8 bicubic (and nearest) as cv.resize: h = Σ S·α, out = sat((Σ h·β + 2²¹) >> 22).
-//       - "float": f32 weights; h = Σ S·α and out = Σ h·β, each added in tap order in f32
-//         (so INTER_AREA's sums come out bit for bit), then `out · post` (if post ≠ 1), and for
-//         u8 rounded half to even (`roundHalfUp`: half up) and saturated.
+//       - "float": f32 weights; h = Σ S·α and out = Σ h·β (OpenCV's order for INTER_AREA),
+//         then `out · post` (if post ≠ 1), and for u8 rounded half to even (`roundHalfUp`:
+//         half up) and saturated. resize's kernel takes 8-bit sources the other way round
+//         (columns first, β in 1/2¹⁴ units, exact for INTER_AREA's integer factors).
 //   resizeAxis(src, dst, method, antialias, fixed, horizontal?, decimate?): Axis — one axis
 //     alone, where `fixed` asks for OpenCV's u8 weights (integers in 1/2048 units) instead
 //     of f32 ones (see the function for the last two).
