@@ -30,8 +30,11 @@ export interface ResizeOptions<O extends Pixels = Pixels> {
 const KNOWN = ["width", "height", "method", "antialias", "out"] as const;
 const METHODS = ["nearest", "bilinear", "bicubic", "area"] as const;
 const MAX_SIDE = 2 ** 24;
-/** Output value-taps below which the caller resizes alone (a dispatch costs more). */
-const SOLO_BELOW = 1 << 16;
+/**
+ * Taps below which the caller resizes alone (a dispatch costs more): an estimate, as for
+ * integral's 2¹⁶ elements. A 224² RGBA gather (0.04 ms) stays on one thread.
+ */
+const SOLO_BELOW = 1 << 18;
 
 interface ResizePlan {
   src: CheckedImage;
@@ -190,7 +193,10 @@ async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
   const values = width * cn;
   const rows = sourceRows(engine.arena, src, t.used);
   const yrows = t.yrows.map(rows.map);
-  const threads = threadsFor(engine, values * height * (t.kx + t.ky), SOLO_BELOW);
+  // Work in taps: a gather is one per output value; columns first sums every source value of ky rows.
+  const taps = t.mode === RESIZE_NEAREST ? values * height
+    : t.mode === RESIZE_COLUMNS_FIRST ? height * (src.width * cn * t.ky + values * t.kx) : values * height * (t.kx + t.ky);
+  const threads = threadsFor(engine, taps, SOLO_BELOW);
   const band = threads === 1 ? height : Math.ceil(height / (GROUPS_PER_THREAD * threads));
   const regions = {
     src: rows.binding,
