@@ -36,7 +36,6 @@ import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, 
 // Element kinds a horizontal pass reads.
 const ELEM_U8 = 0;
 const ELEM_F32 = 1;
-const ELEM_I32 = 2; // column sums (RESIZE_COLUMNS_FIRST), summed in f32
 
 /** One row resampled horizontally into `out` (i32 or f32 lanes, per four values). */
 @inline function horizontal(ctrl: usize, s: usize, out: usize, groups: i32, elem: i32, float: bool): void {
@@ -53,7 +52,6 @@ const ELEM_I32 = 2; // column sums (RESIZE_COLUMNS_FIRST), summed in f32
       let acc = i32x4.splat(0);
       for (let k = 0; k < kx; k++, p += step, w += 16) {
         if (elem == ELEM_F32) acc = f32x4.add(acc, f32x4.mul(v128.load(p), v128.load(w)));
-        else if (elem == ELEM_I32) acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(v128.load(p)), v128.load(w)));
         else {
           const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
           acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
@@ -70,7 +68,6 @@ const ELEM_I32 = 2; // column sums (RESIZE_COLUMNS_FIRST), summed in f32
     let acc = i32x4.splat(0);
     for (let k = 0; k < kx; k++, w += 16) {
       if (elem == ELEM_F32) acc = f32x4.add(acc, f32x4.mul(gatherF32(p0, p1, p2, p3), v128.load(w)));
-      else if (elem == ELEM_I32) acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(gatherF32(p0, p1, p2, p3)), v128.load(w)));
       else {
         const v = gatherU8(p0, p1, p2, p3);
         acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
@@ -86,7 +83,7 @@ const ELEM_I32 = 2; // column sums (RESIZE_COLUMNS_FIRST), summed in f32
 
 /**
  * RESIZE_COLUMNS_FIRST: `n` 8-bit values of the ky rows at `addrs` summed with i16
- * weights into i32 `sums`, two rows at a time: their bytes interleaved, widened to i16 and
+ * weights into `sums` (i32 sums, stored as f32: exact below 2²⁴), two rows at a time: their bytes interleaved, widened to i16 and
  * multiplied by the pair's weights (`wv`: β_k, β_k+1 alternating) with one dot product
  * per four values. `weights` holds the i32 weights for the scalar tail.
  */
@@ -107,15 +104,15 @@ function sumColumns(addrs: usize, wv: usize, weights: usize, ky: i32, n: i32, su
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), b));
     }
     const p = sums + (<usize>c << 2);
-    v128.store(p, a0);
-    v128.store(p, a1, 16);
-    v128.store(p, a2, 32);
-    v128.store(p, a3, 48);
+    v128.store(p, f32x4.convert_i32x4_s(a0));
+    v128.store(p, f32x4.convert_i32x4_s(a1), 16);
+    v128.store(p, f32x4.convert_i32x4_s(a2), 32);
+    v128.store(p, f32x4.convert_i32x4_s(a3), 48);
   }
   for (let c = full; c < n; c++) {
     let a = 0;
     for (let k = 0; k < ky; k++) a += <i32>load<u8>(<usize>load<u32>(addrs + (<usize>k << 2)) + <usize>c) * load<i32>(weights + (<usize>k << 2));
-    store<i32>(sums + (<usize>c << 2), a);
+    store<f32>(sums + (<usize>c << 2), <f32>a);
   }
 }
 
@@ -207,7 +204,7 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
         for (let l = 0; l < 4; l++) store<i16>(lane + (<usize>l << 2), w);
       }
       sumColumns(addrs, wv, weights, ky, ResizeArgs.srcValues(ctrl), sums);
-      horizontal(ctrl, sums, line, groups, ELEM_I32, true);
+      horizontal(ctrl, sums, line, groups, ELEM_F32, true);
       for (let g = 0; g < groups; g++) {
         storeValues(out + <usize>(g << 2) * esz, finish(v128.load(line + (<usize>g << 4)), post, roundUp, dstF32), min(4, values - (g << 2)), dstF32);
       }
