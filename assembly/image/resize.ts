@@ -9,11 +9,11 @@
 // steps cn elements. Four channels take one 32-bit load per tap instead of four.
 //
 // Arithmetic (src/ops/image/resize-plan.ts): RESIZE_FIXED_LINEAR and RESIZE_FIXED are
-// cv.resize's 8-bit integer formulas; RESIZE_FLOAT adds f32 products in tap order.
+// cv.resize's 8-bit integer formulas; RESIZE_FLOAT (f32 sources) sums f32 products.
 // RESIZE_COLUMNS_FIRST (8-bit sources with many taps: INTER_AREA, antialiasing) turns
 // the order around: each output row first sums its ky source rows with i16 weights into
-// i32 column sums (16 bytes per step, no gathers), then resamples that one row in f32.
-import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST, ResizeArgs } from "../runtime/schema.gen";
+// column sums (two rows and 16 columns a step, no gathers), then resamples that one row in f32.
+import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_NEAREST, ResizeArgs } from "../runtime/schema.gen";
 
 /** Four 8-bit elements into the i32 lanes. */
 @inline function gatherU8(p0: usize, p1: usize, p2: usize, p3: usize): v128 {
@@ -37,8 +37,11 @@ import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, 
 const ELEM_U8 = 0;
 const ELEM_F32 = 1;
 
-/** One row resampled horizontally into `out` (i32 or f32 lanes, per four values). */
-@inline function horizontal(ctrl: usize, s: usize, out: usize, groups: i32, elem: i32, float: bool): void {
+/**
+ * One row resampled horizontally into `out`, per four values: 8-bit elements into i32
+ * sums of integer weights, f32 elements (an f32 source, or column sums) into f32 sums.
+ */
+@inline function horizontal(ctrl: usize, s: usize, out: usize, groups: i32, elem: i32): void {
   const cn = ResizeArgs.cn(ctrl);
   const kx = ResizeArgs.kx(ctrl);
   let xofs = ResizeArgs.xofs(ctrl);
@@ -46,18 +49,28 @@ const ELEM_F32 = 1;
   const end = out + (<usize>groups << 4);
   if (cn == 4) {
     // One pixel per group: its four channels are adjacent.
-    const step: usize = elem == ELEM_U8 ? 4 : 16;
     for (; out < end; out += 16, xofs += 16) {
       let p = s + <usize>load<i32>(xofs);
-      let acc = i32x4.splat(0);
-      for (let k = 0; k < kx; k++, p += step, w += 16) {
-        if (elem == ELEM_F32) acc = f32x4.add(acc, f32x4.mul(v128.load(p), v128.load(w)));
-        else {
-          const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p)));
-          acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
+      if (elem == ELEM_F32) {
+        // Even and odd taps in two sums: half the chain of dependent adds.
+        let a0 = f32x4.splat(0), a1 = a0;
+        let k = 0;
+        for (; k + 1 < kx; k += 2, p += 32, w += 32) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load(p), v128.load(w)));
+          a1 = f32x4.add(a1, f32x4.mul(v128.load(p, 16), v128.load(w, 16)));
         }
+        if (k < kx) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load(p), v128.load(w)));
+          w += 16;
+        }
+        v128.store(out, f32x4.add(a0, a1));
+      } else {
+        let acc = i32x4.splat(0);
+        for (let k = 0; k < kx; k++, p += 4, w += 16) {
+          acc = i32x4.add(acc, i32x4.mul(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))), v128.load(w)));
+        }
+        v128.store(out, acc);
       }
-      v128.store(out, acc);
     }
     return;
   }
@@ -68,10 +81,7 @@ const ELEM_F32 = 1;
     let acc = i32x4.splat(0);
     for (let k = 0; k < kx; k++, w += 16) {
       if (elem == ELEM_F32) acc = f32x4.add(acc, f32x4.mul(gatherF32(p0, p1, p2, p3), v128.load(w)));
-      else {
-        const v = gatherU8(p0, p1, p2, p3);
-        acc = float ? f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_u(v), v128.load(w))) : i32x4.add(acc, i32x4.mul(v, v128.load(w)));
-      }
+      else acc = i32x4.add(acc, i32x4.mul(gatherU8(p0, p1, p2, p3), v128.load(w)));
       p0 += step;
       p1 += step;
       p2 += step;
@@ -204,7 +214,7 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
         for (let l = 0; l < 4; l++) store<i16>(lane + (<usize>l << 2), w);
       }
       sumColumns(addrs, wv, weights, ky, ResizeArgs.srcValues(ctrl), sums);
-      horizontal(ctrl, sums, line, groups, ELEM_F32, true);
+      horizontal(ctrl, sums, line, groups, ELEM_F32);
       for (let g = 0; g < groups; g++) {
         storeValues(out + <usize>(g << 2) * esz, finish(v128.load(line + (<usize>g << 4)), post, roundUp, dstF32), min(4, values - (g << 2)), dstF32);
       }
@@ -215,8 +225,9 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
       const slot = <usize>(r % ky);
       const row = ring + slot * rowBytes;
       if (load<i32>(tags + (slot << 2)) != r) {
-        if (srcElem == ELEM_F32) horizontal(ctrl, src + <usize>r * srcStride, row, groups, ELEM_F32, true);
-        else horizontal(ctrl, src + <usize>r * srcStride, row, groups, ELEM_U8, mode == RESIZE_FLOAT);
+        // 8-bit sources here are integer (f32 arithmetic on them sums columns first).
+        if (srcElem == ELEM_F32) horizontal(ctrl, src + <usize>r * srcStride, row, groups, ELEM_F32);
+        else horizontal(ctrl, src + <usize>r * srcStride, row, groups, ELEM_U8);
         store<i32>(tags + (slot << 2), r);
       }
       store<u32>(addrs + (<usize>k << 2), <u32>row);
