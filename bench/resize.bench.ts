@@ -68,6 +68,14 @@ async function main() {
     const resizeSharp = () => sharp(pixels, { raw: { width: W, height: H, channels: CN } }).resize(DW, DH, { fit: "fill", kernel }).raw().toBuffer();
     await measure(`→ 224² ${method} antialias`, [[`sharp ${kernel}, 1 thread`, resizeSharp], ...simdclForms({ width: DW, height: DH, method, antialias: true })]);
   }
+  // The pool's own cost on this machine: a small job (integral of 512² gray, ~0.1 ms of
+  // work, split across threads above 2¹⁶ elements) on 1 and 2 threads. What the second
+  // thread adds beyond its share is waking the Worker and waiting for it, which a loaded
+  // machine stretches.
+  const probe = new Uint8Array(512 * 512);
+  const probeSums = threads.map(() => new Int32Array(513 * 513));
+  const probed = await measureRounds(threads.map(([, cl], i) => () => cl.integral(probe, { width: 512, height: 512, out: { sum: probeSums[i] } })), timing);
+  const dispatch = `dispatch probe (cl.integral 512² gray): 1 thread ${probed[0].ms.toFixed(3)} ms, 2 threads ${probed[1].ms.toFixed(3)} ms`;
   srcMat.delete();
   dstMat.delete();
   for (const d of dev) {
@@ -78,6 +86,7 @@ async function main() {
   printTable(`resize 1920×1080 RGBA → 224×224 (8-bit)`, "GB/s", rows, "vs peer");
   console.log("\n× is the median of same-round ratios to the case's first row (OpenCV.js, or sharp for antialias).");
   console.log(`copy bandwidth in this run: ${copy.toFixed(2)} GB/s (read + written)`);
+  console.log(dispatch);
 }
 
 await main();
