@@ -302,10 +302,10 @@ export const ops = {
       ky: "i32", // vertical taps
       yrows: "usize", // per output row, per tap: the i32 source row (of the region)
       yw: "usize", // per output row, per tap: the weight (i32 or f32)
-      post: "f32", // RESIZE_FLOAT: sums are multiplied by this
-      roundUp: "bool", // RESIZE_FLOAT into 8-bit: round half up (else half to even)
+      post: "f32", // RESIZE_FLOAT, RESIZE_COLUMNS_FIRST: sums are multiplied by this
+      roundUp: "bool", // the same into 8-bit: round half up (else half to even)
       rows: "i32", // output rows per group
-      scratch: "usize", // per thread: ky tags and addresses, ky splatted weights, then ky rows (RESIZE_COLUMNS_FIRST: a column-sum row and an output row)
+      scratch: "usize", // per thread: ky tags, ky + 1 addresses, ky weight vectors, then ky rows (RESIZE_COLUMNS_FIRST: a column-sum row and an output row)
       scratchStride: "usize",
     },
   },
