@@ -78,6 +78,16 @@ export const constants = {
   POOL_AVG: 1,
 
   // Image resizing (constants of the resize ops go here).
+  // The arithmetic of a resize (src/ops/image/resize-plan.ts): cv.resize's u8 bilinear,
+  // its u8 fixed point for the other kernels, or f32.
+  RESIZE_FIXED_LINEAR: 0,
+  RESIZE_FIXED: 1,
+  RESIZE_FLOAT: 2,
+  // 8-bit sources summed down columns first (integer weights), then along rows in f32:
+  // INTER_AREA and the antialiased filters, whose taps are many.
+  RESIZE_COLUMNS_FIRST: 3,
+  // One tap each way: a gather of whole values (INTER_NEAREST, and a same-size copy).
+  RESIZE_NEAREST: 4,
 
   // Colour, geometry and normalisation (constants of those ops go here).
   // cvtColor modes (assembly/image/color.ts): 4→4 swap, 4→3, 3→4 (alpha 255), 3→3 swap, gray,
@@ -287,6 +297,38 @@ export const ops = {
   // --- Image preprocessing (src/ops/image/, assembly/image/) ---
 
   // Resizing: ids 20–29.
+  resize: {
+    id: 20,
+    kernel: "image/resize.ts#resizeGroup",
+    plan: "image/resize.ts",
+    methods: ["resize"],
+    exports: ["type ResizeOptions", "type ResizeMethod"],
+    phases: ["resize"],
+    args: {
+      mode: "i32", // RESIZE_*
+      cn: "i32", // channels
+      srcF32: "bool", // f32 source (else 8-bit)
+      dstF32: "bool", // f32 output (else 8-bit)
+      src: "usize", // the source rows the kernel reads
+      srcStride: "usize", // bytes from one source row to the next
+      dst: "usize",
+      dstStride: "usize", // bytes
+      values: "i32", // output values per row: width · channels
+      srcValues: "i32", // source values per row: width · channels
+      dh: "i32", // output rows
+      kx: "i32", // horizontal taps
+      xofs: "usize", // per 4 output values: 4 i32 byte offsets of their first tap in a row
+      xw: "usize", // per 4 output values, per tap: 4 weights (i32 or f32)
+      ky: "i32", // vertical taps
+      yrows: "usize", // per output row, per tap: the i32 source row (of the region)
+      yw: "usize", // per output row, per tap: the weight (i32 or f32)
+      post: "f32", // RESIZE_FLOAT, RESIZE_COLUMNS_FIRST: sums are multiplied by this
+      roundUp: "bool", // the same into 8-bit: round half up (else half to even)
+      rows: "i32", // output rows per group
+      scratch: "usize", // per thread: ky tags, ky + 1 addresses, ky weight vectors, then ky rows (RESIZE_COLUMNS_FIRST: a column-sum row and an output row)
+      scratchStride: "usize",
+    },
+  },
 
   // Colour, geometry, normalisation into tensors: ids 30–39.
   cvtColor: {

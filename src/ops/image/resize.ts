@@ -1,0 +1,221 @@
+// resize(): nearest, bilinear, bicubic and area resampling with cv.resize's conventions
+// and arithmetic, and PIL's (torchvision's) antialiased bilinear and bicubic. The
+// coefficients come from resize-plan.ts; the kernel is assembly/image/resize.ts.
+import { checkBool, checkInt, checkOptions, describe, oneOf } from "../../errors.ts";
+import { DeviceBuffer, type ElementType } from "../../buffer.ts";
+import type { Arena } from "../../memory.ts";
+import { GROUPS_PER_THREAD, HOST, bind, input, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST } from "../schema.gen.ts";
+import { COEF_SCALE, foldAxis, resizeScheme, type Axis, type ResizeMethod } from "./resize-plan.ts";
+import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels } from "./types.ts";
+
+export type { ResizeMethod } from "./resize-plan.ts";
+
+export interface ResizeOptions<O extends Pixels = Pixels> {
+  /** Output width in pixels. */
+  width: number;
+  /** Output height in pixels. */
+  height: number;
+  /** "nearest", "bilinear" (default), "bicubic" or "area", as cv.resize's INTER_NEAREST, INTER_LINEAR, INTER_CUBIC, INTER_AREA. */
+  method?: ResizeMethod;
+  /**
+   * Bilinear and bicubic: PIL's (torchvision's antialias=True) resampling, the filter
+   * widened by the downscale factor so every source pixel counts. Default false.
+   */
+  antialias?: boolean;
+  /** Where to write the width × height × channels result (rows dense): an array or a device buffer of the source's kind. */
+  out?: O;
+}
+
+const KNOWN = ["width", "height", "method", "antialias", "out"] as const;
+const METHODS = ["nearest", "bilinear", "bicubic", "area"] as const;
+const MAX_SIDE = 2 ** 24;
+/**
+ * Taps below which the caller resizes alone (a dispatch costs more): an estimate, as for
+ * integral's 2¹⁶ elements. A 224² RGBA gather (0.04 ms) stays on one thread.
+ */
+const SOLO_BELOW = 1 << 18;
+
+interface ResizePlan {
+  src: CheckedImage;
+  width: number;
+  height: number;
+  method: ResizeMethod;
+  antialias: boolean;
+  output: { image: Image; binding: Binding };
+  buffers: DeviceBuffer[];
+}
+
+/**
+ * Resize an image (an Image such as a previous op's result, or its data followed by its
+ * shape) to `width` × `height`. Resolves to an Image of the source's kind (8-bit or f32)
+ * with the same channels, rows dense.
+ */
+export function resize<O extends Pixels>(this: OpHost, src: Image, options: ResizeOptions<O> & { out: O }): Promise<Image<O>>;
+export function resize(this: OpHost, src: Image<U8Pixels>, options: ResizeOptions): Promise<Image<Uint8Array>>;
+export function resize(this: OpHost, src: Image<F32Pixels>, options: ResizeOptions): Promise<Image<Float32Array>>;
+export function resize(this: OpHost, src: Image, options: ResizeOptions): Promise<Image>;
+export function resize<O extends Pixels>(this: OpHost, data: Pixels, shape: ImageShape, options: ResizeOptions<O> & { out: O }): Promise<Image<O>>;
+export function resize(this: OpHost, data: U8Pixels, shape: ImageShape, options: ResizeOptions): Promise<Image<Uint8Array>>;
+export function resize(this: OpHost, data: F32Pixels, shape: ImageShape, options: ResizeOptions): Promise<Image<Float32Array>>;
+export function resize(this: OpHost, data: Pixels, shape: ImageShape, options: ResizeOptions): Promise<Image>;
+export function resize(this: OpHost, ...args: unknown[]): Promise<Image> {
+  const { engine, call } = this[HOST];
+  return call(() => {
+    const img = asImage(args[0]);
+    if (img) {
+      const { width, height, channels, stride } = img;
+      return planResize(engine, img.data, { width, height, channels, stride }, args[1]);
+    }
+    return planResize(engine, args[0], args[1], args[2]);
+  }, (plan) => runResize(engine, plan));
+}
+
+function planResize(engine: Engine, data: unknown, shape: unknown, options: unknown): ResizePlan {
+  const src = checkImage(engine.arena, "resize src", data, shape);
+  const o = checkOptions("resize options", options, KNOWN);
+  const width = checkInt("resize width", o.width, 1, MAX_SIDE);
+  const height = checkInt("resize height", o.height, 1, MAX_SIDE);
+  const method = o.method === undefined ? "bilinear" : o.method;
+  if (!(METHODS as readonly unknown[]).includes(method)) throw new TypeError(`simdcl: resize method must be ${oneOf(METHODS)}, got ${describe(method)}`);
+  const antialias = checkBool("resize antialias", o.antialias, false);
+  if (antialias && method !== "bilinear" && method !== "bicubic") {
+    throw new TypeError(`simdcl: resize antialias applies to "bilinear" and "bicubic", got method ${describe(method)}`);
+  }
+  if (o.out !== undefined && o.out === src.data) throw new RangeError("simdcl: resize out must not be the source's data");
+  const output = imageOutput(engine.arena, "resize out", o.out, width, height, src.channels, src.esz === 1 ? "u8" : "f32");
+  const buffers = [src.data, o.out].filter((b): b is DeviceBuffer => b instanceof DeviceBuffer);
+  return { src, width, height, method: method as ResizeMethod, antialias, output, buffers };
+}
+
+/**
+ * The source rows the kernels read: a device buffer in place; from an array, the rows
+ * from the first to the last sampled when that range is all sampled, else only the
+ * sampled rows (`used`, ascending), packed. Returns the binding, its row stride in
+ * bytes, and each row's index in the region.
+ */
+function sourceRows(arena: Arena, img: CheckedImage, used: Int32Array): { binding: Binding; stride: number; map: (r: number) => number } {
+  const stride = img.stride * img.esz;
+  if (img.data instanceof DeviceBuffer) return { binding: imageRows(arena, img), stride, map: (r) => r };
+  const first = used[0], last = used[used.length - 1];
+  if (used.length === last - first + 1) return { binding: imageRows(arena, img, first, last + 1), stride, map: (r) => r - first };
+  const index = new Int32Array(img.height);
+  used.forEach((r, i) => (index[r] = i));
+  const rowElems = img.width * img.channels;
+  const data = img.data as Uint8Array;
+  const Type = data.constructor as ElementType<Uint8Array>;
+  const binding: Binding = {
+    bytes: used.length * rowElems * img.esz,
+    before: (at) => {
+      const packed = view(arena, Type, at, used.length * rowElems);
+      used.forEach((r, i) => packed.set(data.subarray(r * img.stride, r * img.stride + rowElems), i * rowElems));
+    },
+  };
+  return { binding, stride: rowElems * img.esz, map: (r) => index[r] };
+}
+
+/** What the kernel reads besides the pixels: the mode, both axes' tables, the sampled source rows. */
+interface Tables {
+  mode: number;
+  kx: number;
+  xofs: Int32Array;
+  xw: Int32Array | Float32Array;
+  ky: number;
+  yrows: Int32Array;
+  yw: Int32Array | Float32Array;
+  used: Int32Array;
+  post: number;
+  roundUp: boolean;
+  /** Scratch bytes per thread. */
+  scratch: number;
+}
+
+/** Tables of recent geometries: a video resized frame after frame computes them once. */
+const cache = new Map<string, Tables>();
+const CACHED = 8;
+
+function tablesFor(sw: number, sh: number, dw: number, dh: number, cn: number, esz: number, method: ResizeMethod, antialias: boolean): Tables {
+  const key = [sw, sh, dw, dh, cn, esz, method, antialias].join();
+  let t = cache.get(key);
+  if (!t) {
+    t = buildTables(sw, sh, dw, dh, cn, esz, method, antialias);
+    if (cache.size >= CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(key, t);
+  }
+  return t;
+}
+
+function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number, esz: number, method: ResizeMethod, antialias: boolean): Tables {
+  const scheme = resizeScheme([sw, sh], [dw, dh], method, antialias, esz === 4, cn);
+  // 8-bit sources with f32 arithmetic sum columns first: integer weights in 1/q units
+  // (q = 1 for INTER_AREA's integer factors, whose sums are exact), the row weights divided by q.
+  const unit = scheme.arithmetic === "float" ? 1 : COEF_SCALE;
+  const copies = (a: Axis) => a.taps === 1 && a.weight.every((w) => w === unit);
+  const columnsFirst = scheme.arithmetic === "float" && esz === 1 && !(copies(scheme.x) && copies(scheme.y));
+  const mode = copies(scheme.x) && copies(scheme.y) && scheme.post === 1 ? RESIZE_NEAREST
+    : columnsFirst ? RESIZE_COLUMNS_FIRST
+    : scheme.arithmetic === "fixed-linear" ? RESIZE_FIXED_LINEAR : scheme.arithmetic === "fixed" ? RESIZE_FIXED : RESIZE_FLOAT;
+  const q = columnsFirst && scheme.post === 1 ? COLUMN_SCALE : 1;
+  // Horizontal: per four output values, their first taps' byte offsets (in the column
+  // sums for columns first), and per tap their four weights.
+  const x = foldAxis(scheme.x, sw);
+  const values = dw * cn;
+  const groups = Math.ceil(values / 4);
+  const elem = columnsFirst ? 4 : esz;
+  const xofs = new Int32Array(groups * 4);
+  const xw = new (x.weight.constructor as typeof Float32Array)(groups * x.taps * 4);
+  for (let j = 0; j < values; j++) {
+    const pixel = Math.floor(j / cn), g = j >> 2, lane = j & 3;
+    xofs[j] = (x.start[pixel] * cn + (j % cn)) * elem;
+    for (let k = 0; k < x.taps; k++) xw[(g * x.taps + k) * 4 + lane] = x.weight[pixel * x.taps + k] / q;
+  }
+  xofs.fill(xofs[0], values);
+  const ky = scheme.y.taps;
+  let yw = scheme.y.weight;
+  if (columnsFirst) yw = Int32Array.from(yw, (w) => Math.round(w * q));
+  const seen = new Uint8Array(sh);
+  for (const r of scheme.y.index) seen[r] = 1;
+  const used = new Int32Array(seen.reduce((n, s) => n + s, 0));
+  for (let r = 0, i = 0; r < sh; r++) if (seen[r]) used[i++] = r;
+  const head = Math.ceil((ky * 8 + 4) / 16) * 16 + ky * 16;
+  const rows = columnsFirst ? Math.ceil((sw * cn * 4) / 16) * 16 + groups * 16 : ky * groups * 16;
+  return { mode, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
+}
+
+/** Column sums' weights are integers in 1/COLUMN_SCALE units (i16: up to 2 − 2⁻¹⁴). */
+const COLUMN_SCALE = 2 ** 14;
+
+async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
+  const { src, width, height } = p;
+  const cn = src.channels;
+  const esz = src.esz;
+  const t = tablesFor(src.width, src.height, width, height, cn, esz, p.method, p.antialias);
+  const values = width * cn;
+  const rows = sourceRows(engine.arena, src, t.used);
+  const yrows = t.yrows.map(rows.map);
+  // Work in taps: a gather is one per output value; columns first sums every source value of ky rows.
+  const taps = t.mode === RESIZE_NEAREST ? values * height
+    : t.mode === RESIZE_COLUMNS_FIRST ? height * (src.width * cn * t.ky + values * t.kx) : values * height * (t.kx + t.ky);
+  const threads = threadsFor(engine, taps, SOLO_BELOW);
+  const band = threads === 1 ? height : Math.ceil(height / (GROUPS_PER_THREAD * threads));
+  const regions = {
+    src: rows.binding,
+    dst: p.output.binding,
+    xofs: input(engine.arena, t.xofs, t.xofs.length, "resize columns"),
+    xw: input(engine.arena, t.xw, t.xw.length, "resize column weights"),
+    yrows: input(engine.arena, yrows, yrows.length, "resize rows"),
+    yw: input(engine.arena, t.yw, t.yw.length, "resize row weights"),
+    scratch: scratch(t.scratch * (threads === 1 ? 1 : engine.threads)),
+  };
+  await bind(engine.arena, regions, (at) => {
+    const args = {
+      mode: t.mode, cn, srcF32: esz === 4, dstF32: esz === 4,
+      src: at.src, srcStride: rows.stride, dst: at.dst, dstStride: values * esz, values, srcValues: src.width * cn, dh: height,
+      kx: t.kx, xofs: at.xofs, xw: at.xw, ky: t.ky, yrows: at.yrows, yw: at.yw,
+      post: t.post, roundUp: t.roundUp, rows: band,
+      scratch: at.scratch, scratchStride: t.scratch,
+    };
+    return engine.run("resize", args, [Math.ceil(height / band)], { solo: threads === 1 });
+  });
+  return p.output.image;
+}
