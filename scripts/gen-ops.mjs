@@ -17,7 +17,18 @@ function fail(message) {
 // Check the declarations before writing anything.
 const ids = new Map();
 const methods = new Map();
+// Entries without a kernel only add methods made of other ops' kernels.
+const kernelOps = Object.fromEntries(Object.entries(ops).filter(([, op]) => op.kernel !== undefined));
 for (const [name, op] of Object.entries(ops)) {
+  if (op.kernel === undefined) {
+    if (op.id !== undefined || op.args !== undefined || op.phases !== undefined) fail(`${name} has no kernel, so it takes no id, phases or args`);
+    if (!op.plan || !op.methods?.length) fail(`${name} has no kernel: it needs a plan and methods`);
+    for (const m of op.methods) {
+      if (methods.has(m)) fail(`method ${m} is declared by ${methods.get(m)} and ${name}`);
+      methods.set(m, name);
+    }
+    continue;
+  }
   if (!Number.isInteger(op.id) || op.id <= 0) fail(`${name}.id must be a positive integer`);
   if (ids.has(op.id)) fail(`${name} and ${ids.get(op.id)} share id ${op.id}`);
   ids.set(op.id, name);
@@ -47,11 +58,11 @@ for (const [k, v] of Object.entries(control)) as += `export const ${k}: i32 = ${
 as += "\n";
 for (const [k, v] of Object.entries(constants)) as += `export const ${k}: i32 = ${v};\n`;
 as += "\n";
-for (const [name, op] of Object.entries(ops)) as += `export const OP_${upper(name)}: i32 = ${op.id};\n`;
+for (const [name, op] of Object.entries(kernelOps)) as += `export const OP_${upper(name)}: i32 = ${op.id};\n`;
 as += `\n/** The kernel configuration, written once per context. */\nexport namespace Config {\n`;
 configFields.forEach(([field, type], i) => (as += asReader("Config", field, type, (control.CONFIG + i) * 4) + "\n"));
 as += "}\n";
-for (const [name, op] of Object.entries(ops)) {
+for (const [name, op] of Object.entries(kernelOps)) {
   const ns = `${pascal(name)}Args`;
   as += `\nexport namespace ${ns} {\n`;
   op.phases.forEach((phase, i) => (as += `  export const PHASE_${upper(phase)}: i32 = ${i};\n`));
@@ -66,13 +77,13 @@ writeFileSync("assembly/runtime/schema.gen.ts", as);
 
 let dispatch = HEADER + "// Runs one work-group of the job's op.\n";
 const byFile = new Map();
-for (const op of Object.values(ops)) {
+for (const op of Object.values(kernelOps)) {
   const [file, entry] = op.kernel.split("#");
   byFile.set(file, [...(byFile.get(file) ?? []), entry]);
 }
 for (const [file, entries] of byFile) dispatch += `import { ${[...new Set(entries)].join(", ")} } from "../${file.replace(/\.ts$/, "")}";\n`;
 dispatch += "\nexport function runGroup(ctrl: usize, op: i32, phase: i32, group: i32, tid: i32): void {\n";
-Object.values(ops).forEach((op, i) => {
+Object.values(kernelOps).forEach((op, i) => {
   dispatch += `  ${i ? "else if" : "if"} (op == ${op.id}) ${op.kernel.split("#")[1]}(ctrl, phase, group, tid);\n`;
 });
 dispatch += "}\n";
@@ -83,25 +94,25 @@ const tsType = (type) => (type === "bool" ? "boolean" : "number");
 let ts = HEADER + "// The control words, shared constants, op ids, and a typed writer of each op's argument words.\n\n";
 ts += `export const control = ${JSON.stringify(control, null, 2)} as const;\n\n`;
 for (const [k, v] of Object.entries(constants)) ts += `export const ${k} = ${v};\n`;
-ts += `\nexport const OP_IDS = {\n${Object.entries(ops).map(([n, op]) => `  ${n}: ${op.id},`).join("\n")}\n} as const;\n`;
+ts += `\nexport const OP_IDS = {\n${Object.entries(kernelOps).map(([n, op]) => `  ${n}: ${op.id},`).join("\n")}\n} as const;\n`;
 ts += "export type OpName = keyof typeof OP_IDS;\n";
 ts += `\n/** Kernel variants chosen once per context. */\nexport interface KernelConfig {\n${configFields.map(([f, t]) => `  ${f}: ${tsType(t)};`).join("\n")}\n}\n`;
 ts += `\nexport const CONFIG_FIELDS = ${JSON.stringify(configFields.map(([f]) => f))} as const;\n`;
-for (const [name, op] of Object.entries(ops)) {
+for (const [name, op] of Object.entries(kernelOps)) {
   ts += `\nexport interface ${pascal(name)}Args {\n${Object.entries(op.args).map(([f, t]) => `  ${f}: ${tsType(t)};`).join("\n")}\n}\n`;
 }
-ts += `\nexport interface OpArgs {\n${Object.keys(ops).map((n) => `  ${n}: ${pascal(n)}Args;`).join("\n")}\n}\n`;
+ts += `\nexport interface OpArgs {\n${Object.keys(kernelOps).map((n) => `  ${n}: ${pascal(n)}Args;`).join("\n")}\n}\n`;
 ts += "\n// f32 words go through a Float32Array over the same bytes.\n";
 ts += "type Encoder<A> = (a: A, w: Int32Array, f: Float32Array) => void;\n";
 ts += "const ENCODERS: { [K in OpName]: Encoder<OpArgs[K]> } = {\n";
-for (const [name, op] of Object.entries(ops)) {
+for (const [name, op] of Object.entries(kernelOps)) {
   const lines = Object.entries(op.args).map(([f, t], i) =>
     t === "f32" ? `f[${i}] = a.${f};` : t === "bool" ? `w[${i}] = a.${f} ? 1 : 0;` : `w[${i}] = a.${f};`);
   const usesF = Object.values(op.args).includes("f32");
   ts += `  ${name}: (a, w${usesF ? ", f" : ""}) => {\n    ${lines.join("\n    ")}\n  },\n`;
 }
 ts += "};\n";
-ts += `\nexport const ARG_WORDS: { [K in OpName]: number } = {\n${Object.entries(ops).map(([n, op]) => `  ${n}: ${Object.keys(op.args).length},`).join("\n")}\n};\n`;
+ts += `\nexport const ARG_WORDS: { [K in OpName]: number } = {\n${Object.entries(kernelOps).map(([n, op]) => `  ${n}: ${Object.keys(op.args).length},`).join("\n")}\n};\n`;
 ts += `
 /**
  * Write the argument words of a job of \`op\` into \`words\` (\`floats\`: a Float32Array over the

@@ -364,7 +364,9 @@ test("placement: letterbox (contain) and centre crop (cover), mapping back", () 
     }
   }
   assert.throws(() => placement(0, 1, 1, 1), /placement srcWidth must be an integer from 1/);
-  assert.throws(() => placement(1, 1, 1, 1, "fill"), /placement fit must be "contain" or "cover"/);
+  assert.throws(() => placement(1, 1, 1, 1, "stretch"), /placement fit must be "contain", "cover" or "fill"/);
+  const fill = placement(1920, 1080, 224, 224, "fill");
+  assert.equal([fill.width, fill.height, fill.x, fill.y, fill.scaleX, fill.scaleY], [224, 224, 0, 0, 224 / 1920, 224 / 1080]);
 });
 
 // --- bad input ---

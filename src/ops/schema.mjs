@@ -10,6 +10,7 @@
 // Field types: "i32"; "usize" (a byte offset or a byte count); "bool"; "f32".
 // Each op's kernel is `entry(ctrl: usize, phase: i32, group: i32, tid: i32): void` in
 // assembly/<kernel>; its plan module, src/ops/<plan>, exports the Context methods listed.
+// An entry with no kernel is a method built from other ops' kernels (plan, methods, exports).
 
 /** The control words at the bottom of the memory (i32 indices). */
 export const control = {
@@ -421,7 +422,13 @@ export const ops = {
 
   // Filters: ids 40–49.
 
-  // The fused preprocess: ids 50–59.
+  // The fused preprocess: ids 50–59. preprocess() itself runs resize's and toTensor's
+  // kernels in one call, so it declares only its method (no id, kernel or arguments).
+  preprocess: {
+    plan: "image/preprocess.ts",
+    methods: ["preprocess"],
+    exports: ["type PreprocessOptions", "type PreprocessResult"],
+  },
 
   // Test hooks for the pool's failure paths (assembly/runtime/debug.ts).
   // `entered`: set by a Worker once inside a group; `idle`: a word nothing sets.

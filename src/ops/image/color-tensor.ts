@@ -51,36 +51,36 @@ export function toTensor(this: OpHost, ...args: unknown[]): Promise<Tensor> {
   return call(() => planTensor(engine, imageCall(args)), (plan) => runTensor(engine, plan));
 }
 
-function perChannel(name: string, v: unknown, oc: number, fallback: number, positive: boolean): number[] {
+function perChannel(op: string, name: string, v: unknown, oc: number, fallback: number, positive: boolean): number[] {
   const values = Array.isArray(v) ? v : Array(oc).fill(v ?? fallback);
-  if (values.length !== oc) throw new RangeError(`simdcl: toTensor ${name} must be a number or ${oc} numbers (one per tensor channel), got ${describe(v)}`);
+  if (values.length !== oc) throw new RangeError(`simdcl: ${op} ${name} must be a number or ${oc} numbers (one per tensor channel), got ${describe(v)}`);
   return values.map((x, i) => {
-    const n = checkNumber(`toTensor ${name}${Array.isArray(v) ? `[${i}]` : ""}`, x, fallback, -Number.MAX_VALUE);
-    if (positive && n === 0) throw new RangeError(`simdcl: toTensor ${name}${Array.isArray(v) ? `[${i}]` : ""} must not be 0`);
+    const n = checkNumber(`${op} ${name}${Array.isArray(v) ? `[${i}]` : ""}`, x, fallback, -Number.MAX_VALUE);
+    if (positive && n === 0) throw new RangeError(`simdcl: ${op} ${name}${Array.isArray(v) ? `[${i}]` : ""} must not be 0`);
     return n;
   });
 }
 
-function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType<typeof imageCall>): TensorPlan {
-  const src = checkImage(engine.arena, "toTensor src", data, shape, ["u8"]);
-  const o = checkOptions("toTensor options", options ?? {}, KNOWN);
-  const keepAlpha = checkBool("toTensor keepAlpha", o.keepAlpha, false);
-  const cn = src.channels;
+/** @internal The normalisation options (toTensor's, which preprocess() takes too), checked for a source of cn channels. */
+export interface Normalisation {
+  /** Tensor channels. */
+  oc: number;
+  layout: Layout;
+  /** The kernel's constants: a 16-byte swizzle map, then the a and b vectors. */
+  consts: Uint8Array;
+}
+
+/** @internal Check `o`'s scale, mean, std, channelOrder, layout and keepAlpha for an 8-bit source of cn channels. */
+export function checkNormalisation(op: string, o: Record<string, unknown>, cn: number): Normalisation {
+  const keepAlpha = checkBool(`${op} keepAlpha`, o.keepAlpha, false);
   const oc = cn === 4 && !keepAlpha ? 3 : cn;
-  const scale = checkNumber("toTensor scale", o.scale, 1 / 255, -Number.MAX_VALUE);
-  const mean = perChannel("mean", o.mean, oc, 0, false);
-  const std = perChannel("std", o.std, oc, 1, true);
-  if (o.channelOrder !== undefined && o.channelOrder !== "RGB" && o.channelOrder !== "BGR") throw new TypeError(`simdcl: toTensor channelOrder must be "RGB" or "BGR", got ${describe(o.channelOrder)}`);
+  const scale = checkNumber(`${op} scale`, o.scale, 1 / 255, -Number.MAX_VALUE);
+  const mean = perChannel(op, "mean", o.mean, oc, 0, false);
+  const std = perChannel(op, "std", o.std, oc, 1, true);
+  if (o.channelOrder !== undefined && o.channelOrder !== "RGB" && o.channelOrder !== "BGR") throw new TypeError(`simdcl: ${op} channelOrder must be "RGB" or "BGR", got ${describe(o.channelOrder)}`);
   const bgr = o.channelOrder === "BGR";
-  if (bgr && cn < 3) throw new RangeError(`simdcl: toTensor channelOrder "BGR" needs 3 or 4 channels, the source has ${cn}`);
-  const layout = checkLayout("toTensor layout", o.layout, "NCHW");
-  const tensorShape: Shape4 = [1, oc, src.height, src.width];
-  let out: F32Operand | null = null;
-  if (o.out !== undefined) {
-    out = checkF32Operand(engine.arena, "toTensor out", o.out);
-    checkLength(`toTensor out (${layout} [${tensorShape.join(", ")}])`, out, tensorLength(layout, tensorShape));
-  }
-  checkNotSource("toTensor", o.out, data);
+  if (bgr && cn < 3) throw new RangeError(`simdcl: ${op} channelOrder "BGR" needs 3 or 4 channels, the source has ${cn}`);
+  const layout = checkLayout(`${op} layout`, o.layout, "NCHW");
   const a = Float32Array.from(mean, (_, c) => scale / std[c]);
   const b = Float32Array.from(mean, (m, c) => -m / std[c]);
   const from = (c: number) => (bgr && c < 3 ? 2 - c : c); // the source channel of tensor channel c
@@ -105,7 +105,21 @@ function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType
       floats[20 + j] = b[c];
     }
   }
-  return { src, shape: tensorShape, layout, consts: bytes, out, buffers: [data, out].filter((x): x is DeviceBuffer => x instanceof DeviceBuffer) };
+  return { oc, layout, consts: bytes };
+}
+
+function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType<typeof imageCall>): TensorPlan {
+  const src = checkImage(engine.arena, "toTensor src", data, shape, ["u8"]);
+  const o = checkOptions("toTensor options", options ?? {}, KNOWN);
+  const { oc, layout, consts } = checkNormalisation("toTensor", o, src.channels);
+  const tensorShape: Shape4 = [1, oc, src.height, src.width];
+  let out: F32Operand | null = null;
+  if (o.out !== undefined) {
+    out = checkF32Operand(engine.arena, "toTensor out", o.out);
+    checkLength(`toTensor out (${layout} [${tensorShape.join(", ")}])`, out, tensorLength(layout, tensorShape));
+  }
+  checkNotSource("toTensor", o.out, data);
+  return { src, shape: tensorShape, layout, consts, out, buffers: [data, out].filter((x): x is DeviceBuffer => x instanceof DeviceBuffer) };
 }
 
 async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
@@ -113,20 +127,26 @@ async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
   const { src, layout } = p;
   const length = tensorLength(layout, p.shape);
   const result = p.out ?? new Float32Array(length);
-  const oc = p.shape[1];
-  const lanes = layout === "NHWC" ? oc : 4;
-  const split = rowSplit(engine, src.height, src.width * (src.channels + 4 * oc));
-  const regions = {
-    src: imageRows(arena, src),
-    dst: output(arena, result, length, "toTensor out"),
-    consts: { bytes: p.consts.length, before: (at: number) => view(arena, Uint8Array, at, p.consts.length).set(p.consts) },
-  };
-  await bind(arena, regions, (at) => {
+  const regions = { src: imageRows(arena, src), dst: output(arena, result, length, "toTensor out") };
+  const n: Normalisation = { oc: p.shape[1], layout, consts: p.consts };
+  await bind(arena, regions, (at) => tensorInto(engine, { at: at.src, stride: src.stride, channels: src.channels, width: src.width, height: src.height }, at.dst, n));
+  return { data: result, shape: p.shape, layout };
+}
+
+/**
+ * @internal The normalisation job: an 8-bit image at `src.at` (rows `src.stride` bytes
+ * apart) into the tensor at `dstAt`, as `n` (checkNormalisation) says.
+ */
+export function tensorInto(engine: Engine, src: { at: number; stride: number; channels: number; width: number; height: number }, dstAt: number, n: Normalisation): Promise<void> {
+  const arena = engine.arena;
+  const lanes = n.layout === "NHWC" ? n.oc : 4;
+  const split = rowSplit(engine, src.height, src.width * (src.channels + 4 * n.oc));
+  const consts = { bytes: n.consts.length, before: (at: number) => view(arena, Uint8Array, at, n.consts.length).set(n.consts) };
+  return bind(arena, { consts }, (at) => {
     const args = {
-      src: at.src, srcStride: src.stride, cn: src.channels, width: src.width, height: src.height, dst: at.dst,
-      planar: layout === "NCHW", lanes, oc, consts: at.consts, rows: split.rows,
+      src: src.at, srcStride: src.stride, cn: src.channels, width: src.width, height: src.height, dst: dstAt,
+      planar: n.layout === "NCHW", lanes, oc: n.oc, consts: at.consts, rows: split.rows,
     };
     return engine.run("toTensor", args, [split.groups], { solo: split.solo });
   });
-  return { data: result, shape: p.shape, layout };
 }

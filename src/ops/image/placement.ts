@@ -11,6 +11,9 @@
 //   scale at which the source covers the canvas, scale = max(W/w, H/h); the resized image
 //   is at least the canvas and lies at x = −⌊(rw − W)/2⌋ ≤ 0, y = −⌊(rh − H)/2⌋ ≤ 0.
 //
+// - "fill" (a plain resize): the source stretched to the canvas, each axis by its own
+//   factor (scaleX = W/w, scaleY = H/h); `scale` is the smaller of the two.
+//
 // The resized image spans [x, x + rw) × [y, y + rh) of the canvas; its pixel centres map
 // to the source's by the per-axis factors scaleX = rw/w, scaleY = rh/h (which a resize
 // to rw × rh uses, and which differ from `scale` by the rounding of rw and rh):
@@ -19,10 +22,10 @@
 // `source` is the part of the source that lands inside the canvas (all of it for
 // contain), in source pixels, so a cover can resize just that region.
 
-export type PlacementFit = "contain" | "cover";
+export type PlacementFit = "contain" | "cover" | "fill";
 
 export interface Placement {
-  /** The nominal scale: min (contain) or max (cover) of canvas / source per axis. */
+  /** The nominal scale: min (contain, fill) or max (cover) of canvas / source per axis. */
   scale: number;
   /** The resized source's size. */
   width: number;
@@ -52,13 +55,14 @@ function checkSide(name: string, v: unknown): number {
 export function placement(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, fit: PlacementFit = "contain"): Placement {
   const w = checkSide("srcWidth", srcWidth), h = checkSide("srcHeight", srcHeight);
   const W = checkSide("dstWidth", dstWidth), H = checkSide("dstHeight", dstHeight);
-  if (fit !== "contain" && fit !== "cover") throw new TypeError(`simdcl: placement fit must be "contain" or "cover", got ${JSON.stringify(fit)}`);
+  if (fit !== "contain" && fit !== "cover" && fit !== "fill") throw new TypeError(`simdcl: placement fit must be "contain", "cover" or "fill", got ${JSON.stringify(fit)}`);
   const contain = fit === "contain";
-  const scale = contain ? Math.min(W / w, H / h) : Math.max(W / w, H / h);
-  const size = (s: number, canvas: number) => (contain ? Math.min(canvas, Math.max(1, Math.round(s * scale))) : Math.max(canvas, Math.round(s * scale)));
+  const scale = fit === "cover" ? Math.max(W / w, H / h) : Math.min(W / w, H / h);
+  const size = (s: number, canvas: number) =>
+    fit === "fill" ? canvas : contain ? Math.min(canvas, Math.max(1, Math.round(s * scale))) : Math.max(canvas, Math.round(s * scale));
   const rw = size(w, W), rh = size(h, H);
-  const x = contain ? Math.floor((W - rw) / 2) : -Math.floor((rw - W) / 2);
-  const y = contain ? Math.floor((H - rh) / 2) : -Math.floor((rh - H) / 2);
+  const x = contain ? Math.floor((W - rw) / 2) : 0 - Math.floor((rw - W) / 2);
+  const y = contain ? Math.floor((H - rh) / 2) : 0 - Math.floor((rh - H) / 2);
   const scaleX = rw / w, scaleY = rh / h;
   const toSource = (px: number, py: number): [number, number] => [(px - x) / scaleX, (py - y) / scaleY];
   const fromSource = (sx: number, sy: number): [number, number] => [sx * scaleX + x, sy * scaleY + y];

@@ -186,36 +186,52 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
 const COLUMN_SCALE = 2 ** 14;
 
 async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
-  const { src, width, height } = p;
+  const values = p.width * p.src.channels;
+  await bind(engine.arena, { dst: p.output.binding }, (at) => resizeInto(engine, p.src, p.width, p.height, p.method, p.antialias, at.dst, values * p.src.esz));
+  return p.output.image;
+}
+
+/**
+ * @internal Resize `src` to width × height and write output rows [y0, y1) at byte offset
+ * `dstAt`, rows `dstStride` bytes apart (within a larger image, such as preprocess()'s
+ * canvas). Only the source rows those output rows sample are read (copied in from arrays).
+ */
+export async function resizeInto(
+  engine: Engine, src: CheckedImage, width: number, height: number, method: ResizeMethod, antialias: boolean,
+  dstAt: number, dstStride: number, y0 = 0, y1 = height,
+): Promise<void> {
   const cn = src.channels;
   const esz = src.esz;
-  const t = tablesFor(src.width, src.height, width, height, cn, esz, p.method, p.antialias);
+  const t = tablesFor(src.width, src.height, width, height, cn, esz, method, antialias);
   const values = width * cn;
-  const rows = sourceRows(engine.arena, src, t.used);
-  const yrows = t.yrows.map(rows.map);
+  const dh = y1 - y0;
+  // The window's rows of the vertical tables, and the source rows they sample.
+  const windowRows = t.yrows.subarray(y0 * t.ky, y1 * t.ky);
+  const yw = t.yw.subarray(y0 * t.ky, y1 * t.ky);
+  const used = y0 === 0 && y1 === height ? t.used : Int32Array.from(new Set(windowRows)).sort();
+  const rows = sourceRows(engine.arena, src, used);
+  const yrows = windowRows.map(rows.map);
   // Work in taps: a gather is one per output value; columns first sums every source value of ky rows.
-  const taps = t.mode === RESIZE_NEAREST ? values * height
-    : t.mode === RESIZE_COLUMNS_FIRST ? height * (src.width * cn * t.ky + values * t.kx) : values * height * (t.kx + t.ky);
+  const taps = t.mode === RESIZE_NEAREST ? values * dh
+    : t.mode === RESIZE_COLUMNS_FIRST ? dh * (src.width * cn * t.ky + values * t.kx) : values * dh * (t.kx + t.ky);
   const threads = threadsFor(engine, taps, SOLO_BELOW);
-  const band = threads === 1 ? height : Math.ceil(height / (GROUPS_PER_THREAD * threads));
+  const band = threads === 1 ? dh : Math.ceil(dh / (GROUPS_PER_THREAD * threads));
   const regions = {
     src: rows.binding,
-    dst: p.output.binding,
     xofs: input(engine.arena, t.xofs, t.xofs.length, "resize columns"),
     xw: input(engine.arena, t.xw, t.xw.length, "resize column weights"),
     yrows: input(engine.arena, yrows, yrows.length, "resize rows"),
-    yw: input(engine.arena, t.yw, t.yw.length, "resize row weights"),
+    yw: input(engine.arena, yw, yw.length, "resize row weights"),
     scratch: scratch(t.scratch * (threads === 1 ? 1 : engine.threads)),
   };
   await bind(engine.arena, regions, (at) => {
     const args = {
       mode: t.mode, cn, srcF32: esz === 4, dstF32: esz === 4,
-      src: at.src, srcStride: rows.stride, dst: at.dst, dstStride: values * esz, values, srcValues: src.width * cn, dh: height,
+      src: at.src, srcStride: rows.stride, dst: dstAt, dstStride, values, srcValues: src.width * cn, dh,
       kx: t.kx, xofs: at.xofs, xw: at.xw, ky: t.ky, yrows: at.yrows, yw: at.yw,
       post: t.post, roundUp: t.roundUp, rows: band,
       scratch: at.scratch, scratchStride: t.scratch,
     };
-    return engine.run("resize", args, [Math.ceil(height / band)], { solo: threads === 1 });
+    return engine.run("resize", args, [Math.ceil(dh / band)], { solo: threads === 1 });
   });
-  return p.output.image;
 }
