@@ -53,7 +53,7 @@ async function main() {
   }
 
   const simdcl = (ctx: typeof cl) => async () => {
-    let x = input, h = SIZE;
+    let x: Float32Array = input, h = SIZE;
     for (const [i, l] of layers.entries()) {
       const y = await ctx.conv2d(x, [1, l.c, h, h], weights[i].oihw, weights[i].shape, {
         stride: l.stride, padding: "same", groups: l.depthwise ? l.c : 1, activation: "relu6", layout: "NHWC",
@@ -64,12 +64,12 @@ async function main() {
     return x;
   };
   const xnnpack = () => {
-    let x = input, h = SIZE;
+    let x: Float32Array = input, h = SIZE;
     for (const [i, l] of layers.entries()) {
       const t = tf.tensor4d(x, [1, h, h, l.c]);
       const y = l.depthwise ? tf.depthwiseConv2d(t, weights[i].filter, l.stride, "same") : tf.conv2d(t, weights[i].filter, l.stride, "same");
       const r = tf.relu6(y);
-      x = r.dataSync() as Float32Array<ArrayBuffer>;
+      x = r.dataSync() as Float32Array;
       h = r.shape[1];
       t.dispose(); y.dispose(); r.dispose();
     }

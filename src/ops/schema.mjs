@@ -303,7 +303,7 @@ export const ops = {
     kernel: "image/resize.ts#resizeGroup",
     plan: "image/resize.ts",
     methods: ["resize"],
-    exports: ["type ResizeOptions", "type ResizeMethod"],
+    exports: ["type ResizeOptions", "type ResizeMethod", "type Image", "type ImageInput", "type ImageShape", "type Pixels"],
     phases: ["resize"],
     args: {
       mode: "i32", // RESIZE_*

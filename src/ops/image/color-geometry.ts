@@ -5,7 +5,7 @@
 import { checkInt, checkNumber, checkOptions, describe, oneOf } from "../../errors.ts";
 import { DeviceBuffer } from "../../buffer.ts";
 import { HOST, bind, none, view, type Binding, type Engine, type OpHost } from "../../run.ts";
-import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type Pixels } from "./types.ts";
+import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
 
 export { placement, type Placement, type PlacementFit } from "./placement.ts";
@@ -62,7 +62,7 @@ interface GeometryPlan {
 type Result<T> = Promise<Image<T extends Pixels ? T : Pixels>>;
 
 /** The region [x, x + width) × [y, y + height) of an image, copied. */
-export function crop<T extends Pixels>(this: OpHost, src: Image<T>, options: CropOptions): Result<T>;
+export function crop<T extends Pixels>(this: OpHost, src: ImageInput<T>, options: CropOptions): Result<T>;
 export function crop<T extends Pixels>(this: OpHost, src: T, shape: ImageShape, options: CropOptions): Result<T>;
 export function crop(this: OpHost, ...args: unknown[]): Promise<Image> {
   return runOp(this, "crop", args, (src, o) => {
@@ -73,7 +73,7 @@ export function crop(this: OpHost, ...args: unknown[]): Promise<Image> {
 }
 
 /** The image mirrored along `axis`. */
-export function flip<T extends Pixels>(this: OpHost, src: Image<T>, options: FlipOptions): Result<T>;
+export function flip<T extends Pixels>(this: OpHost, src: ImageInput<T>, options: FlipOptions): Result<T>;
 export function flip<T extends Pixels>(this: OpHost, src: T, shape: ImageShape, options: FlipOptions): Result<T>;
 export function flip(this: OpHost, ...args: unknown[]): Promise<Image> {
   return runOp(this, "flip", args, (src, o) => {
@@ -84,7 +84,7 @@ export function flip(this: OpHost, ...args: unknown[]): Promise<Image> {
 }
 
 /** The image placed into a width × height canvas filled with `value` (OpenCV's copyMakeBorder with BORDER_CONSTANT, and more). */
-export function place<T extends Pixels>(this: OpHost, src: Image<T>, options: PlaceOptions): Result<T>;
+export function place<T extends Pixels>(this: OpHost, src: ImageInput<T>, options: PlaceOptions): Result<T>;
 export function place<T extends Pixels>(this: OpHost, src: T, shape: ImageShape, options: PlaceOptions): Result<T>;
 export function place(this: OpHost, ...args: unknown[]): Promise<Image> {
   return runOp(this, "place", args, (src, o) => {

@@ -6,7 +6,7 @@ import { checkBool, checkLayout, checkNumber, checkOptions, checkF32Operand, che
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { HOST, bind, output, view, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Layout, type Shape4, type Tensor } from "../tensor/types.ts";
-import { checkImage, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels } from "./types.ts";
+import { checkImage, imageRows, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
 
 export interface ToTensorOptions<T extends F32Operand = F32Operand> {
@@ -42,8 +42,8 @@ interface TensorPlan {
  * tensor { data, shape: [1, c, height, width], layout } that conv2d takes as it is; c is
  * the source's channels, or 3 for RGBA unless `keepAlpha`.
  */
-export function toTensor<T extends F32Operand>(this: OpHost, src: Image<U8Pixels>, options: ToTensorOptions<T> & { out: T }): Promise<Tensor<T>>;
-export function toTensor(this: OpHost, src: Image<U8Pixels>, options?: ToTensorOptions): Promise<Tensor<Float32Array>>;
+export function toTensor<T extends F32Operand>(this: OpHost, src: ImageInput<U8Pixels>, options: ToTensorOptions<T> & { out: T }): Promise<Tensor<T>>;
+export function toTensor(this: OpHost, src: ImageInput<U8Pixels>, options?: ToTensorOptions): Promise<Tensor<Float32Array>>;
 export function toTensor<T extends F32Operand>(this: OpHost, src: U8Pixels, shape: ImageShape, options: ToTensorOptions<T> & { out: T }): Promise<Tensor<T>>;
 export function toTensor(this: OpHost, src: U8Pixels, shape: ImageShape, options?: ToTensorOptions): Promise<Tensor<Float32Array>>;
 export function toTensor(this: OpHost, ...args: unknown[]): Promise<Tensor> {

@@ -7,7 +7,7 @@ import { checkInt, checkOptions, describe, oneOf } from "../../errors.ts";
 import { DeviceBuffer } from "../../buffer.ts";
 import { HOST, bind, input, type Engine, type OpHost } from "../../run.ts";
 import { COLOR_ADD4, COLOR_DROP4, COLOR_EXPAND, COLOR_GRAY, COLOR_SWAP3, COLOR_SWAP4 } from "../schema.gen.ts";
-import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels } from "./types.ts";
+import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
 
 /** Interleaved conversions: [source channels, output channels, kernel mode, R and B exchanged]. */
@@ -79,8 +79,8 @@ type ColorPlan =
  * `cvtColor(data, shape, code, options?)`. For YUV codes the shape is the picture's
  * width × height. Resolves to a u8 Image.
  */
-export function cvtColor<T extends U8Pixels>(this: OpHost, src: Image<U8Pixels>, code: ColorCode, options: CvtColorOptions & { out: T }): Promise<Image<T>>;
-export function cvtColor(this: OpHost, src: Image<U8Pixels>, code: ColorCode, options?: CvtColorOptions): Promise<Image<Uint8Array>>;
+export function cvtColor<T extends U8Pixels>(this: OpHost, src: ImageInput<U8Pixels>, code: ColorCode, options: CvtColorOptions & { out: T }): Promise<Image<T>>;
+export function cvtColor(this: OpHost, src: ImageInput<U8Pixels>, code: ColorCode, options?: CvtColorOptions): Promise<Image<Uint8Array>>;
 export function cvtColor<T extends U8Pixels>(this: OpHost, src: U8Pixels, shape: ImageShape, code: ColorCode, options: CvtColorOptions & { out: T }): Promise<Image<T>>;
 export function cvtColor(this: OpHost, src: U8Pixels, shape: ImageShape, code: ColorCode, options?: CvtColorOptions): Promise<Image<Uint8Array>>;
 export function cvtColor(this: OpHost, ...args: unknown[]): Promise<Image> {

@@ -12,7 +12,7 @@ import { imageCall } from "./color-common.ts";
 import { placement, type Placement, type PlacementFit } from "./placement.ts";
 import { resizeInto } from "./resize.ts";
 import type { ResizeMethod } from "./resize-plan.ts";
-import { checkImage, type CheckedImage, type ImageShape, type Image, type U8Pixels } from "./types.ts";
+import { checkImage, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 
 export interface PreprocessOptions<T extends F32Operand = F32Operand> extends ToTensorOptions<T> {
   /** The tensor's width and height. */
@@ -58,8 +58,8 @@ interface PreprocessPlan {
  * `{ data, shape: [1, c, height, width], layout, placement }`, c the frame's channels (3 for
  * RGBA unless keepAlpha). Resolves to what resize, place and toTensor would give in turn.
  */
-export function preprocess<T extends F32Operand>(this: OpHost, src: Image<U8Pixels>, options: PreprocessOptions<T> & { out: T }): Promise<PreprocessResult<T>>;
-export function preprocess(this: OpHost, src: Image<U8Pixels>, options: PreprocessOptions): Promise<PreprocessResult<Float32Array>>;
+export function preprocess<T extends F32Operand>(this: OpHost, src: ImageInput<U8Pixels>, options: PreprocessOptions<T> & { out: T }): Promise<PreprocessResult<T>>;
+export function preprocess(this: OpHost, src: ImageInput<U8Pixels>, options: PreprocessOptions): Promise<PreprocessResult<Float32Array>>;
 export function preprocess<T extends F32Operand>(this: OpHost, src: U8Pixels, shape: ImageShape, options: PreprocessOptions<T> & { out: T }): Promise<PreprocessResult<T>>;
 export function preprocess(this: OpHost, src: U8Pixels, shape: ImageShape, options: PreprocessOptions): Promise<PreprocessResult<Float32Array>>;
 export function preprocess(this: OpHost, a: unknown, b: unknown, c?: unknown): Promise<PreprocessResult> {

@@ -7,9 +7,10 @@ import type { Arena } from "../../memory.ts";
 import { GROUPS_PER_THREAD, HOST, bind, input, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST } from "../schema.gen.ts";
 import { COEF_SCALE, foldAxis, resizeScheme, type Axis, type ResizeMethod } from "./resize-plan.ts";
-import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels } from "./types.ts";
+import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
 
 export type { ResizeMethod } from "./resize-plan.ts";
+export type { Image, ImageInput, ImageShape, Pixels } from "./types.ts";
 
 export interface ResizeOptions<O extends Pixels = Pixels> {
   /** Output width in pixels. */
@@ -51,10 +52,10 @@ interface ResizePlan {
  * shape) to `width` × `height`. Resolves to an Image of the source's kind (8-bit or f32)
  * with the same channels, rows dense.
  */
-export function resize<O extends Pixels>(this: OpHost, src: Image, options: ResizeOptions<O> & { out: O }): Promise<Image<O>>;
-export function resize(this: OpHost, src: Image<U8Pixels>, options: ResizeOptions): Promise<Image<Uint8Array>>;
-export function resize(this: OpHost, src: Image<F32Pixels>, options: ResizeOptions): Promise<Image<Float32Array>>;
-export function resize(this: OpHost, src: Image, options: ResizeOptions): Promise<Image>;
+export function resize<O extends Pixels>(this: OpHost, src: ImageInput, options: ResizeOptions<O> & { out: O }): Promise<Image<O>>;
+export function resize(this: OpHost, src: ImageInput<U8Pixels>, options: ResizeOptions): Promise<Image<Uint8Array>>;
+export function resize(this: OpHost, src: ImageInput<F32Pixels>, options: ResizeOptions): Promise<Image<Float32Array>>;
+export function resize(this: OpHost, src: ImageInput, options: ResizeOptions): Promise<Image>;
 export function resize<O extends Pixels>(this: OpHost, data: Pixels, shape: ImageShape, options: ResizeOptions<O> & { out: O }): Promise<Image<O>>;
 export function resize(this: OpHost, data: U8Pixels, shape: ImageShape, options: ResizeOptions): Promise<Image<Uint8Array>>;
 export function resize(this: OpHost, data: F32Pixels, shape: ImageShape, options: ResizeOptions): Promise<Image<Float32Array>>;

@@ -19,6 +19,9 @@ export interface ImageShape {
   stride?: number;
 }
 
+/** An image as ops take it: its data and shape together (channels default 1, stride a row). */
+export type ImageInput<T extends Pixels = Pixels> = { data: T } & ImageShape;
+
 export interface Image<T extends Pixels = Pixels> {
   data: T;
   width: number;
