@@ -1,0 +1,89 @@
+// The 8-bit Gaussian blur, bit-exact with OpenCV 4's fixed point (GaussianBlurFixedPoint):
+// taps k in 1/256 that sum to 256, dst = (Σᵢ Σⱼ kxᵢ·kyⱼ·src + 2¹⁵) >> 16. Every partial
+// sum is an exact integer, so the passes may go in any order: vertical first, straight
+// from the source rows (no ring of rows to keep), into 16-bit sums V = Σⱼ kyⱼ·src (at most
+// 255·256; the two rows of a symmetric pair add first, k ≤ 128 for them), then
+// horizontal in 32 bits with extending multiplies, then round and narrow.
+// A work-group is a band of output rows; its source rows stay in L2 from row to row.
+import { FiltersGaussArgs as A } from "../runtime/schema.gen";
+import { borderIndex, rowAddress } from "./filters-border";
+
+export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const width = A.width(ctrl), height = A.height(ctrl), cn = A.cn(ctrl);
+  const kw = A.kw(ctrl), kh = A.kh(ctrl), rx = kw >> 1, ry = kh >> 1;
+  const border = A.border(ctrl), constRow = A.constRow(ctrl);
+  const src = A.src(ctrl), srcStride = A.srcStride(ctrl);
+  const kx = A.taps(ctrl), ky = kx + (<usize>kw << 2);
+  const rows = A.rows(ctrl);
+  const y0 = group * rows, y1 = min(height, y0 + rows);
+  const n = width * cn;
+  const table = A.scratch(ctrl) + <usize>tid * A.scratchStride(ctrl); // kh row addresses
+  const V = table + ((<usize>kh << 2) + 15 & ~15); // (width + kw − 1)·cn u16, x = −rx first
+  const inner = V + (<usize>(rx * cn) << 1);
+  const constV = A.value(ctrl) << 8;
+  for (let y = y0; y < y1; y++) {
+    for (let j = 0; j < kh; j++) store<usize>(table + (<usize>j << 2), rowAddress(y - ry + j, height, border, src, srcStride, constRow));
+    vertical(table, ky, ry, inner, n);
+    // The border's columns of V.
+    for (let x = -rx; x < width + rx; x++) {
+      if (x == 0) x = width;
+      if (x >= width + rx) break;
+      const from = borderIndex(x, width, border);
+      for (let c = 0; c < cn; c++) {
+        store<u16>(inner + (<usize>(x * cn + c) << 1), from < 0 ? constV : load<u16>(inner + (<usize>(from * cn + c) << 1)));
+      }
+    }
+    horizontal(V, kx, kw, cn, A.dst(ctrl) + <usize>y * A.dstStride(ctrl), n);
+  }
+}
+
+/** V = Σⱼ kyⱼ·row_j over n bytes, the rows from the table (the middle one is row y). */
+function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
+  const mid = table + (<usize>ry << 2);
+  const k0 = i16x8.splat(<i16>load<i32>(ky + (<usize>ry << 2)));
+  let e = 0;
+  for (; e + 16 <= n; e += 16) {
+    const c = load<usize>(mid) + e;
+    let lo = i16x8.mul(v128.load8x8_u(c), k0), hi = i16x8.mul(v128.load8x8_u(c, 8), k0);
+    for (let p = 1; p <= ry; p++) {
+      const a = load<usize>(mid - (<usize>p << 2)) + e, b = load<usize>(mid + (<usize>p << 2)) + e;
+      const k = i16x8.splat(<i16>load<i32>(ky + (<usize>(ry + p) << 2)));
+      lo = i16x8.add(lo, i16x8.mul(i16x8.add(v128.load8x8_u(a), v128.load8x8_u(b)), k));
+      hi = i16x8.add(hi, i16x8.mul(i16x8.add(v128.load8x8_u(a, 8), v128.load8x8_u(b, 8)), k));
+    }
+    v128.store(V + (<usize>e << 1), lo);
+    v128.store(V + (<usize>e << 1), hi, 16);
+  }
+  for (; e < n; e++) {
+    let s: i32 = 0;
+    for (let j = -ry; j <= ry; j++) s += load<i32>(ky + (<usize>(ry + j) << 2)) * <i32>load<u8>(load<usize>(mid + (<isize>j << 2)) + e);
+    store<u16>(V + (<usize>e << 1), <u16>s);
+  }
+}
+
+/** dst = (Σᵢ kxᵢ·V[e + i·cn] + 2¹⁵) >> 16 over n elements (V starts at x = −rx). */
+function horizontal(V: usize, kx: usize, kw: i32, cn: i32, dst: usize, n: i32): void {
+  const half = i32x4.splat(1 << 15);
+  const step = <usize>cn << 1;
+  let e = 0;
+  for (; e + 16 <= n; e += 16) {
+    let a0 = half, a1 = half, a2 = half, a3 = half;
+    let p = V + (<usize>e << 1);
+    for (let i = 0; i < kw; i++, p += step) {
+      const k = i16x8.splat(<i16>load<i32>(kx + (<usize>i << 2)));
+      const lo = v128.load(p), hi = v128.load(p, 16);
+      a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_u(lo, k));
+      a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_u(lo, k));
+      a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_u(hi, k));
+      a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_u(hi, k));
+    }
+    const w0 = i16x8.narrow_i32x4_s(i32x4.shr_u(a0, 16), i32x4.shr_u(a1, 16));
+    const w1 = i16x8.narrow_i32x4_s(i32x4.shr_u(a2, 16), i32x4.shr_u(a3, 16));
+    v128.store(dst + e, i8x16.narrow_i16x8_u(w0, w1));
+  }
+  for (; e < n; e++) {
+    let s: u32 = 1 << 15;
+    for (let i = 0; i < kw; i++) s += <u32>load<i32>(kx + (<usize>i << 2)) * <u32>load<u16>(V + (<usize>(e + i * cn) << 1));
+    store<u8>(dst + e, <u8>min<u32>(s >> 16, 255));
+  }
+}
