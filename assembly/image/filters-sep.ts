@@ -18,12 +18,14 @@ export function filtersSepGroup(ctrl: usize, phase: i32, group: i32, tid: i32): 
   const y0 = group * rows, y1 = min(height, y0 + rows);
   const n = width * cn;
   const pitch = <usize>((n + 3) & ~3) << 2; // a ring row's bytes
-  const X = A.scratch(ctrl) + <usize>tid * A.scratchStride(ctrl); // (width + kw − 1)·cn f32
+  const table = A.scratch(ctrl) + <usize>tid * A.scratchStride(ctrl); // kh ring rows, top to bottom
+  const X = table + ((<usize>kh << 2) + 15 & ~15); // (width + kw − 1)·cn f32
   const ring = X + (<usize>(((width + kw - 1) * cn + 3) & ~3) << 2);
   for (let j = y0 - ry; j < y0 + ry; j++) rowPass(ctrl, j, ring + slot(j, kh) * pitch, X);
   for (let y = y0; y < y1; y++) {
     rowPass(ctrl, y + ry, ring + slot(y + ry, kh) * pitch, X);
-    columnPass(ctrl, y, ring, pitch, n);
+    for (let j = 0; j < kh; j++) store<usize>(table + (<usize>j << 2), ring + slot(y - ry + j, kh) * pitch);
+    columnPass(ctrl, y, table, n);
   }
 }
 
@@ -115,11 +117,12 @@ function rowPass(ctrl: usize, y: i32, H: usize, X: usize): void {
   }
 }
 
-/** Output row y from the ring: the centre row times k₀, then the pairs outwards. */
-function columnPass(ctrl: usize, y: i32, ring: usize, pitch: usize, n: i32): void {
+/** Output row y from the ring rows in the table: the centre row times k₀, then the pairs outwards. */
+function columnPass(ctrl: usize, y: i32, table: usize, n: i32): void {
   const kh = A.kh(ctrl), ry = kh >> 1;
   const ky = A.taps(ctrl) + (<usize>A.kw(ctrl) << 2) + (<usize>ry << 2); // the centre tap
-  const centre = ring + slot(y, kh) * pitch;
+  const mid = table + (<usize>ry << 2);
+  const centre = load<usize>(mid);
   const dst = A.dst(ctrl) + <usize>y * A.dstStride(ctrl);
   const thresh = A.thresh(ctrl);
   const own = A.src(ctrl) + <usize>y * A.srcStride(ctrl);
@@ -128,27 +131,33 @@ function columnPass(ctrl: usize, y: i32, ring: usize, pitch: usize, n: i32): voi
   const limitV = i32x4.splat(limit), maxV = i32x4.splat(maxValue), flipV = i32x4.splat(flip ? -1 : 0);
   const k0 = f32x4.splat(load<f32>(ky));
   let e = 0;
-  for (; e + 4 <= n; e += 4) {
+  for (; e + 8 <= n; e += 8) {
     const o = <usize>e << 2;
-    let s = f32x4.mul(k0, v128.load(centre + o));
+    let s0 = f32x4.mul(k0, v128.load(centre + o)), s1 = f32x4.mul(k0, v128.load(centre + o, 16));
     for (let p = 1; p <= ry; p++) {
-      const below = ring + slot(y + p, kh) * pitch, above = ring + slot(y - p, kh) * pitch;
-      s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(ky + (<usize>p << 2))), f32x4.add(v128.load(below + o), v128.load(above + o))));
+      const below = load<usize>(mid + (<usize>p << 2)) + o, above = load<usize>(mid - (<usize>p << 2)) + o;
+      const k = f32x4.splat(load<f32>(ky + (<usize>p << 2)));
+      s0 = f32x4.add(s0, f32x4.mul(k, f32x4.add(v128.load(below), v128.load(above))));
+      s1 = f32x4.add(s1, f32x4.mul(k, f32x4.add(v128.load(below, 16), v128.load(above, 16))));
     }
-    if (thresh == THRESH_NONE) v128.store(dst + o, s);
-    else {
-      const m = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(s)), i32x4.splat(0)), i32x4.splat(255));
-      const v = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(own + e)));
-      const t = v128.and(v128.xor(i32x4.gt_s(i32x4.sub(v, m), limitV), flipV), maxV);
-      v128.store32_lane(dst + e, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(t, t), t), 0);
+    if (thresh == THRESH_NONE) {
+      v128.store(dst + o, s0);
+      v128.store(dst + o, s1, 16);
+    } else {
+      const m0 = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(s0)), i32x4.splat(0)), i32x4.splat(255));
+      const m1 = i32x4.min_s(i32x4.max_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(s1)), i32x4.splat(0)), i32x4.splat(255));
+      const v = i16x8.extend_low_i8x16_u(v128.load64_zero(own + e));
+      const t0 = v128.and(v128.xor(i32x4.gt_s(i32x4.sub(i32x4.extend_low_i16x8_u(v), m0), limitV), flipV), maxV);
+      const t1 = v128.and(v128.xor(i32x4.gt_s(i32x4.sub(i32x4.extend_high_i16x8_u(v), m1), limitV), flipV), maxV);
+      const w = i16x8.narrow_i32x4_s(t0, t1);
+      v128.store64_lane(dst + e, i8x16.narrow_i16x8_u(w, w), 0);
     }
   }
   for (; e < n; e++) {
     const o = <usize>e << 2;
     let s = load<f32>(ky) * load<f32>(centre + o);
     for (let p = 1; p <= ry; p++) {
-      const below = ring + slot(y + p, kh) * pitch, above = ring + slot(y - p, kh) * pitch;
-      s += load<f32>(ky + (<usize>p << 2)) * (load<f32>(below + o) + load<f32>(above + o));
+      s += load<f32>(ky + (<usize>p << 2)) * (load<f32>(load<usize>(mid + (<usize>p << 2)) + o) + load<f32>(load<usize>(mid - (<usize>p << 2)) + o));
     }
     if (thresh == THRESH_NONE) store<f32>(dst + o, s);
     else store<u8>(dst + e, compare(load<u8>(own + e), s, limit, maxValue, flip));

@@ -207,11 +207,8 @@ function planGaussian(engine: Engine, data: unknown, shape: unknown, options: un
   const o = checkOptions("gaussianBlur options", options, GAUSS_KNOWN);
   const img = checkImage(engine.arena, "gaussianBlur src", data, shape);
   let [kw, kh] = o.ksize === undefined ? [0, 0] : pair("gaussianBlur ksize", o.ksize, 0);
-  const sigma = checkNumber("gaussianBlur sigma", o.sigma, 0);
-  let sigmaY = checkNumber("gaussianBlur sigmaY", o.sigmaY, 0);
-  for (const [name, v] of [["sigma", sigma], ["sigmaY", sigmaY]] as const) {
-    if (!Number.isFinite(v)) throw new RangeError(`simdcl: gaussianBlur ${name} must be finite, got ${v}`);
-  }
+  const sigma = checkNumber("gaussianBlur sigma", o.sigma, 0, 0);
+  let sigmaY = checkNumber("gaussianBlur sigmaY", o.sigmaY, 0, 0);
   if (sigmaY <= 0) sigmaY = sigma;
   const u8 = img.esz === 1;
   if (kw === 0) kw = sigma > 0 ? gaussianSize(sigma, u8) : 0;
@@ -250,7 +247,7 @@ function sepPlan(name: string, img: CheckedImage, out: unknown, border: number, 
   return {
     op: "filtersSep", name, img, out, buffers: deviceBuffers(img.data, out), kw, kh, border, value, kind: thresh ? "u8" : "f32", taps,
     extra: { srcF32: img.esz === 4, thresh: THRESH_NONE, threshDelta: 0, maxValue: 0, ...thresh },
-    scratchBytes: (((img.width + kw - 1) * img.channels + 3) & ~3) * 4 + kh * n4 * 4,
+    scratchBytes: alignUp16(kh * 4) + (((img.width + kw - 1) * img.channels + 3) & ~3) * 4 + kh * n4 * 4,
   };
 }
 
