@@ -3,7 +3,7 @@
 // sum is an exact integer, so the passes may go in any order: vertical first, straight
 // from the source rows (no ring of rows to keep), into 16-bit sums V = Σⱼ kyⱼ·src (at most
 // 255·256; the two rows of a symmetric pair add first, k ≤ 128 for them), then
-// horizontal in 32 bits with extending multiplies, then round and narrow.
+// horizontal in 32 bits, two taps per i32x4.dot_i16x8_s, then round and narrow.
 // A work-group is a band of output rows; its source rows stay in L2 from row to row.
 import { FiltersGaussArgs as A } from "../runtime/schema.gen";
 import { borderIndex, rowAddress } from "./filters-border";
@@ -18,7 +18,9 @@ export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32)
   const y0 = group * rows, y1 = min(height, y0 + rows);
   const n = width * cn;
   const table = A.scratch(ctrl) + <usize>tid * A.scratchStride(ctrl); // kh row addresses
-  const V = table + ((<usize>kh << 2) + 15 & ~15); // (width + kw − 1)·cn u16, x = −rx first
+  const m = (width + kw - 1) * cn; // V's elements
+  const V = table + ((<usize>kh << 2) + 15 & ~15); // m u16, x = −rx first, then cn + 8 spare
+  const Wp = V + ((<usize>(m + cn + 8) << 1) + 15 & ~15); // m + 8 pairs of i16
   const inner = V + (<usize>(rx * cn) << 1);
   const constV = A.value(ctrl) << 8;
   for (let y = y0; y < y1; y++) {
@@ -33,7 +35,7 @@ export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32)
         store<u16>(inner + (<usize>(x * cn + c) << 1), from < 0 ? constV : load<u16>(inner + (<usize>(from * cn + c) << 1)));
       }
     }
-    horizontal(V, kx, kw, cn, A.dst(ctrl) + <usize>y * A.dstStride(ctrl), n);
+    horizontal(V, Wp, kx, kw, cn, A.dst(ctrl) + <usize>y * A.dstStride(ctrl), n);
   }
 }
 
@@ -42,6 +44,24 @@ function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
   const mid = table + (<usize>ry << 2);
   const k0 = i16x8.splat(<i16>load<i32>(ky + (<usize>ry << 2)));
   let e = 0;
+  for (; e + 32 <= n; e += 32) {
+    const c = load<usize>(mid) + e;
+    let l0 = i16x8.mul(v128.load8x8_u(c), k0), h0 = i16x8.mul(v128.load8x8_u(c, 8), k0);
+    let l1 = i16x8.mul(v128.load8x8_u(c, 16), k0), h1 = i16x8.mul(v128.load8x8_u(c, 24), k0);
+    for (let p = 1; p <= ry; p++) {
+      const a = load<usize>(mid - (<usize>p << 2)) + e, b = load<usize>(mid + (<usize>p << 2)) + e;
+      const k = i16x8.splat(<i16>load<i32>(ky + (<usize>(ry + p) << 2)));
+      l0 = i16x8.add(l0, i16x8.mul(i16x8.add(v128.load8x8_u(a), v128.load8x8_u(b)), k));
+      h0 = i16x8.add(h0, i16x8.mul(i16x8.add(v128.load8x8_u(a, 8), v128.load8x8_u(b, 8)), k));
+      l1 = i16x8.add(l1, i16x8.mul(i16x8.add(v128.load8x8_u(a, 16), v128.load8x8_u(b, 16)), k));
+      h1 = i16x8.add(h1, i16x8.mul(i16x8.add(v128.load8x8_u(a, 24), v128.load8x8_u(b, 24)), k));
+    }
+    const o = V + (<usize>e << 1);
+    v128.store(o, l0);
+    v128.store(o, h0, 16);
+    v128.store(o, l1, 32);
+    v128.store(o, h1, 48);
+  }
   for (; e + 16 <= n; e += 16) {
     const c = load<usize>(mid) + e;
     let lo = i16x8.mul(v128.load8x8_u(c), k0), hi = i16x8.mul(v128.load8x8_u(c, 8), k0);
@@ -61,24 +81,37 @@ function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
   }
 }
 
-/** dst = (Σᵢ kxᵢ·V[e + i·cn] + 2¹⁵) >> 16 over n elements (V starts at x = −rx). */
-function horizontal(V: usize, kx: usize, kw: i32, cn: i32, dst: usize, n: i32): void {
-  const half = i32x4.splat(1 << 15);
-  const step = <usize>cn << 1;
+/**
+ * dst = (Σᵢ kxᵢ·V[e + i·cn] + 2¹⁵) >> 16 over n elements (V starts at x = −rx), with
+ * i32x4.dot_i16x8_s doing two taps per multiply: a plane Wp interleaves V − 2¹⁵ (signed
+ * 16-bit) with itself cn elements on, (V[t], V[t + cn]) in adjacent lanes, so one dot of
+ * Wp at t = e + 2q·cn with (k₂q, k₂q₊₁) gives both taps of output e. An odd kw pads one
+ * zero tap; the bias comes back as 2¹⁵·Σk = 2²³.
+ */
+function horizontal(V: usize, Wp: usize, kx: usize, kw: i32, cn: i32, dst: usize, n: i32): void {
+  const m = n + (kw - 1) * cn; // V's elements
+  const flip = i16x8.splat(-32768);
+  for (let t = 0; t < m; t += 8) {
+    const a = v128.xor(v128.load(V + (<usize>t << 1)), flip), b = v128.xor(v128.load(V + (<usize>(t + cn) << 1)), flip);
+    v128.store(Wp + (<usize>t << 2), i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+    v128.store(Wp + (<usize>t << 2), i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+  }
+  const bias = i32x4.splat((1 << 23) + (1 << 15));
+  const pairStep = <usize>cn << 3; // two taps on: 2·cn elements of Wp's pairs, 4 bytes each
   let e = 0;
   for (; e + 16 <= n; e += 16) {
-    let a0 = half, a1 = half, a2 = half, a3 = half;
-    let p = V + (<usize>e << 1);
-    for (let i = 0; i < kw; i++, p += step) {
-      const k = i16x8.splat(<i16>load<i32>(kx + (<usize>i << 2)));
-      const lo = v128.load(p), hi = v128.load(p, 16);
-      a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_u(lo, k));
-      a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_u(lo, k));
-      a2 = i32x4.add(a2, i32x4.extmul_low_i16x8_u(hi, k));
-      a3 = i32x4.add(a3, i32x4.extmul_high_i16x8_u(hi, k));
+    let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+    let p = Wp + (<usize>e << 2);
+    for (let i = 0; i < kw; i += 2, p += pairStep) {
+      const k0 = load<i32>(kx + (<usize>i << 2)), k1 = i + 1 < kw ? load<i32>(kx + (<usize>(i + 1) << 2)) : 0;
+      const k = i32x4.splat((k1 << 16) | k0);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(p), k));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(p, 16), k));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load(p, 32), k));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load(p, 48), k));
     }
-    const w0 = i16x8.narrow_i32x4_s(i32x4.shr_u(a0, 16), i32x4.shr_u(a1, 16));
-    const w1 = i16x8.narrow_i32x4_s(i32x4.shr_u(a2, 16), i32x4.shr_u(a3, 16));
+    const w0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, 16), i32x4.shr_s(a1, 16));
+    const w1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, 16), i32x4.shr_s(a3, 16));
     v128.store(dst + e, i8x16.narrow_i16x8_u(w0, w1));
   }
   for (; e < n; e++) {

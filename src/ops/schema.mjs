@@ -339,7 +339,7 @@ export const ops = {
       constRow: "usize",
       value: "i32",
       rows: "i32",
-      scratch: "usize", // per thread: kh row addresses, then a 16-bit row of (width + kw)·cn
+      scratch: "usize", // per thread: kh row addresses, a 16-bit row V of (width + kw − 1)·cn, its plane of pairs
       scratchStride: "usize",
     },
   },

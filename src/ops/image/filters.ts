@@ -230,7 +230,8 @@ function planGaussian(engine: Engine, data: unknown, shape: unknown, options: un
   taps.set(gaussianTapsFixed(kh, sigmaY), kw);
   return {
     op: "filtersGauss", name: "gaussianBlur", img, out: o.out, buffers: deviceBuffers(img.data, o.out), kw, kh, border, value, kind: "u8", taps, extra: {},
-    scratchBytes: alignUp16(kh * 4) + ((img.width + kw - 1) * img.channels * 2 + 32),
+    // kh row addresses; V, (width + kw − 1)·cn u16 and cn + 8 spare; its pair plane, twice V.
+    scratchBytes: alignUp16(kh * 4) + alignUp16(((img.width + kw - 1) * img.channels + img.channels + 8) * 2) + ((img.width + kw - 1) * img.channels + 8) * 4,
   };
 }
 
