@@ -8,6 +8,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
 import { contextsPerThreadCount, firstDifference, random, randomF32, randomU8 } from "./helpers.js";
+import { randomSize } from "./filters-reference.js";
 
 const test = suite("filters vs OpenCV.js");
 const THREADS = [1, 2, 3];
@@ -46,14 +47,6 @@ function toMat(data, w, h, cn, f32) {
   return cv.matFromArray(h, w, f32 ? [0, cv.CV_32FC1, cv.CV_32FC2, cv.CV_32FC3, cv.CV_32FC4][cn] : [0, cv.CV_8UC1, cv.CV_8UC2, cv.CV_8UC3, cv.CV_8UC4][cn], data);
 }
 
-function randomSize(rand) {
-  const r = rand();
-  if (r < 0.1) return [1 + Math.floor(rand() * 3), 1 + Math.floor(rand() * 3)];
-  if (r < 0.2) return [1000 + Math.floor(rand() * 3000), 1 + Math.floor(rand() * 3)];
-  if (r < 0.3) return [1 + Math.floor(rand() * 3), 300 + Math.floor(rand() * 600)];
-  return [1 + Math.floor(rand() * 90), 1 + Math.floor(rand() * 60)];
-}
-
 /** Every thread count against OpenCV's bytes (or floats; within an absolute tolerance), with the case in the message. */
 async function compare(label, call, expected, tolerance = 0) {
   for (const t of THREADS) {
@@ -75,7 +68,7 @@ test("cv.blur and cv.boxFilter: 8-bit bit for bit, f32 within (kw + kh)·2⁻²�
   const rand = random(51);
   const dst = new cv.Mat();
   for (let i = 0; i < 80; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 4000, 900);
     const cn = 1 + Math.floor(rand() * 4);
     const f32 = i % 8 === 7;
     const data = f32 ? randomF32(rand, w * h * cn, 100) : randomU8(rand, w * h * cn);
@@ -95,12 +88,28 @@ test("cv.blur and cv.boxFilter: 8-bit bit for bit, f32 within (kw + kh)·2⁻²�
   dst.delete();
 });
 
+test("cv.blur's 2-pixel window on flat images (its fixed point wraps 256 to 0)", async () => {
+  if (!cv) return;
+  const dst = new cv.Mat();
+  for (const value of [0, 1, 254, 255]) {
+    for (const [kw, kh] of [[2, 1], [1, 2], [2, 2], [3, 1]]) {
+      const data = new Uint8Array(7 * 5 * 3).fill(value);
+      const src = toMat(data, 7, 5, 3, false);
+      cv.blur(src, dst, new cv.Size(kw, kh));
+      const expected = dst.data.slice();
+      src.delete();
+      await compare(`blur ${kw}×${kh} of ${value}s`, (cl) => cl.boxFilter(data, { width: 7, height: 5, channels: 3 }, { ksize: [kw, kh] }), expected);
+    }
+  }
+  dst.delete();
+});
+
 test("cv.GaussianBlur: 8-bit and f32 bit for bit", async () => {
   if (!cv) return;
   const rand = random(52);
   const dst = new cv.Mat();
   for (let i = 0; i < 80; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 4000, 900);
     const cn = 1 + Math.floor(rand() * 4);
     const f32 = i % 4 === 3;
     const data = f32 ? randomF32(rand, w * h * cn, 100) : randomU8(rand, w * h * cn);
@@ -124,7 +133,7 @@ test("cv.adaptiveThreshold: bit for bit", async () => {
   const rand = random(53);
   const dst = new cv.Mat();
   for (let i = 0; i < 60; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 4000, 900);
     const data = randomU8(rand, w * h);
     for (let j = 1; j < data.length; j++) data[j] = (data[j - 1] + (data[j] >> 4) + (rand() < 0.05 ? 128 : 0)) & 255;
     const method = i % 2 ? "gaussian" : "mean";

@@ -206,3 +206,15 @@ export function adaptiveReference(src, shape, { maxValue, method, type = "binary
   }
   return out;
 }
+
+/**
+ * A fuzzed image size: mostly small and odd, some 1 to 3 on a side, some up to `wide`
+ * pixels wide (1 to 3 tall) or `tall` pixels tall (1 to 3 wide).
+ */
+export function randomSize(rand, wide, tall) {
+  const r = rand();
+  if (r < 0.1) return [1 + Math.floor(rand() * 3), 1 + Math.floor(rand() * 3)];
+  if (r < 0.2) return [wide / 2 + Math.floor(rand() * wide / 2), 1 + Math.floor(rand() * 3)];
+  if (r < 0.3) return [1 + Math.floor(rand() * 3), tall / 2 + Math.floor(rand() * tall / 2)];
+  return [1 + Math.floor(rand() * 80), 1 + Math.floor(rand() * 50)];
+}

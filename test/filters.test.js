@@ -7,7 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
 import { assertSame, contextsPerThreadCount, random, randomF32, randomU8, rejects } from "./helpers.js";
-import { adaptiveReference, boxReference, gaussianReference } from "./filters-reference.js";
+import { adaptiveReference, boxReference, gaussianReference, randomSize } from "./filters-reference.js";
 
 const test = suite("filters");
 const THREADS = [1, 2, 3];
@@ -22,15 +22,6 @@ function randomImage(rand, width, height, channels, f32 = false) {
   return { data, shape: { width, height, channels, stride } };
 }
 
-/** Sizes: mostly small and odd, some 1-wide or 1-tall, some very wide or very tall. */
-function randomSize(rand) {
-  const r = rand();
-  if (r < 0.1) return [1 + Math.floor(rand() * 3), 1 + Math.floor(rand() * 3)];
-  if (r < 0.2) return [700 + Math.floor(rand() * 1400), 1 + Math.floor(rand() * 4)];
-  if (r < 0.3) return [1 + Math.floor(rand() * 4), 300 + Math.floor(rand() * 400)];
-  return [1 + Math.floor(rand() * 60), 1 + Math.floor(rand() * 40)];
-}
-
 /** Run on every thread count: each equal to the reference, so all equal to each other. */
 async function check(label, call, expected, compare = assertSame) {
   for (const t of THREADS) {
@@ -42,7 +33,7 @@ async function check(label, call, expected, compare = assertSame) {
 test("boxFilter: 8-bit bit-exact over sizes, channels, strides, windows and borders", async () => {
   const rand = random(41);
   for (let i = 0; i < 60; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 2000, 700);
     const cn = 1 + Math.floor(rand() * 4);
     const { data, shape } = randomImage(rand, w, h, cn);
     // Windows up to 40 (K > 256 takes the f64 rounding), some larger than the image.
@@ -53,10 +44,19 @@ test("boxFilter: 8-bit bit-exact over sizes, channels, strides, windows and bord
   }
 });
 
+test("boxFilter: OpenCV's 2-pixel window (its fixed point gives 1 for two 0s and 0 for two 255s)", async () => {
+  for (const [ksize, shape] of [[[2, 1], { width: 5, height: 3 }], [[1, 2], { width: 3, height: 5 }]]) {
+    for (const t of THREADS) {
+      assertSame((await contexts[t].boxFilter(new Uint8Array(15), shape, { ksize })).data, new Uint8Array(15).fill(1), `zeros ${ksize}`);
+      assertSame((await contexts[t].boxFilter(new Uint8Array(15).fill(255), shape, { ksize })).data, new Uint8Array(15), `255s ${ksize}`);
+    }
+  }
+});
+
 test("gaussianBlur: 8-bit bit-exact (OpenCV's fixed point), f32 bit-exact (its f32 order)", async () => {
   const rand = random(42);
   for (let i = 0; i < 50; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 2000, 700);
     const cn = 1 + Math.floor(rand() * 4);
     const f32 = rand() < 0.3;
     const { data, shape } = randomImage(rand, w, h, cn, f32);
@@ -73,7 +73,7 @@ test("gaussianBlur: 8-bit bit-exact (OpenCV's fixed point), f32 bit-exact (its f
 test("boxFilter on f32: the mean within (kw + kh)·2⁻²³·max|x| (f32 sums in another order)", async () => {
   const rand = random(43);
   for (let i = 0; i < 12; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 2000, 700);
     const cn = 1 + Math.floor(rand() * 4);
     const { data, shape } = randomImage(rand, w, h, cn, true);
     const o = { ksize: [1 + 2 * Math.floor(rand() * 5), 1 + 2 * Math.floor(rand() * 5)], border: BORDERS[i % 3] };
@@ -89,7 +89,7 @@ test("boxFilter on f32: the mean within (kw + kh)·2⁻²³·max|x| (f32 sums in
 test("adaptiveThreshold: mean and gaussian, binary and binaryInv, bit-exact", async () => {
   const rand = random(44);
   for (let i = 0; i < 40; i++) {
-    const [w, h] = randomSize(rand);
+    const [w, h] = randomSize(rand, 2000, 700);
     const { data, shape } = randomImage(rand, w, h, 1);
     // Smooth-ish content so that many pixels sit near their mean.
     for (let j = 1; j < data.length; j++) data[j] = (data[j - 1] + (data[j] >> 4) + (rand() < 0.05 ? 128 : 0)) & 255;

@@ -22,3 +22,20 @@ export function borderIndex(p: i32, len: i32, border: i32): i32 {
   const r = borderIndex(y, height, border);
   return r < 0 ? constRow : src + <usize>r * stride;
 }
+
+/**
+ * The border's columns of a row of `width` pixels of cn channels of T at `inner`: `left`
+ * pixels before it and `right` after, each copied from the column the border maps it to,
+ * or `value` for a constant border.
+ */
+export function fillMargins<T>(inner: usize, width: i32, cn: i32, left: i32, right: i32, border: i32, value: T): void {
+  for (let x = -left; x < width + right; x++) {
+    if (x == 0) x = width;
+    if (x >= width + right) break;
+    const from = borderIndex(x, width, border);
+    const to = inner + <usize>(x * cn) * sizeof<T>();
+    for (let c = 0; c < cn; c++) {
+      store<T>(to + <usize>c * sizeof<T>(), from < 0 ? value : load<T>(inner + <usize>(from * cn + c) * sizeof<T>()));
+    }
+  }
+}

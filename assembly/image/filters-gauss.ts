@@ -6,7 +6,7 @@
 // horizontal in 32 bits, two taps per i32x4.dot_i16x8_s, then round and narrow.
 // A work-group is a band of output rows; its source rows stay in L2 from row to row.
 import { FiltersGaussArgs as A } from "../runtime/schema.gen";
-import { borderIndex, rowAddress } from "./filters-border";
+import { fillMargins, rowAddress } from "./filters-border";
 
 export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const width = A.width(ctrl), height = A.height(ctrl), cn = A.cn(ctrl);
@@ -26,15 +26,7 @@ export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32)
   for (let y = y0; y < y1; y++) {
     for (let j = 0; j < kh; j++) store<usize>(table + (<usize>j << 2), rowAddress(y - ry + j, height, border, src, srcStride, constRow));
     vertical(table, ky, ry, inner, n);
-    // The border's columns of V.
-    for (let x = -rx; x < width + rx; x++) {
-      if (x == 0) x = width;
-      if (x >= width + rx) break;
-      const from = borderIndex(x, width, border);
-      for (let c = 0; c < cn; c++) {
-        store<u16>(inner + (<usize>(x * cn + c) << 1), from < 0 ? constV : load<u16>(inner + (<usize>(from * cn + c) << 1)));
-      }
-    }
+    fillMargins<u16>(inner, width, cn, rx, rx, border, <u16>constV);
     horizontal(V, Wp, kx, kw, cn, A.dst(ctrl) + <usize>y * A.dstStride(ctrl), n);
   }
 }

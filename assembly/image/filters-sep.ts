@@ -9,7 +9,7 @@
 // sources convert to f32 on the way in. Output: f32, or adaptiveThreshold's comparison
 // of the source with the mean rounded half-to-even to 8 bits (OpenCV's convertTo).
 import { FiltersSepArgs as A, THRESH_BINARY_INV, THRESH_NONE } from "../runtime/schema.gen";
-import { borderIndex, rowAddress } from "./filters-border";
+import { fillMargins, rowAddress } from "./filters-border";
 
 export function filtersSepGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const width = A.width(ctrl), height = A.height(ctrl), cn = A.cn(ctrl);
@@ -55,15 +55,7 @@ function rowPass(ctrl: usize, y: i32, H: usize, X: usize): void {
     }
     for (; e < n; e++) store<f32>(inner + (<usize>e << 2), <f32>load<u8>(row + e));
   }
-  const value = A.value(ctrl);
-  for (let x = -rx; x < width + rx; x++) {
-    if (x == 0) x = width;
-    if (x >= width + rx) break;
-    const from = borderIndex(x, width, border);
-    for (let c = 0; c < cn; c++) {
-      store<f32>(inner + (<usize>(x * cn + c) << 2), from < 0 ? value : load<f32>(inner + (<usize>(from * cn + c) << 2)));
-    }
-  }
+  fillMargins<f32>(inner, width, cn, rx, rx, border, A.value(ctrl));
   const kx = A.taps(ctrl);
   const step = <usize>cn << 2;
   if (kw <= 5) {

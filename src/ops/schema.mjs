@@ -107,6 +107,17 @@ const geometry = {
   dw: "i32",
 };
 
+/** What every filter job starts with: the image, its channels, the result's rows (image/filters-*.ts). */
+const filterImage = {
+  width: "i32",
+  height: "i32",
+  cn: "i32",
+  src: "usize",
+  srcStride: "usize", // bytes
+  dst: "usize",
+  dstStride: "usize", // bytes
+};
+
 export const ops = {
   integral: {
     id: 1,
@@ -293,13 +304,7 @@ export const ops = {
     exports: ["type BorderMode", "type BoxFilterOptions", "type GaussianBlurOptions", "type AdaptiveThresholdOptions"],
     phases: ["rows"],
     args: {
-      width: "i32",
-      height: "i32",
-      cn: "i32",
-      src: "usize",
-      srcStride: "usize", // bytes
-      dst: "usize",
-      dstStride: "usize", // bytes
+      ...filterImage,
       kw: "i32",
       kh: "i32",
       ax: "i32", // anchor: the window of x is [x − ax, x − ax + kw)
@@ -313,8 +318,9 @@ export const ops = {
       thresh: "i32", // THRESH_*: write src > mean − delta instead of the mean
       threshDelta: "i32",
       maxValue: "i32",
+      narrow: "bool", // K ≤ 256: sums in u16 lanes
       rows: "i32", // output rows per group
-      scratch: "usize", // per thread: column sums and their prefix, (width + kw)·cn i32 each
+      scratch: "usize", // per thread: column sums and their prefix, (width + kw)·cn i32 (u16) each
       scratchStride: "usize",
     },
   },
@@ -325,13 +331,7 @@ export const ops = {
     kernel: "image/filters-gauss.ts#filtersGaussGroup",
     phases: ["rows"],
     args: {
-      width: "i32",
-      height: "i32",
-      cn: "i32",
-      src: "usize",
-      srcStride: "usize",
-      dst: "usize",
-      dstStride: "usize",
+      ...filterImage,
       kw: "i32", // odd
       kh: "i32", // odd
       taps: "usize", // kw i32 horizontal taps, then kh vertical ones, each in 1/256, summing to 256
@@ -351,14 +351,8 @@ export const ops = {
     kernel: "image/filters-sep.ts#filtersSepGroup",
     phases: ["rows"],
     args: {
-      width: "i32",
-      height: "i32",
-      cn: "i32",
-      src: "usize",
-      srcStride: "usize",
+      ...filterImage,
       srcF32: "bool",
-      dst: "usize",
-      dstStride: "usize",
       kw: "i32", // odd
       kh: "i32", // odd
       taps: "usize", // kw f32 horizontal taps, then kh vertical ones

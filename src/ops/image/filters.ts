@@ -196,7 +196,7 @@ function boxPlan(name: string, img: CheckedImage, out: unknown, border: number, 
   const ext = (((img.width + kw) * img.channels + 3) & ~3) * 4;
   return {
     op: "filtersBox", name, img, out, buffers: deviceBuffers(img.data, out), kw, kh, border, value, kind: "u8", taps: null,
-    extra: { ax: kw >> 1, ay: kh >> 1, scale, delta, mul, ...thresh },
+    extra: { ax: kw >> 1, ay: kh >> 1, scale, delta, mul, narrow: K <= 256, ...thresh },
     scratchBytes: 2 * ext,
   };
 }
@@ -306,7 +306,7 @@ async function runFilter(engine: Engine, p: FilterPlan): Promise<Image> {
       kw, kh, border: p.border, constRow: at.constRow, value: p.value, rows, scratch: at.scratch, scratchStride: stride,
     };
     const solo = { solo: threads === 1 };
-    if (p.op === "filtersBox") return engine.run("filtersBox", { ...common, ...(p.extra as { ax: number; ay: number; scale: number; delta: number; mul: number; thresh: number; threshDelta: number; maxValue: number }) }, [groups], solo);
+    if (p.op === "filtersBox") return engine.run("filtersBox", { ...common, ...(p.extra as { ax: number; ay: number; scale: number; delta: number; mul: number; narrow: boolean; thresh: number; threshDelta: number; maxValue: number }) }, [groups], solo);
     if (p.op === "filtersGauss") return engine.run("filtersGauss", { ...common, taps: at.taps }, [groups], solo);
     return engine.run("filtersSep", { ...common, taps: at.taps, ...(p.extra as { srcF32: boolean; thresh: number; threshDelta: number; maxValue: number }) }, [groups], solo);
   });
