@@ -104,6 +104,19 @@ test("adaptiveThreshold: mean and gaussian, binary and binaryInv, bit-exact", as
   }
 });
 
+test("adaptiveThreshold on images one pixel wide or tall (OpenCV's isolated border shrinks the block)", async () => {
+  const rand = random(46);
+  for (const [w, h] of [[1, 1], [1, 7], [9, 1], [2, 1], [1, 2]]) {
+    const data = randomU8(rand, w * h);
+    for (const method of ["mean", "gaussian"]) {
+      for (const [type, C] of [["binary", 0], ["binary", -3], ["binaryInv", 0], ["binaryInv", 2]]) {
+        const o = { maxValue: 255, method, type, blockSize: 5, C };
+        await check(`adaptive ${w}×${h} ${JSON.stringify(o)}`, (cl) => cl.adaptiveThreshold(data, { width: w, height: h }, o), adaptiveReference(data, { width: w, height: h }, o));
+      }
+    }
+  }
+});
+
 test("results chain, go into arrays or device buffers, and Uint8ClampedArray reads", async () => {
   const cl = contexts[2];
   const rand = random(45);

@@ -199,10 +199,14 @@ function narrowBand(ctrl: usize, tid: i32, y0: i32, y1: i32): void {
     else prefixRow16(E, P, ext, 4);
     const dst = A.dst(ctrl) + <usize>y * A.dstStride(ctrl);
     const own = src + <usize>y * srcStride;
+    // BOX_SUM: normalize false, or K = 1 (adaptiveThreshold's too, on a one-pixel image).
     if (mode == BOX_FIXED) {
       if (thresh) outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_FIXED, true);
       else outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_FIXED, false);
-    } else outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_SUM, false);
+    } else {
+      if (thresh) outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_SUM, true);
+      else outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_SUM, false);
+    }
   }
 }
 

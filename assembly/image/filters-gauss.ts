@@ -13,7 +13,7 @@ export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32)
   const kw = A.kw(ctrl), kh = A.kh(ctrl), rx = kw >> 1, ry = kh >> 1;
   const border = A.border(ctrl), constRow = A.constRow(ctrl);
   const src = A.src(ctrl), srcStride = A.srcStride(ctrl);
-  const kx = A.taps(ctrl), ky = kx + (<usize>kw << 2);
+  const kx = A.taps(ctrl), ky = kx + (<usize>kw << 2), pairs = ky + (<usize>kh << 2);
   const rows = A.rows(ctrl);
   const y0 = group * rows, y1 = min(height, y0 + rows);
   const n = width * cn;
@@ -27,14 +27,14 @@ export function filtersGaussGroup(ctrl: usize, phase: i32, group: i32, tid: i32)
     for (let j = 0; j < kh; j++) store<usize>(table + (<usize>j << 2), rowAddress(y - ry + j, height, border, src, srcStride, constRow));
     vertical(table, ky, ry, inner, n);
     fillMargins<u16>(inner, width, cn, rx, rx, border, <u16>constV);
-    horizontal(V, Wp, kx, kw, cn, A.dst(ctrl) + <usize>y * A.dstStride(ctrl), n);
+    horizontal(V, Wp, kx, pairs, kw, cn, A.dst(ctrl) + <usize>y * A.dstStride(ctrl), n);
   }
 }
 
 /** V = Σⱼ kyⱼ·row_j over n bytes, the rows from the table (the middle one is row y). */
 function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
   const mid = table + (<usize>ry << 2);
-  const k0 = i16x8.splat(<i16>load<i32>(ky + (<usize>ry << 2)));
+  const k0 = v128.load16_splat(ky + (<usize>ry << 2));
   let e = 0;
   for (; e + 32 <= n; e += 32) {
     const c = load<usize>(mid) + e;
@@ -42,7 +42,7 @@ function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
     let l1 = i16x8.mul(v128.load8x8_u(c, 16), k0), h1 = i16x8.mul(v128.load8x8_u(c, 24), k0);
     for (let p = 1; p <= ry; p++) {
       const a = load<usize>(mid - (<usize>p << 2)) + e, b = load<usize>(mid + (<usize>p << 2)) + e;
-      const k = i16x8.splat(<i16>load<i32>(ky + (<usize>(ry + p) << 2)));
+      const k = v128.load16_splat(ky + (<usize>(ry + p) << 2));
       l0 = i16x8.add(l0, i16x8.mul(i16x8.add(v128.load8x8_u(a), v128.load8x8_u(b)), k));
       h0 = i16x8.add(h0, i16x8.mul(i16x8.add(v128.load8x8_u(a, 8), v128.load8x8_u(b, 8)), k));
       l1 = i16x8.add(l1, i16x8.mul(i16x8.add(v128.load8x8_u(a, 16), v128.load8x8_u(b, 16)), k));
@@ -59,7 +59,7 @@ function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
     let lo = i16x8.mul(v128.load8x8_u(c), k0), hi = i16x8.mul(v128.load8x8_u(c, 8), k0);
     for (let p = 1; p <= ry; p++) {
       const a = load<usize>(mid - (<usize>p << 2)) + e, b = load<usize>(mid + (<usize>p << 2)) + e;
-      const k = i16x8.splat(<i16>load<i32>(ky + (<usize>(ry + p) << 2)));
+      const k = v128.load16_splat(ky + (<usize>(ry + p) << 2));
       lo = i16x8.add(lo, i16x8.mul(i16x8.add(v128.load8x8_u(a), v128.load8x8_u(b)), k));
       hi = i16x8.add(hi, i16x8.mul(i16x8.add(v128.load8x8_u(a, 8), v128.load8x8_u(b, 8)), k));
     }
@@ -80,7 +80,7 @@ function vertical(table: usize, ky: usize, ry: i32, V: usize, n: i32): void {
  * Wp at t = e + 2q·cn with (k₂q, k₂q₊₁) gives both taps of output e. An odd kw pads one
  * zero tap; the bias comes back as 2¹⁵·Σk = 2²³.
  */
-function horizontal(V: usize, Wp: usize, kx: usize, kw: i32, cn: i32, dst: usize, n: i32): void {
+function horizontal(V: usize, Wp: usize, kx: usize, pairs: usize, kw: i32, cn: i32, dst: usize, n: i32): void {
   const m = n + (kw - 1) * cn; // V's elements
   const flip = i16x8.splat(-32768);
   for (let t = 0; t < m; t += 8) {
@@ -90,13 +90,13 @@ function horizontal(V: usize, Wp: usize, kx: usize, kw: i32, cn: i32, dst: usize
   }
   const bias = i32x4.splat((1 << 23) + (1 << 15));
   const pairStep = <usize>cn << 3; // two taps on: 2·cn elements of Wp's pairs, 4 bytes each
+  const half = <usize>((kw + 1) >> 1) << 2; // bytes of the tap pairs
   let e = 0;
   for (; e + 16 <= n; e += 16) {
     let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
     let p = Wp + (<usize>e << 2);
-    for (let i = 0; i < kw; i += 2, p += pairStep) {
-      const k0 = load<i32>(kx + (<usize>i << 2)), k1 = i + 1 < kw ? load<i32>(kx + (<usize>(i + 1) << 2)) : 0;
-      const k = i32x4.splat((k1 << 16) | k0);
+    for (let q: usize = 0; q < half; q += 4, p += pairStep) {
+      const k = v128.load32_splat(pairs + q);
       a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(p), k));
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(p, 16), k));
       a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load(p, 32), k));

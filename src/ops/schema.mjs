@@ -334,7 +334,7 @@ export const ops = {
       ...filterImage,
       kw: "i32", // odd
       kh: "i32", // odd
-      taps: "usize", // kw i32 horizontal taps, then kh vertical ones, each in 1/256, summing to 256
+      taps: "usize", // kw i32 horizontal taps, kh vertical ones (each in 1/256, summing to 256), the horizontal ones paired in i32
       border: "i32",
       constRow: "usize",
       value: "i32",

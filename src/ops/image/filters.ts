@@ -225,9 +225,12 @@ function planGaussian(engine: Engine, data: unknown, shape: unknown, options: un
     if (img.width === 1) kw = 1;
   }
   if (!u8) return sepPlan("gaussianBlur", img, o.out, border, value, kw, kh, concat(gaussianTaps(kw, sigma), gaussianTaps(kh, sigmaY)));
-  const taps = new Int32Array(kw + kh);
-  taps.set(gaussianTapsFixed(kw, sigma));
+  // kw horizontal taps, kh vertical ones, then the horizontal taps two to a word (k₂q | k₂q₊₁ << 16).
+  const taps = new Int32Array(kw + kh + ((kw + 1) >> 1));
+  const kx = gaussianTapsFixed(kw, sigma);
+  taps.set(kx);
   taps.set(gaussianTapsFixed(kh, sigmaY), kw);
+  for (let q = 0; q < kw; q += 2) taps[kw + kh + (q >> 1)] = kx[q] | ((kx[q + 1] ?? 0) << 16);
   return {
     op: "filtersGauss", name: "gaussianBlur", img, out: o.out, buffers: deviceBuffers(img.data, o.out), kw, kh, border, value, kind: "u8", taps, extra: {},
     // kh row addresses; V, (width + kw − 1)·cn u16 and cn + 8 spare; its pair plane, twice V.
