@@ -139,6 +139,15 @@ async function main() {
       d.out.dispose();
     }
   }
+  // Control: the two-thread speed-up of an op tuned for it (the integral), in this run: on a
+  // machine whose two cores are busy with other work a second thread has none to run on.
+  const gray = t1.buffer(Uint8Array, W * H), gray2 = t2.buffer(Uint8Array, W * H);
+  const sum1 = t1.buffer(Int32Array, (W + 1) * (H + 1)), sum2 = t2.buffer(Int32Array, (W + 1) * (H + 1));
+  const control = await measureRounds([
+    () => t1.integral(gray, { width: W, height: H, out: { sum: sum1 } }),
+    () => t2.integral(gray2, { width: W, height: H, out: { sum: sum2 } }),
+  ], { time: 300, iterations: 10 });
+  const integralScaling = control[1].ratio;
   t1.dispose();
   t2.dispose();
   printTable("filters, 1920×1080, 8-bit", "GB/s", rows, "vs OpenCV.js");
@@ -153,6 +162,7 @@ async function main() {
     const one = byImpl(c.name, "simdcl device, 1 thread"), two = byImpl(c.name, "simdcl device, 2 threads");
     console.log(`${c.name}: 2 threads ${(one.ms / two.ms).toFixed(2)}× 1 thread`);
   }
+  console.log(`control, cl.integral 1920×1080 gray: 2 threads ${integralScaling.toFixed(2)}× 1 thread (${control[0].ms.toFixed(3)} → ${control[1].ms.toFixed(3)} ms)`);
   console.log("\n× is the median of same-round ratios to OpenCV.js (plain JavaScript: ratio of medians);");
   console.log("the write-only floor's × is the most any implementation could reach in this run.");
   console.log(`copy bandwidth: ${copy.toFixed(2)} GB/s`);

@@ -15,7 +15,7 @@
 //      cast to 8 bits as OpenCV does (K = 2 wraps two 255s to 0);
 //      K > 256: round-half-even(s · (1/K)) in f64 (its 32-bit ColumnSum, scalar in OpenCV.js);
 //      normalize false: min(s, 255).
-// K ≤ 256 runs all of it in u16 lanes, eight to a vector (narrowBand below); larger
+// K ≤ 256 runs all of it in u16 lanes, eight to a vector (band<u16>, the *16 helpers); larger
 // windows in i32 lanes. Integer sums are exact, so every band split gives the same bytes.
 import {
   BOX_F64, BOX_FIXED, BOX_SUM, FiltersBoxArgs as A, THRESH_BINARY_INV, THRESH_NONE,
@@ -23,47 +23,74 @@ import {
 import { fillMargins, rowAddress } from "./filters-border";
 
 export function filtersBoxGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const rows = A.rows(ctrl);
+  const y0 = group * rows, y1 = min(A.height(ctrl), y0 + rows);
+  if (A.narrow(ctrl)) band<u16>(ctrl, tid, y0, y1);
+  else band<i32>(ctrl, tid, y0, y1);
+}
+
+/** Output rows [y0, y1) with sums in lanes of T: i32, or u16 for K ≤ 256. */
+@inline function band<T>(ctrl: usize, tid: i32, y0: i32, y1: i32): void {
+  const narrow = sizeof<T>() == 2;
   const width = A.width(ctrl), height = A.height(ctrl), cn = A.cn(ctrl);
   const kw = A.kw(ctrl), kh = A.kh(ctrl), ax = A.ax(ctrl), ay = A.ay(ctrl);
   const border = A.border(ctrl), constRow = A.constRow(ctrl);
   const src = A.src(ctrl), srcStride = A.srcStride(ctrl);
-  const rows = A.rows(ctrl);
-  const y0 = group * rows, y1 = min(height, y0 + rows);
   const n = width * cn; // elements per row
-  const ext = ((width + kw) * cn + 3) & ~3; // E's elements, a whole number of vectors
+  const lanes = narrow ? 8 : 4;
+  const ext = ((width + kw) * cn + lanes - 1) & ~(lanes - 1); // E's elements, a whole number of vectors
   const E = A.scratch(ctrl) + <usize>tid * A.scratchStride(ctrl);
-  const P = E + (<usize>ext << 2);
-  const sums = E + (<usize>((ax + 1) * cn) << 2); // the image's columns within E
+  const P = E + <usize>ext * sizeof<T>();
+  const sums = E + <usize>((ax + 1) * cn) * sizeof<T>(); // the image's columns within E
 
-  if (A.narrow(ctrl)) {
-    narrowBand(ctrl, tid, y0, y1);
-    return;
-  }
   // The band's first window.
-  memory.fill(sums, 0, <usize>n << 2);
-  for (let j = 0; j < kh; j++) addRows(sums, rowAddress(y0 - ay + j, height, border, src, srcStride, constRow), 0, n, true);
-
-  const mode = A.scale(ctrl), thresh = A.thresh(ctrl);
+  memory.fill(sums, 0, <usize>n * sizeof<T>());
+  for (let j = 0; j < kh; j++) {
+    const row = rowAddress(y0 - ay + j, height, border, src, srcStride, constRow);
+    if (narrow) addRows16(sums, row, 0, n, true);
+    else addRows(sums, row, 0, n, true);
+  }
+  const mode = A.scale(ctrl), thresh = A.thresh(ctrl) != THRESH_NONE;
   for (let y = y0; y < y1; y++) {
     if (y > y0) {
       const enter = rowAddress(y + kh - 1 - ay, height, border, src, srcStride, constRow);
       const leave = rowAddress(y - 1 - ay, height, border, src, srcStride, constRow);
-      addRows(sums, enter, leave, n, false);
+      if (narrow) addRows16(sums, enter, leave, n, false);
+      else addRows(sums, enter, leave, n, false);
     }
     // E's border columns: pixel 0 (x = −ax − 1) zeros, then x = −ax … −1 and width …
     // width + kw − ax − 2 as the border maps them (a constant column sums to value · kh).
-    for (let c = 0; c < cn; c++) store<i32>(E + (<usize>c << 2), 0);
-    fillMargins<i32>(sums, width, cn, ax, kw - 1 - ax, border, A.value(ctrl) * kh);
-    if (cn == 1) prefixRow(E, P, ext, 1);
-    else if (cn == 2) prefixRow(E, P, ext, 2);
-    else if (cn == 3) prefixRow(E, P, ext, 3);
-    else prefixRow(E, P, ext, 4);
+    for (let c = 0; c < cn; c++) store<T>(E + <usize>c * sizeof<T>(), 0);
+    fillMargins<T>(sums, width, cn, ax, kw - 1 - ax, border, <T>(A.value(ctrl) * kh));
+    if (narrow) {
+      if (cn == 1) prefixRow16(E, P, ext, 1);
+      else if (cn == 2) prefixRow16(E, P, ext, 2);
+      else if (cn == 3) prefixRow16(E, P, ext, 3);
+      else prefixRow16(E, P, ext, 4);
+    } else {
+      if (cn == 1) prefixRow(E, P, ext, 1);
+      else if (cn == 2) prefixRow(E, P, ext, 2);
+      else if (cn == 3) prefixRow(E, P, ext, 3);
+      else prefixRow(E, P, ext, 4);
+    }
     const dst = A.dst(ctrl) + <usize>y * A.dstStride(ctrl);
     const own = src + <usize>y * srcStride;
-    // K > 256 (K ≤ 256 went narrow): the f64 rounding, or the sum; adaptiveThreshold's is a mean.
-    if (thresh != THRESH_NONE) outputRow(ctrl, P, dst, own, n, kw * cn, BOX_F64, true);
-    else if (mode == BOX_F64) outputRow(ctrl, P, dst, own, n, kw * cn, BOX_F64, false);
-    else outputRow(ctrl, P, dst, own, n, kw * cn, BOX_SUM, false);
+    const span = kw * cn;
+    if (narrow) {
+      // BOX_FIXED, or BOX_SUM: normalize false, or K = 1 (adaptiveThreshold's on a one-pixel image).
+      if (mode == BOX_FIXED) {
+        if (thresh) outputRow16(ctrl, P, dst, own, n, span, BOX_FIXED, true);
+        else outputRow16(ctrl, P, dst, own, n, span, BOX_FIXED, false);
+      } else {
+        if (thresh) outputRow16(ctrl, P, dst, own, n, span, BOX_SUM, true);
+        else outputRow16(ctrl, P, dst, own, n, span, BOX_SUM, false);
+      }
+    } else {
+      // K > 256: the f64 rounding, or the sum; adaptiveThreshold's is a mean.
+      if (thresh) outputRow(ctrl, P, dst, own, n, span, BOX_F64, true);
+      else if (mode == BOX_F64) outputRow(ctrl, P, dst, own, n, span, BOX_F64, false);
+      else outputRow(ctrl, P, dst, own, n, span, BOX_SUM, false);
+    }
   }
 }
 
@@ -170,45 +197,6 @@ export function filtersBoxGroup(ctrl: usize, phase: i32, group: i32, tid: i32): 
 
 // --- K ≤ 256: the same in u16 lanes, eight to a vector. Column sums (≤ 255·kh) and window
 // sums (≤ 255·K ≤ 65280) fit, and the prefix wraps modulo 2¹⁶, which its differences undo.
-
-/** The band [y0, y1) in u16 lanes. */
-function narrowBand(ctrl: usize, tid: i32, y0: i32, y1: i32): void {
-  const width = A.width(ctrl), height = A.height(ctrl), cn = A.cn(ctrl);
-  const kw = A.kw(ctrl), kh = A.kh(ctrl), ax = A.ax(ctrl), ay = A.ay(ctrl);
-  const border = A.border(ctrl), constRow = A.constRow(ctrl);
-  const src = A.src(ctrl), srcStride = A.srcStride(ctrl);
-  const n = width * cn;
-  const ext = ((width + kw) * cn + 7) & ~7;
-  const E = A.scratch(ctrl) + <usize>tid * A.scratchStride(ctrl);
-  const P = E + (<usize>ext << 1);
-  const sums = E + (<usize>((ax + 1) * cn) << 1);
-  memory.fill(sums, 0, <usize>n << 1);
-  for (let j = 0; j < kh; j++) addRows16(sums, rowAddress(y0 - ay + j, height, border, src, srcStride, constRow), 0, n, true);
-  const mode = A.scale(ctrl), thresh = A.thresh(ctrl) != THRESH_NONE;
-  for (let y = y0; y < y1; y++) {
-    if (y > y0) {
-      const enter = rowAddress(y + kh - 1 - ay, height, border, src, srcStride, constRow);
-      const leave = rowAddress(y - 1 - ay, height, border, src, srcStride, constRow);
-      addRows16(sums, enter, leave, n, false);
-    }
-    for (let c = 0; c < cn; c++) store<u16>(E + (<usize>c << 1), 0);
-    fillMargins<u16>(sums, width, cn, ax, kw - 1 - ax, border, <u16>(A.value(ctrl) * kh));
-    if (cn == 1) prefixRow16(E, P, ext, 1);
-    else if (cn == 2) prefixRow16(E, P, ext, 2);
-    else if (cn == 3) prefixRow16(E, P, ext, 3);
-    else prefixRow16(E, P, ext, 4);
-    const dst = A.dst(ctrl) + <usize>y * A.dstStride(ctrl);
-    const own = src + <usize>y * srcStride;
-    // BOX_SUM: normalize false, or K = 1 (adaptiveThreshold's too, on a one-pixel image).
-    if (mode == BOX_FIXED) {
-      if (thresh) outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_FIXED, true);
-      else outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_FIXED, false);
-    } else {
-      if (thresh) outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_SUM, true);
-      else outputRow16(ctrl, P, dst, own, n, kw * cn, BOX_SUM, false);
-    }
-  }
-}
 
 /** addRows in u16 lanes. */
 @inline function addRows16(sums: usize, enter: usize, leave: usize, n: i32, fresh: bool): void {

@@ -92,6 +92,27 @@ function horizontal(V: usize, Wp: usize, kx: usize, pairs: usize, kw: i32, cn: i
   const pairStep = <usize>cn << 3; // two taps on: 2·cn elements of Wp's pairs, 4 bytes each
   const half = <usize>((kw + 1) >> 1) << 2; // bytes of the tap pairs
   let e = 0;
+  for (; e + 32 <= n; e += 32) {
+    let a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+    let p = Wp + (<usize>e << 2);
+    for (let q: usize = 0; q < half; q += 4, p += pairStep) {
+      const k = v128.load32_splat(pairs + q);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(p), k));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(p, 16), k));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load(p, 32), k));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load(p, 48), k));
+      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(v128.load(p, 64), k));
+      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(v128.load(p, 80), k));
+      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(v128.load(p, 96), k));
+      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(v128.load(p, 112), k));
+    }
+    const w0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, 16), i32x4.shr_s(a1, 16));
+    const w1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, 16), i32x4.shr_s(a3, 16));
+    const w2 = i16x8.narrow_i32x4_s(i32x4.shr_s(a4, 16), i32x4.shr_s(a5, 16));
+    const w3 = i16x8.narrow_i32x4_s(i32x4.shr_s(a6, 16), i32x4.shr_s(a7, 16));
+    v128.store(dst + e, i8x16.narrow_i16x8_u(w0, w1));
+    v128.store(dst + e, i8x16.narrow_i16x8_u(w2, w3), 16);
+  }
   for (; e + 16 <= n; e += 16) {
     let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
     let p = Wp + (<usize>e << 2);
