@@ -113,20 +113,6 @@ function horizontal(V: usize, Wp: usize, kx: usize, pairs: usize, kw: i32, cn: i
     v128.store(dst + e, i8x16.narrow_i16x8_u(w0, w1));
     v128.store(dst + e, i8x16.narrow_i16x8_u(w2, w3), 16);
   }
-  for (; e + 16 <= n; e += 16) {
-    let a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-    let p = Wp + (<usize>e << 2);
-    for (let q: usize = 0; q < half; q += 4, p += pairStep) {
-      const k = v128.load32_splat(pairs + q);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.load(p), k));
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.load(p, 16), k));
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.load(p, 32), k));
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.load(p, 48), k));
-    }
-    const w0 = i16x8.narrow_i32x4_s(i32x4.shr_s(a0, 16), i32x4.shr_s(a1, 16));
-    const w1 = i16x8.narrow_i32x4_s(i32x4.shr_s(a2, 16), i32x4.shr_s(a3, 16));
-    v128.store(dst + e, i8x16.narrow_i16x8_u(w0, w1));
-  }
   for (; e < n; e++) {
     let s: u32 = 1 << 15;
     for (let i = 0; i < kw; i++) s += <u32>load<i32>(kx + (<usize>i << 2)) * <u32>load<u16>(V + (<usize>(e + i * cn) << 1));
