@@ -101,6 +101,18 @@ export const constants = {
   COLOR_EXPAND: 5,
 
   // Filters (constants of the filter ops go here).
+  // Border modes, OpenCV's names: gfedcb|abcdefgh|gfedcba, aaaaaa|abcdefgh|hhhhhhh, vvvvvv|abcdefgh|vvvvvvv.
+  BORDER_REFLECT101: 0,
+  BORDER_REPLICATE: 1,
+  BORDER_CONSTANT: 2,
+  // How the box filter turns a window's 8-bit sum into a pixel (OpenCV's cv.blur rounding).
+  BOX_FIXED: 0, // K ≤ 256: ((sum + delta) · mul) >> 23, OpenCV's 16-bit ColumnSum
+  BOX_F64: 1, // K > 256: round-half-even(sum · (1/K) in f64), OpenCV's 32-bit ColumnSum
+  BOX_SUM: 2, // normalize false: the sum, saturated to 255
+  // Thresholding fused after a filter (adaptiveThreshold): none, src − mean > −delta, ≤ −delta.
+  THRESH_NONE: 0,
+  THRESH_BINARY: 1,
+  THRESH_BINARY_INV: 2,
 };
 
 /** What every convolution-shaped job starts with: the tensors' shapes and the window. */
@@ -120,6 +132,17 @@ const geometry = {
   pl: "i32", // padding on the left
   dh: "i32",
   dw: "i32",
+};
+
+/** What every filter job starts with: the image, its channels, the result's rows (image/filters-*.ts). */
+const filterImage = {
+  width: "i32",
+  height: "i32",
+  cn: "i32",
+  src: "usize",
+  srcStride: "usize", // bytes
+  dst: "usize",
+  dstStride: "usize", // bytes
 };
 
 export const ops = {
@@ -421,6 +444,79 @@ export const ops = {
   },
 
   // Filters: ids 40–49.
+  // The 8-bit box filter (and adaptiveThreshold's mean): running column sums, then a
+  // running row sum from a prefix over each row (assembly/image/filters-box.ts).
+  filtersBox: {
+    id: 40,
+    kernel: "image/filters-box.ts#filtersBoxGroup",
+    plan: "image/filters.ts",
+    methods: ["boxFilter", "gaussianBlur", "adaptiveThreshold"],
+    exports: ["type BorderMode", "type BoxFilterOptions", "type GaussianBlurOptions", "type AdaptiveThresholdOptions"],
+    phases: ["rows"],
+    args: {
+      ...filterImage,
+      kw: "i32",
+      kh: "i32",
+      ax: "i32", // anchor: the window of x is [x − ax, x − ax + kw)
+      ay: "i32",
+      border: "i32", // BORDER_*
+      constRow: "usize", // BORDER_CONSTANT: a row of the value (width·cn bytes)
+      value: "i32", // BORDER_CONSTANT: the value
+      scale: "i32", // BOX_*
+      delta: "i32", // BOX_FIXED
+      mul: "i32", // BOX_FIXED
+      thresh: "i32", // THRESH_*: write src > mean − delta instead of the mean
+      threshDelta: "i32",
+      maxValue: "i32",
+      narrow: "bool", // K ≤ 256: sums in u16 lanes
+      rows: "i32", // output rows per group
+      scratch: "usize", // per thread: column sums and their prefix, (width + kw)·cn i32 (u16) each
+      scratchStride: "usize",
+    },
+  },
+  // The 8-bit Gaussian in OpenCV's fixed point: taps in 1/256, a vertical pass into 16-bit
+  // sums, a horizontal pass into 32 bits, (s + 2¹⁵) >> 16 (assembly/image/filters-gauss.ts).
+  filtersGauss: {
+    id: 41,
+    kernel: "image/filters-gauss.ts#filtersGaussGroup",
+    phases: ["rows"],
+    args: {
+      ...filterImage,
+      kw: "i32", // odd
+      kh: "i32", // odd
+      taps: "usize", // kw i32 horizontal taps, kh vertical ones (each in 1/256, summing to 256), the horizontal ones paired in i32
+      border: "i32",
+      constRow: "usize",
+      value: "i32",
+      rows: "i32",
+      scratch: "usize", // per thread: kh row addresses, a 16-bit row V of (width + kw − 1)·cn, its plane of pairs
+      scratchStride: "usize",
+    },
+  },
+  // Separable f32 filters in OpenCV's order (sepFilter2D): a horizontal pass into a ring of
+  // rows, then a vertical one; 8-bit or f32 in, f32 out or rounded into adaptiveThreshold's
+  // comparison (assembly/image/filters-sep.ts).
+  filtersSep: {
+    id: 42,
+    kernel: "image/filters-sep.ts#filtersSepGroup",
+    phases: ["rows"],
+    args: {
+      ...filterImage,
+      srcF32: "bool",
+      kw: "i32", // odd
+      kh: "i32", // odd
+      taps: "usize", // kw f32 horizontal taps, then kh vertical ones
+      border: "i32",
+      constRow: "usize", // f32
+      value: "f32",
+      thresh: "i32", // THRESH_NONE: f32 out; else 8-bit out, adaptiveThreshold's comparison
+      threshDelta: "i32",
+      maxValue: "i32",
+      rows: "i32",
+      scratch: "usize", // per thread: one extended source row, then a ring of kh rows, f32
+      scratchStride: "usize",
+    },
+  },
 
   // The fused preprocess: ids 50–59. preprocess() itself runs resize's and toTensor's
   // kernels in one call, so it declares only its method (no id, kernel or arguments).
