@@ -101,7 +101,9 @@ export async function startWorker(): Promise<PlatformWorker> {
   }
   const { Worker } = threads;
   const code = `const { parentPort } = require("node:worker_threads");\n` +
-    `${body}({ onInit: (f) => parentPort.once("message", f), post: (m) => parentPort.postMessage(m), close: () => parentPort.close() });`;
+    `${body}({ onInit: (f) => parentPort.once("message", f), post: (m) => parentPort.postMessage(m),` +
+    // Deno's node:worker_threads has no parentPort.close(); the Worker's own close() ends it there.
+    ` close: () => (typeof parentPort.close === "function" ? parentPort.close() : globalThis.close?.()) });`;
   const w = new Worker(code, { eval: true });
   return {
     post: (m) => w.postMessage(m),
