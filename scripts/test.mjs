@@ -16,11 +16,14 @@ const runtimes = {
   chromium: [process.execPath, ["scripts/test-browser.mjs"]],
   // First contact (test/integration/, run by Node): scripts that never dispose() exit by
   // themselves in Node, Deno and Bun; the edge handler in workerd (Miniflare) and Vercel's
-  // edge-runtime; the packed tarball in a fresh project (Node, Deno, Bun, strict
-  // TypeScript, an esbuild page in Chromium).
+  // edge-runtime, and the preprocessing handler there and under Deno's and Bun's HTTP
+  // servers; the packed tarball in a fresh project (Node, Deno, Bun, strict TypeScript,
+  // an esbuild page in Chromium).
   exit: [process.execPath, ["test/integration/exit.test.mjs"]],
   edge: [process.execPath, ["test/integration/edge.test.mjs"]],
   consumer: [process.execPath, ["test/integration/consumer.test.mjs"]],
+  // The preprocessing page in Chromium, its drawn pixels checked against the ops in Node.
+  page: [process.execPath, ["test/integration/page.test.mjs"]],
   // JSR serves src/ as TypeScript: `deno publish --dry-run` type-checks it as JSR would.
   jsr: [bin("deno"), ["publish", "--dry-run", "--allow-dirty"]],
 };

@@ -11,7 +11,11 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { createHandler } from "../../examples/edge-handler.mjs";
-import { boxReference, fixtures, repo } from "./util.mjs";
+import { decodeImage, preprocessOptions } from "../../examples/preprocess-handler.mjs";
+import { createContext } from "simdcl";
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { bin, boxReference, denoDir, fixtures, repo } from "./util.mjs";
 
 const test = suite("edge");
 const out = mkdtempSync(join(tmpdir(), "simdcl-edge-"));
@@ -173,4 +177,92 @@ test("edge-runtime (Vercel): without module, simdcl/embedded says to pass one an
 });
 
 test.after(() => rmSync(out, { recursive: true, force: true }));
+// --- Preprocessing before inference: a JPEG or PNG in, the model's tensor out. ---
+
+/** Real pictures: a gradient with detail, encoded by libvips (sharp) as JPEG and as PNG. */
+async function pictures() {
+  const sharp = createRequire(import.meta.url)("sharp");
+  const [w, h] = [97, 61];
+  const raw = new Uint8Array(w * h * 3).map((_, i) => ((i % 3) * 80 + Math.floor(i / 3) * 7 + ((i * 13) % 29)) & 255);
+  const input = sharp(raw, { raw: { width: w, height: h, channels: 3 } });
+  return {
+    jpeg: new Uint8Array(await input.clone().jpeg({ quality: 90 }).toBuffer()),
+    png: new Uint8Array(await input.clone().ensureAlpha().png().toBuffer()),
+  };
+}
+
+/** What a request must answer: the same decoder and preprocess() on the single build, here. */
+async function expectedTensor(bytes, query) {
+  const module = await WebAssembly.compile(readFileSync(`${repo}dist/simdcl-single.wasm`));
+  const cl = await createContext({ threads: 1, module });
+  try {
+    const { data, shape } = await cl.preprocess(decodeImage(bytes), preprocessOptions(new URL(query, "http://x/")));
+    return { data, shape };
+  } finally {
+    cl.dispose();
+  }
+}
+
+async function checkPreprocess(base, images) {
+  for (const [kind, bytes] of Object.entries(images)) {
+    for (const query of ["/?size=64&fit=contain", "/?size=32&fit=cover", "/?size=48"]) {
+      const response = await fetch(new URL(query, base), { method: "POST", body: bytes });
+      assert.is(response.status, 200, await response.clone().text());
+      const want = await expectedTensor(bytes, query);
+      assert.is(response.headers.get("X-Tensor-Shape"), want.shape.join(","));
+      const got = new Float32Array(await response.arrayBuffer());
+      assert.equal(Array.from(got), Array.from(want.data), `${kind} ${query}`);
+    }
+  }
+  const bad = await fetch(new URL("/?size=64", base), { method: "POST", body: new Uint8Array([1, 2, 3]) });
+  assert.is(bad.status, 400);
+  assert.match(await bad.text(), /neither a JPEG nor a PNG/);
+}
+
+test("workerd (Miniflare): examples/preprocess-worker.mjs decodes a posted JPEG and PNG and answers the tensor", async () => {
+  const images = await pictures();
+  const b = await bundle(`${repo}examples/preprocess-worker.mjs`, { conditions: ["workerd", "worker", "browser"] });
+  console.log(`  preprocess-worker bundle: ${kb(b.bytes)} JS (decoders included) + ${b.wasm.map((f) => basename(f)).join(", ")}`);
+  assert.equal(b.wasm.map((f) => basename(f)), ["simdcl-single.wasm"]);
+  await withMiniflare({
+    modulesRoot: out,
+    modules: [{ type: "ESModule", path: b.path }, { type: "CompiledWasm", path: join(out, "simdcl-single.wasm") }],
+  }, (base) => checkPreprocess(base, images));
+});
+
+/** Start examples/preprocess-server.mjs under `cmd`, on a free port; resolves to { base, stop }. */
+function startServer(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...args, "0"], { cwd: repo, env: { ...process.env, DENO_DIR: denoDir, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`no server after 30 s:\n${output}`)); }, 30000);
+    const look = (d) => {
+      output += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ base: m[1], stop: () => new Promise((r) => { child.once("close", r); child.kill("SIGTERM"); }) });
+      }
+    };
+    child.stdout.on("data", look);
+    child.stderr.on("data", look);
+    child.on("error", reject);
+  });
+}
+
+for (const [name, cmd, args] of [
+  ["deno", bin("deno"), ["run", "--quiet", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "examples/preprocess-server.mjs"]],
+  ["bun", bin("bun"), ["examples/preprocess-server.mjs"]],
+]) {
+  test(`${name}'s HTTP server: the same handler answers a posted JPEG and PNG with the tensor`, async () => {
+    const images = await pictures();
+    const server = await startServer(cmd, args);
+    try {
+      await checkPreprocess(server.base, images);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
 test.run();

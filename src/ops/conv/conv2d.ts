@@ -317,10 +317,12 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   if (p.n === 0) return tensor;
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
   // Depthwise reads NHWC where it lies (its row copy gathers each pixel's quad) and
-  // writes every layout; NCHW input is converted first, which measured faster.
+  // writes NHWC; NCHW input is converted first, which measured faster.
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
   const depthwise = p.algorithm === "depthwise";
-  const gathers = depthwise && p.layout === "NHWC";
+  // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again
+  // for every block cost more than one conversion pass: 31×31 went 0.89× in an A/B.)
+  const gathers = depthwise && p.layout === "NHWC" && p.kh * p.kw <= 25;
   const written: Layout = (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const threads = threadsFor(engine, macs(p), SOLO_BELOW);
   const solo = threads === 1;
