@@ -13,12 +13,12 @@
 // Both GEMM algorithms run a grouped convolution as one GEMM per group when each group's
 // channels fill whole quads (c/groups and oc/groups multiples of 4), and otherwise as one
 // GEMM with block-diagonal weights: correct for any grouping, at groups× the arithmetic.
-import { checkEpilogue, checkInt, checkLayout, checkLength, checkOptions, checkPacked, checkShape, deviceBuffers, describe, recheckLength, registerPacked, type Activation } from "../../errors.ts";
+import { checkEpilogue, checkInt, checkLength, checkOptions, checkPacked, checkShape, deviceBuffers, describe, recheckLength, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
 import { HOST, bind, input, none, output, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
-import { checkTensorData, tensorInput, tensorOutput } from "../tensor/layout.ts";
+import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise } from "./depthwise.ts";
@@ -183,14 +183,7 @@ function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: un
   else if (pointwise) algorithm = "1x1";
   else algorithm = winograd && winogradPays(c, oc) && (!packed || packed.winograd) ? "winograd" : "im2col";
 
-  if (tensorLayout && o.layout !== undefined && o.layout !== tensorLayout) {
-    throw new TypeError(`simdcl: conv2d layout is ${describe(o.layout)} but the input tensor's layout is "${tensorLayout}"; leave layout out`);
-  }
-  const layout = tensorLayout ?? checkLayout("conv2d layout", o.layout, "NCHW");
-  const outputLayout = checkLayout("conv2d outputLayout", o.outputLayout, layout);
-  const X = checkTensorData(engine, "conv2d input", input, [n, c, h, w], layout);
-  const out = o.out === undefined ? null : checkTensorData(engine, "conv2d out", o.out, [n, oc, oh, ow], outputLayout);
-  if (out && out === X) throw new RangeError("simdcl: conv2d out must not be the input buffer");
+  const { layout, outputLayout, input: X, out } = checkTensorArgs(engine, "conv2d", o, tensorLayout, input, [n, c, h, w], [n, oc, oh, ow]);
   const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
   // Refused before any result array is allocated for it.
   const plainBytes = (v: F32Operand | null, elements: number) => (v instanceof DeviceBuffer ? 0 : elements * 4);

@@ -82,6 +82,26 @@ export function checkTensorData(engine: Engine, name: string, data: unknown, sha
 }
 
 /**
+ * A windowed op's tensor arguments (conv2d's, pool2d's): the input's layout (the tensor's
+ * own, or `options.layout` for data and shape), the output's, the input data and `out`,
+ * checked against their shapes; `out` may not be the input.
+ */
+export function checkTensorArgs(
+  engine: Engine, op: string, o: Record<string, unknown>, tensorLayout: Layout | undefined,
+  input: unknown, inShape: Shape4, outShape: Shape4,
+): { layout: Layout; outputLayout: Layout; input: F32Operand; out: F32Operand | null } {
+  if (tensorLayout && o.layout !== undefined && o.layout !== tensorLayout) {
+    throw new TypeError(`simdcl: ${op} layout is ${describe(o.layout)} but the input tensor's layout is "${tensorLayout}"; leave layout out`);
+  }
+  const layout = tensorLayout ?? checkLayout(`${op} layout`, o.layout, "NCHW");
+  const outputLayout = checkLayout(`${op} outputLayout`, o.outputLayout, layout);
+  const X = checkTensorData(engine, `${op} input`, input, inShape, layout);
+  const out = o.out === undefined ? null : checkTensorData(engine, `${op} out`, o.out, outShape, outputLayout);
+  if (out && out === X) throw new RangeError(`simdcl: ${op} out must not be the input buffer`);
+  return { layout, outputLayout, input: X, out };
+}
+
+/**
  * A tensor the kernels read in NC4HW4: a device buffer in place when it is NC4HW4 already;
  * otherwise copied in (an array) and converted.
  */

@@ -1,11 +1,11 @@
 // pool2d(): 2-D max and average pooling, computed in NC4HW4 (kernel:
 // assembly/tensor/pool.ts). A tensor in another layout is converted on the way in and out.
-import { checkBool, checkLayout, checkOptions, checkShape, deviceBuffers, describe } from "../../errors.ts";
+import { checkBool, checkOptions, checkShape, deviceBuffers, describe } from "../../errors.ts";
 import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
 import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, threadsFor, type Engine, type OpHost } from "../../run.ts";
 import { POOL_AVG, POOL_MAX } from "../schema.gen.ts";
 import { checkPadding, checkPair, geometryArgs, outputSize, type Geometry } from "../conv/geometry.ts";
-import { checkTensorData, tensorInput, tensorOutput } from "./layout.ts";
+import { checkTensorArgs, tensorInput, tensorOutput } from "./layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "./types.ts";
 
 export interface Pool2dOptions extends WindowOptions {
@@ -70,14 +70,7 @@ function planPool2d(engine: Engine, input: unknown, inShape: unknown, options: u
   });
   const [oh, ow] = outputSize("pool2d", h, w, kh, kw, sh, sw, dh, dw, pad);
   const countPadding = checkBool("pool2d countPadding", o.countPadding, false);
-  if (tensorLayout && o.layout !== undefined && o.layout !== tensorLayout) {
-    throw new TypeError(`simdcl: pool2d layout is ${describe(o.layout)} but the input tensor's layout is "${tensorLayout}"; leave layout out`);
-  }
-  const layout = tensorLayout ?? checkLayout("pool2d layout", o.layout, "NCHW");
-  const outputLayout = checkLayout("pool2d outputLayout", o.outputLayout, layout);
-  const X = checkTensorData(engine, "pool2d input", input, [n, c, h, w], layout);
-  const out = o.out === undefined ? null : checkTensorData(engine, "pool2d out", o.out, [n, c, oh, ow], outputLayout);
-  if (out && out === X) throw new RangeError("simdcl: pool2d out must not be the input buffer");
+  const { layout, outputLayout, input: X, out } = checkTensorArgs(engine, "pool2d", o, tensorLayout, input, [n, c, h, w], [n, c, oh, ow]);
   return {
     input: X, out, buffers: deviceBuffers(X, out), mode: o.mode === "avg" ? POOL_AVG : POOL_MAX, countPadding, layout, outputLayout,
     n, c, h, w, oc: c, kh, kw, sh, sw, dh, dw, pad, oh, ow,
