@@ -54,7 +54,7 @@ async function main() {
     { name: "1080p RGBA → 640² letterbox, pad 114, /255 NCHW", size: 640, fit: "contain" as const, mean: [0, 0, 0], std: [1, 1, 1], pad: 114 },
   ]) {
     const { size, fit, mean, std, pad } = task;
-    const options = { width: size, height: size, fit, mean, std, pad };
+    const options = { resize: { width: size, height: size, fit }, mean, std, pad };
     const plane = size * size;
     const sample = await contexts[0][1].preprocess(frame, shape, options);
     const p = sample.placement;

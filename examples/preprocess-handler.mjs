@@ -29,7 +29,7 @@ export function decodeImage(bytes) {
 export function preprocessOptions(url) {
   const size = Number(url.searchParams.get("size") ?? 224);
   const fit = url.searchParams.get("fit") ?? "fill";
-  return { width: size, height: size, fit, pad: 114, mean: MEAN, std: STD, layout: "NCHW" };
+  return { resize: { width: size, height: size, fit }, pad: 114, mean: MEAN, std: STD, layout: "NCHW" };
 }
 
 export function createPreprocessHandler(options = {}) {

@@ -523,7 +523,7 @@ export const ops = {
   preprocess: {
     plan: "image/preprocess.ts",
     methods: ["preprocess"],
-    exports: ["type PreprocessOptions", "type PreprocessResult"],
+    exports: ["type PreprocessOptions", "type PreprocessResize", "type PreprocessResult"],
   },
 
   // Test hooks for the pool's failure paths (assembly/runtime/debug.ts).

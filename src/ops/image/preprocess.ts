@@ -14,7 +14,8 @@ import { resizeInto } from "./resize.ts";
 import type { ResizeMethod } from "./resize-plan.ts";
 import { checkImage, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 
-export interface PreprocessOptions<T extends F32Operand = F32Operand> extends ToTensorOptions<T> {
+/** How the frame becomes the tensor's width × height. */
+export interface PreprocessResize {
   /** The tensor's width and height. */
   width: number;
   height: number;
@@ -28,6 +29,10 @@ export interface PreprocessOptions<T extends F32Operand = F32Operand> extends To
   method?: ResizeMethod;
   /** As resize's (bilinear and bicubic). Default false. */
   antialias?: boolean;
+}
+
+export interface PreprocessOptions<T extends F32Operand = F32Operand> extends ToTensorOptions<T> {
+  resize: PreprocessResize;
   /** "contain": the padding's value, one for every channel or one per source channel (YOLO: 114). Default 0. */
   pad?: number | readonly number[];
 }
@@ -35,7 +40,8 @@ export interface PreprocessOptions<T extends F32Operand = F32Operand> extends To
 /** The tensor, and where the frame lies in it (to map boxes back: placement.toSource). */
 export type PreprocessResult<T extends F32Operand = F32Operand> = Tensor<T> & { placement: Placement };
 
-const KNOWN = ["width", "height", "fit", "method", "antialias", "pad", "scale", "mean", "std", "channelOrder", "layout", "keepAlpha", "out"] as const;
+const KNOWN = ["resize", "pad", "scale", "mean", "std", "channelOrder", "layout", "keepAlpha", "out"] as const;
+const RESIZE_KNOWN = ["width", "height", "fit", "method", "antialias"] as const;
 const METHODS = ["nearest", "bilinear", "bicubic", "area"] as const;
 const FITS = ["fill", "contain", "cover"] as const;
 
@@ -70,15 +76,16 @@ export function preprocess(this: OpHost, a: unknown, b: unknown, c?: unknown): P
 function planPreprocess(engine: Engine, { data, shape, rest: [options] }: ReturnType<typeof imageCall>): PreprocessPlan {
   const src = checkImage(engine.arena, "preprocess src", data, shape, ["u8"]);
   const o = checkOptions("preprocess options", options, KNOWN);
-  const width = checkInt("preprocess width", o.width, 1, 2 ** 16);
-  const height = checkInt("preprocess height", o.height, 1, 2 ** 16);
-  const fit = o.fit ?? "fill";
-  if (!(FITS as readonly unknown[]).includes(fit)) throw new TypeError(`simdcl: preprocess fit must be ${oneOf(FITS)}, got ${describe(fit)}`);
-  const method = o.method ?? "bilinear";
-  if (!(METHODS as readonly unknown[]).includes(method)) throw new TypeError(`simdcl: preprocess method must be ${oneOf(METHODS)}, got ${describe(method)}`);
-  const antialias = o.antialias ?? false;
-  if (typeof antialias !== "boolean") throw new TypeError(`simdcl: preprocess antialias must be true or false, got ${describe(antialias)}`);
-  if (antialias && method !== "bilinear" && method !== "bicubic") throw new TypeError(`simdcl: preprocess antialias applies to "bilinear" and "bicubic", got method ${describe(method)}`);
+  const r = checkOptions("preprocess resize", o.resize, RESIZE_KNOWN);
+  const width = checkInt("preprocess resize.width", r.width, 1, 2 ** 16);
+  const height = checkInt("preprocess resize.height", r.height, 1, 2 ** 16);
+  const fit = r.fit ?? "fill";
+  if (!(FITS as readonly unknown[]).includes(fit)) throw new TypeError(`simdcl: preprocess resize.fit must be ${oneOf(FITS)}, got ${describe(fit)}`);
+  const method = r.method ?? "bilinear";
+  if (!(METHODS as readonly unknown[]).includes(method)) throw new TypeError(`simdcl: preprocess resize.method must be ${oneOf(METHODS)}, got ${describe(method)}`);
+  const antialias = r.antialias ?? false;
+  if (typeof antialias !== "boolean") throw new TypeError(`simdcl: preprocess resize.antialias must be true or false, got ${describe(antialias)}`);
+  if (antialias && method !== "bilinear" && method !== "bicubic") throw new TypeError(`simdcl: preprocess resize.antialias applies to "bilinear" and "bicubic", got method ${describe(method)}`);
   const cn = src.channels;
   const padValues = Array.isArray(o.pad) ? o.pad : Array(cn).fill(o.pad ?? 0);
   if (padValues.length !== cn) throw new RangeError(`simdcl: preprocess pad must be a number or ${cn} numbers (one per source channel), got ${describe(o.pad)}`);
