@@ -105,7 +105,6 @@ export class Context extends OpMethods implements OpHost {
     const engine: Engine = {
       arena,
       threads: pool.threads,
-      config: this.kernels,
       cacheBytes,
       state: <T>(key: symbol, make: () => T): T => {
         if (!states.has(key)) states.set(key, make());

@@ -8,14 +8,12 @@ import type { Arena } from "./memory.ts";
 import type { RunOptions } from "./pool.ts";
 import { DeviceBuffer, type ElementArray, type ElementType } from "./buffer.ts";
 import { recheckLength } from "./errors.ts";
-import type { KernelConfig, OpArgs, OpName } from "./ops/schema.gen.ts";
+import type { OpArgs, OpName } from "./ops/schema.gen.ts";
 
 export interface Engine {
   readonly arena: Arena;
   /** Threads a job runs on, the caller included. */
   readonly threads: number;
-  /** The kernel variants this context runs (written into the control words once). */
-  readonly config: Readonly<KernelConfig>;
   /** Bytes an op may keep prepared between calls (conv2d's weight cache); 0: none. */
   readonly cacheBytes: number;
   /** An op's state kept with the context (caches), made by `make` on first use. */
@@ -159,6 +157,12 @@ export const GROUPS_PER_THREAD = 4;
 /** Threads a job of `work` units runs on: the caller alone below `soloBelow` (a dispatch costs more). */
 export function threadsFor(engine: Engine, work: number, soloBelow: number): number {
   return engine.threads === 1 || work < soloBelow ? 1 : engine.threads;
+}
+
+/** Rows per work-group when `rows` rows are split into bands for `threads` threads, and the groups. */
+export function rowBands(threads: number, rows: number): { rows: number; groups: number } {
+  const band = threads === 1 ? rows : Math.max(1, Math.ceil(rows / (GROUPS_PER_THREAD * threads)));
+  return { rows: band, groups: Math.ceil(rows / band) };
 }
 
 /** Whether `groups` work-groups give each of `threads` threads enough of them. */

@@ -1,7 +1,7 @@
 // What the colour, geometry and normalisation ops share: their two call forms, the row
 // split of a job over threads, and the check that an output is not its own source.
 import { DeviceBuffer } from "../../buffer.ts";
-import { GROUPS_PER_THREAD, threadsFor, type Engine } from "../../run.ts";
+import { rowBands, threadsFor, type Engine } from "../../run.ts";
 import { asImage, type ImageShape } from "./types.ts";
 
 /** Bytes touched below which the caller runs a job alone (integral's measured break-even for a copy). */
@@ -23,8 +23,7 @@ export function imageCall(args: unknown[]): { data: unknown; shape: unknown; res
 /** Rows per work-group and the groups of a job over `height` rows of `rowBytes` bytes touched each. */
 export function rowSplit(engine: Engine, height: number, rowBytes: number): { rows: number; groups: number; solo: boolean } {
   const threads = threadsFor(engine, height * rowBytes, SOLO_BELOW);
-  const rows = threads === 1 ? height : Math.max(1, Math.ceil(height / (GROUPS_PER_THREAD * threads)));
-  return { rows, groups: Math.ceil(height / rows), solo: threads === 1 };
+  return { ...rowBands(threads, height), solo: threads === 1 };
 }
 
 /** An `out` device buffer must not be the source buffer: the kernels read and write them in one pass. */

@@ -2,8 +2,8 @@
 // not, the rest filled with one value — one kernel (assembly/image/color-geometry.ts)
 // for 8-bit and f32 images of 1 to 4 channels. All exact. The placement math for
 // letterboxing and centre crops lives in ./placement.ts.
-import { checkInt, checkNumber, checkOptions, describe, oneOf } from "../../errors.ts";
-import { DeviceBuffer } from "../../buffer.ts";
+import { checkInt, checkNumber, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
+import type { DeviceBuffer } from "../../buffer.ts";
 import { HOST, bind, none, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
@@ -121,7 +121,7 @@ function runOp(host: OpHost, op: string, args: unknown[], layout: (src: CheckedI
     const src = checkImage(engine.arena, `${op} src`, data, shape);
     const o = checkOptions(`${op} options`, options, known);
     checkNotSource(op, o.out, data);
-    const plan = { src, out: o.out, buffers: [data, o.out].filter((b): b is DeviceBuffer => b instanceof DeviceBuffer), ...layout(src, o) };
+    const plan = { src, out: o.out, buffers: deviceBuffers(data, o.out), ...layout(src, o) };
     imageOutput(engine.arena, `${op} out`, o.out, plan.canvasW, plan.canvasH, src.channels, src.esz === 1 ? "u8" : "f32");
     return plan;
   }, (plan) => runGeometry(engine, op, plan));

@@ -2,8 +2,8 @@
 // (x·scale − mean[c]) / std[c], in NCHW, NHWC or NC4HW4, RGB or BGR, alpha dropped unless
 // kept. The kernel (assembly/image/color-tensor.ts) computes x·a[c] + b[c] with
 // a = f32(scale/std), b = f32(−mean/std): within 2⁻²³·(|x·a| + |b|) of the exact value.
-import { checkBool, checkLayout, checkNumber, checkOptions, checkF32Operand, checkLength, describe } from "../../errors.ts";
-import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { checkBool, checkLayout, checkNumber, checkOptions, checkF32Operand, checkLength, describe, deviceBuffers } from "../../errors.ts";
+import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
 import { HOST, bind, output, view, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Layout, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkImage, imageRows, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
@@ -119,7 +119,7 @@ function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType
     checkLength(`toTensor out (${layout} [${tensorShape.join(", ")}])`, out, tensorLength(layout, tensorShape));
   }
   checkNotSource("toTensor", o.out, data);
-  return { src, shape: tensorShape, layout, consts, out, buffers: [data, out].filter((x): x is DeviceBuffer => x instanceof DeviceBuffer) };
+  return { src, shape: tensorShape, layout, consts, out, buffers: deviceBuffers(data, out) };
 }
 
 async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {

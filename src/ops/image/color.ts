@@ -3,8 +3,8 @@
 // YUV 4:2:0 (I420, NV12: what VideoFrame.copyTo gives a page) is OpenCV's fixed-point
 // BT.601 video-range conversion (assembly/image/color-yuv.ts). All bit-exact with
 // OpenCV's cv.cvtColor.
-import { checkInt, checkOptions, describe, oneOf } from "../../errors.ts";
-import { DeviceBuffer } from "../../buffer.ts";
+import { checkInt, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
+import type { DeviceBuffer } from "../../buffer.ts";
 import { HOST, bind, input, type Engine, type OpHost } from "../../run.ts";
 import { COLOR_ADD4, COLOR_DROP4, COLOR_EXPAND, COLOR_GRAY, COLOR_SWAP3, COLOR_SWAP4 } from "../schema.gen.ts";
 import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
@@ -91,7 +91,7 @@ export function cvtColor(this: OpHost, ...args: unknown[]): Promise<Image> {
 function planColor(engine: Engine, { data, shape, rest: [code, options] }: ReturnType<typeof imageCall>): ColorPlan {
   if (typeof code !== "string" || !CODES.includes(code)) throw new TypeError(`simdcl: cvtColor code must be ${oneOf(CODES)}, got ${describe(code)}`);
   const o = checkOptions("cvtColor options", options ?? {}, KNOWN);
-  const buffers = [data, o.out].filter((b): b is DeviceBuffer => b instanceof DeviceBuffer);
+  const buffers = deviceBuffers(data, o.out);
   checkNotSource("cvtColor", o.out, data);
   if (code in YUV) {
     const [nv12, dcn, swap] = YUV[code as keyof typeof YUV];

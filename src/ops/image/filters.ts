@@ -9,7 +9,8 @@ import { GROUPS_PER_THREAD, HOST, bind, none, scratch, threadsFor, view, type Bi
 import {
   BORDER_CONSTANT, BORDER_REFLECT101, BORDER_REPLICATE, BOX_F64, BOX_FIXED, BOX_SUM, THRESH_BINARY, THRESH_BINARY_INV, THRESH_NONE,
 } from "../schema.gen.ts";
-import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
+import { checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
+import { imageCall } from "./color-common.ts";
 import { gaussianSize, gaussianTaps, gaussianTapsFixed, roundHalfEven } from "./filters-kernels.ts";
 
 /** OpenCV's border modes: gfedcb|abcdefgh|gfedcba, aaaaaa|abcdefgh|hhhhhhh, vvvvvv|abcdefgh|vvvvvvv. */
@@ -125,10 +126,8 @@ type Planner = (engine: Engine, data: unknown, shape: unknown, options: unknown)
 function dispatch(host: OpHost, args: unknown[], plan: Planner): Promise<Image> {
   const { engine, call } = host[HOST];
   return call(() => {
-    const img = asImage(args[0]);
-    if (!img) return plan(engine, args[0], args[1], args[2]);
-    const { width, height, channels, stride } = img;
-    return plan(engine, img.data, { width, height, channels, stride }, args[1]);
+    const { data, shape, rest } = imageCall(args);
+    return plan(engine, data, shape, rest[0]);
   }, (p) => runFilter(engine, p));
 }
 

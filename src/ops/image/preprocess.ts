@@ -3,8 +3,8 @@
 // the source rows the resampling reads are copied in from a plain array; the resized
 // image lives in a canvas in the context's memory, and only the tensor comes back out.
 // The result is exactly what resize, place and toTensor give one after another.
-import { checkF32Operand, checkInt, checkLength, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
-import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { checkBool, checkF32Operand, checkInt, checkLength, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
+import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
 import { HOST, bind, output, scratch, view, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkNormalisation, tensorInto, type Normalisation, type ToTensorOptions } from "./color-tensor.ts";
@@ -83,8 +83,7 @@ function planPreprocess(engine: Engine, { data, shape, rest: [options] }: Return
   if (!(FITS as readonly unknown[]).includes(fit)) throw new TypeError(`simdcl: preprocess resize.fit must be ${oneOf(FITS)}, got ${describe(fit)}`);
   const method = r.method ?? "bilinear";
   if (!(METHODS as readonly unknown[]).includes(method)) throw new TypeError(`simdcl: preprocess resize.method must be ${oneOf(METHODS)}, got ${describe(method)}`);
-  const antialias = r.antialias ?? false;
-  if (typeof antialias !== "boolean") throw new TypeError(`simdcl: preprocess resize.antialias must be true or false, got ${describe(antialias)}`);
+  const antialias = checkBool("preprocess resize.antialias", r.antialias, false);
   if (antialias && method !== "bilinear" && method !== "bicubic") throw new TypeError(`simdcl: preprocess resize.antialias applies to "bilinear" and "bicubic", got method ${describe(method)}`);
   const cn = src.channels;
   const padValues = Array.isArray(o.pad) ? o.pad : Array(cn).fill(o.pad ?? 0);

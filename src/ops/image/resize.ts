@@ -1,13 +1,14 @@
 // resize(): nearest, bilinear, bicubic and area resampling with cv.resize's conventions
 // and arithmetic, and PIL's (torchvision's) antialiased bilinear and bicubic. The
 // coefficients come from resize-plan.ts; the kernel is assembly/image/resize.ts.
-import { checkBool, checkInt, checkOptions, describe, oneOf } from "../../errors.ts";
+import { checkBool, checkInt, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
-import { GROUPS_PER_THREAD, HOST, bind, input, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, rowBands, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST } from "../schema.gen.ts";
+import { imageCall } from "./color-common.ts";
 import { COEF_SCALE, foldAxis, resizeScheme, type Axis, type ResizeMethod } from "./resize-plan.ts";
-import { asImage, checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
+import { checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
 
 export type { ResizeMethod } from "./resize-plan.ts";
 export type { Image, ImageInput, ImageShape, Pixels } from "./types.ts";
@@ -63,12 +64,8 @@ export function resize(this: OpHost, data: Pixels, shape: ImageShape, options: R
 export function resize(this: OpHost, ...args: unknown[]): Promise<Image> {
   const { engine, call } = this[HOST];
   return call(() => {
-    const img = asImage(args[0]);
-    if (img) {
-      const { width, height, channels, stride } = img;
-      return planResize(engine, img.data, { width, height, channels, stride }, args[1]);
-    }
-    return planResize(engine, args[0], args[1], args[2]);
+    const { data, shape, rest } = imageCall(args);
+    return planResize(engine, data, shape, rest[0]);
   }, (plan) => runResize(engine, plan));
 }
 
@@ -85,7 +82,7 @@ function planResize(engine: Engine, data: unknown, shape: unknown, options: unkn
   }
   if (o.out !== undefined && o.out === src.data) throw new RangeError("simdcl: resize out must not be the source's data");
   const output = imageOutput(engine.arena, "resize out", o.out, width, height, src.channels, src.esz === 1 ? "u8" : "f32");
-  const buffers = [src.data, o.out].filter((b): b is DeviceBuffer => b instanceof DeviceBuffer);
+  const buffers = deviceBuffers(src.data, o.out);
   return { src, width, height, method: method as ResizeMethod, antialias, output, buffers };
 }
 
@@ -216,7 +213,7 @@ export async function resizeInto(
   const taps = t.mode === RESIZE_NEAREST ? values * dh
     : t.mode === RESIZE_COLUMNS_FIRST ? dh * (src.width * cn * t.ky + values * t.kx) : values * dh * (t.kx + t.ky);
   const threads = threadsFor(engine, taps, SOLO_BELOW);
-  const band = threads === 1 ? dh : Math.ceil(dh / (GROUPS_PER_THREAD * threads));
+  const bands = rowBands(threads, dh);
   const regions = {
     src: rows.binding,
     xofs: input(engine.arena, t.xofs, t.xofs.length, "resize columns"),
@@ -230,9 +227,9 @@ export async function resizeInto(
       mode: t.mode, cn, srcF32: esz === 4, dstF32: esz === 4,
       src: at.src, srcStride: rows.stride, dst: dstAt, dstStride, values, srcValues: src.width * cn, dh,
       kx: t.kx, xofs: at.xofs, xw: at.xw, ky: t.ky, yrows: at.yrows, yw: at.yw,
-      post: t.post, roundUp: t.roundUp, rows: band,
+      post: t.post, roundUp: t.roundUp, rows: bands.rows,
       scratch: at.scratch, scratchStride: t.scratch,
     };
-    return engine.run("resize", args, [Math.ceil(dh / band)], { solo: threads === 1 });
+    return engine.run("resize", args, [bands.groups], { solo: threads === 1 });
   });
 }
