@@ -6,28 +6,17 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { assertSame, random, randomF32, randomU8, rejects, withContext } from "./helpers.js";
+import { assertSame, random, randomF32, randomU8, rejects, threaded, withContext, withTimeout } from "./helpers.js";
 import { conv2dReference, gemmReference, integralReference } from "./reference.js";
 
 const test = suite("adversarial");
 const debug = Symbol.for("simdcl.debug");
 // A page without cross-origin isolation has no SharedArrayBuffer: one thread only.
-const threaded = typeof SharedArrayBuffer === "function" && globalThis.crossOriginIsolated !== false;
 const threadedTest = threaded ? test : () => {};
 const resizable = typeof ArrayBuffer.prototype.resize === "function";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const detach = (view) => structuredClone(view.buffer, { transfer: [view.buffer] });
-
-async function withTimeout(promise, ms, what) {
-  let timer;
-  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The settled outcome of a promise: { value } or { error }. */
 async function settle(promise) {

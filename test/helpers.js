@@ -81,3 +81,17 @@ export function contextsPerThreadCount(test, createContext, threadCounts) {
   });
   return contexts;
 }
+
+/** Whether this runtime can run threaded contexts (shared memory, cross-origin isolated). */
+export const threaded = typeof SharedArrayBuffer === "function" && globalThis.crossOriginIsolated !== false;
+
+/** `promise`, or a rejection naming `what` if it does not settle within `ms`. */
+export async function withTimeout(promise, ms, what) {
+  let timer;
+  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

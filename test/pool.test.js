@@ -3,28 +3,17 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
-import { assertSame, random, randomU8, rejects, withContext } from "./helpers.js";
+import { assertSame, random, randomU8, rejects, threaded, withContext, withTimeout } from "./helpers.js";
 import { integralReference } from "./reference.js";
 
 const test = suite("pool");
 const debug = Symbol.for("simdcl.debug");
 // A page without cross-origin isolation has no SharedArrayBuffer: one thread only.
-const threaded = typeof SharedArrayBuffer === "function" && globalThis.crossOriginIsolated !== false;
 const threadedTest = threaded ? test : () => {};
 // (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))
 const zero = [0xfd, 0x0c, ...new Array(16).fill(0)];
 const relaxedProbe = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0,
   0x0a, 0x3d, 1, 0x3b, 0, ...zero, ...zero, ...zero, 0xfd, 0x85, 0x02, 0x0b]);
-
-async function withTimeout(promise, ms, what) {
-  let timer;
-  const limit = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms); });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 test("threads: 1 runs on the caller alone, on the best build the runtime has", async () => {
   await withContext(createContext, { threads: 1 }, async (cl) => {
