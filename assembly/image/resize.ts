@@ -47,6 +47,10 @@ const ELEM_F32 = 1;
   let xofs = ResizeArgs.xofs(ctrl);
   let w = ResizeArgs.xw(ctrl);
   const end = out + (<usize>groups << 4);
+  if (elem == ELEM_U8 && ResizeArgs.pairs(ctrl)) {
+    horizontalPairs(s, out, end, xofs, w, cn, kx);
+    return;
+  }
   if (cn == 4) {
     // One pixel per group: its four channels are adjacent.
     for (; out < end; out += 16, xofs += 16) {
@@ -86,6 +90,56 @@ const ELEM_F32 = 1;
       p1 += step;
       p2 += step;
       p3 += step;
+    }
+    v128.store(out, acc);
+  }
+}
+
+/**
+ * 8-bit taps two at a time: per value, its pair of bytes widened to i16 next to each
+ * other, so one i16 dot product with (α_k, α_k+1) sums both (exact, as the i32 products
+ * are). Four channels: a pixel's pair is 8 adjacent bytes, interleaved by one shuffle;
+ * one channel: a 16-bit load per value.
+ */
+@inline function horizontalPairs(s: usize, out: usize, end: usize, xofs: usize, w: usize, cn: i32, kx: i32): void {
+  if (cn == 4 && kx == 2) {
+    // Two pixels a step: their pairs in one vector, one shuffle.
+    for (; out + 16 < end; out += 32, xofs += 32, w += 32) {
+      const v = v128.load64_lane(s + <usize>load<i32>(xofs, 16), v128.load64_zero(s + <usize>load<i32>(xofs)), 1);
+      const t = i8x16.shuffle(v, v, 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+      v128.store(out, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(t), v128.load(w)));
+      v128.store(out, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(t), v128.load(w, 16)), 16);
+    }
+  }
+  if (cn == 4) {
+    for (; out < end; out += 16, xofs += 16) {
+      let p = s + <usize>load<i32>(xofs);
+      const first = v128.load64_zero(p);
+      let acc = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(i8x16.shuffle(first, first, 0, 4, 1, 5, 2, 6, 3, 7, 0, 0, 0, 0, 0, 0, 0, 0)), v128.load(w));
+      w += 16;
+      for (let k = 2; k < kx; k += 2, w += 16) {
+        p += 8;
+        const v = v128.load64_zero(p);
+        acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(i8x16.shuffle(v, v, 0, 4, 1, 5, 2, 6, 3, 7, 0, 0, 0, 0, 0, 0, 0, 0)), v128.load(w)));
+      }
+      v128.store(out, acc);
+    }
+    return;
+  }
+  for (; out < end; out += 16, xofs += 16) {
+    let p0 = s + <usize>load<i32>(xofs), p1 = s + <usize>load<i32>(xofs, 4);
+    let p2 = s + <usize>load<i32>(xofs, 8), p3 = s + <usize>load<i32>(xofs, 12);
+    let acc = i32x4.splat(0);
+    for (let k = 0; k < kx; k += 2, w += 16) {
+      let v = v128.load16_lane(p0, acc, 0);
+      v = v128.load16_lane(p1, v, 1);
+      v = v128.load16_lane(p2, v, 2);
+      v = v128.load16_lane(p3, v, 3);
+      acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), v128.load(w)));
+      p0 += 2;
+      p1 += 2;
+      p2 += 2;
+      p3 += 2;
     }
     v128.store(out, acc);
   }
@@ -144,6 +198,30 @@ function sumColumns(addrs: usize, wv: usize, weights: usize, ky: i32, n: i32, su
     if (n > 1) v128.store8_lane(p, b, 1, 1);
     if (n > 2) v128.store8_lane(p, b, 2, 2);
   }
+}
+
+/** cv.resize's VResizeLinear<uchar> on one value group: ((β0·(h0>>4))>>16 + (β1·(h1>>4))>>16 + 2) >> 2. */
+@inline function linearGroup(r0: usize, r1: usize, b0: v128, b1: v128): v128 {
+  const t0 = i32x4.shr_s(i32x4.mul(b0, i32x4.shr_s(v128.load(r0), 4)), 16);
+  const t1 = i32x4.shr_s(i32x4.mul(b1, i32x4.shr_s(v128.load(r1), 4)), 16);
+  return i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), i32x4.splat(2)), 2);
+}
+
+/**
+ * RESIZE_FIXED_LINEAR's vertical step, sixteen values at a time (one narrowing chain and
+ * one store for four groups); returns the groups done, the rest go one at a time.
+ */
+function verticalLinear(r0: usize, r1: usize, b0: v128, b1: v128, out: usize, values: i32): i32 {
+  let g = 0;
+  for (; (g + 4) << 2 <= values; g += 4) {
+    const at = <usize>g << 4;
+    const v0 = linearGroup(r0 + at, r1 + at, b0, b1);
+    const v1 = linearGroup(r0 + at + 16, r1 + at + 16, b0, b1);
+    const v2 = linearGroup(r0 + at + 32, r1 + at + 32, b0, b1);
+    const v3 = linearGroup(r0 + at + 48, r1 + at + 48, b0, b1);
+    v128.store(out + (<usize>g << 2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)));
+  }
+  return g;
 }
 
 /** RESIZE_NEAREST: output values copied from the row at `s` (each value's offset in xofs). */
@@ -234,15 +312,13 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
       v128.store(wv + (<usize>k << 4), v128.load32_splat(weights + (<usize>k << 2)));
     }
     const r0 = <usize>load<u32>(addrs), b0 = v128.load(wv);
-    for (let g = 0; g < groups; g++) {
+    let g = 0;
+    if (mode == RESIZE_FIXED_LINEAR) g = verticalLinear(r0, <usize>load<u32>(addrs, 4), b0, v128.load(wv, 16), out, values);
+    for (; g < groups; g++) {
       const at = <usize>g << 4;
       let v: v128;
       if (mode == RESIZE_FIXED_LINEAR) {
-        // cv.resize's VResizeLinear<uchar>: ((β0·(h0>>4))>>16 + (β1·(h1>>4))>>16 + 2) >> 2.
-        const r1 = <usize>load<u32>(addrs, 4), b1 = v128.load(wv, 16);
-        const t0 = i32x4.shr_s(i32x4.mul(b0, i32x4.shr_s(v128.load(r0 + at), 4)), 16);
-        const t1 = i32x4.shr_s(i32x4.mul(b1, i32x4.shr_s(v128.load(r1 + at), 4)), 16);
-        v = i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), i32x4.splat(2)), 2);
+        v = linearGroup(r0 + at, <usize>load<u32>(addrs, 4) + at, b0, v128.load(wv, 16));
       } else if (mode == RESIZE_FIXED) {
         // FixedPtCast<int, uchar, 22>: (Σ h·β + 2²¹) >> 22.
         let acc = i32x4.mul(v128.load(r0 + at), b0);

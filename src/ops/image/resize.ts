@@ -115,6 +115,7 @@ function sourceRows(arena: Arena, img: CheckedImage, used: Int32Array): { bindin
 /** What the kernel reads besides the pixels: the mode, both axes' tables, the sampled source rows. */
 interface Tables {
   mode: number;
+  pairs: boolean;
   kx: number;
   xofs: Int32Array;
   xw: Int32Array | Float32Array;
@@ -160,12 +161,20 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
   const values = dw * cn;
   const groups = Math.ceil(values / 4);
   const elem = columnsFirst ? 4 : esz;
+  // 8-bit integer taps two at a time (one i16 dot product per pair) where a pair's bytes
+  // load together: four channels (one pixel per group), or one (a 16-bit load per value).
+  const pairs = esz === 1 && !columnsFirst && mode !== RESIZE_NEAREST && x.taps % 2 === 0 && (cn === 4 || cn === 1);
   const xofs = new Int32Array(groups * 4);
   const xw = new (x.weight.constructor as typeof Float32Array)(groups * x.taps * 4);
+  const xw16 = new Int16Array(xw.buffer); // the pairs' layout, as bytes of xw
   for (let j = 0; j < values; j++) {
     const pixel = Math.floor(j / cn), g = j >> 2, lane = j & 3;
     xofs[j] = (x.start[pixel] * cn + (j % cn)) * elem;
-    for (let k = 0; k < x.taps; k++) xw[(g * x.taps + k) * 4 + lane] = x.weight[pixel * x.taps + k] / q;
+    for (let k = 0; k < x.taps; k++) {
+      const w = x.weight[pixel * x.taps + k] / q;
+      if (pairs) xw16[(g * (x.taps >> 1) + (k >> 1)) * 8 + lane * 2 + (k & 1)] = w;
+      else xw[(g * x.taps + k) * 4 + lane] = w;
+    }
   }
   xofs.fill(xofs[0], values);
   const ky = scheme.y.taps;
@@ -177,7 +186,7 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
   for (let r = 0, i = 0; r < sh; r++) if (seen[r]) used[i++] = r;
   const head = Math.ceil((ky * 8 + 4) / 16) * 16 + ky * 16;
   const rows = columnsFirst ? Math.ceil((sw * cn * 4) / 16) * 16 + groups * 16 : ky * groups * 16;
-  return { mode, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
+  return { mode, pairs, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
 }
 
 /** Column sums' weights are integers in 1/COLUMN_SCALE units (i16: up to 2 − 2⁻¹⁴). */
@@ -226,7 +235,7 @@ export async function resizeInto(
     const args = {
       mode: t.mode, cn, srcF32: esz === 4, dstF32: esz === 4,
       src: at.src, srcStride: rows.stride, dst: dstAt, dstStride, values, srcValues: src.width * cn, dh,
-      kx: t.kx, xofs: at.xofs, xw: at.xw, ky: t.ky, yrows: at.yrows, yw: at.yw,
+      kx: t.kx, xofs: at.xofs, xw: at.xw, pairs: t.pairs, ky: t.ky, yrows: at.yrows, yw: at.yw,
       post: t.post, roundUp: t.roundUp, rows: bands.rows,
       scratch: at.scratch, scratchStride: t.scratch,
     };
