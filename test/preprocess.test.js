@@ -42,6 +42,9 @@ const CASES = [
   [[1000, 3, 4], { width: 50, height: 50, fit: "contain", keepAlpha: true }],
   [[3, 1000, 4], { width: 50, height: 50, fit: "cover", antialias: true }],
   [[1, 1, 3], { width: 7, height: 5, fit: "contain", pad: 9 }],
+  [[640, 360, 4], { width: 96, height: 96, fit: "contain", pad: [1, 2, 3, 4], layout: "NHWC", keepAlpha: true }],
+  [[200, 90, 3], { width: 64, height: 80, fit: "contain", pad: [10, 20, 30], layout: "NHWC", channelOrder: "BGR", mean: [1, 2, 3] }],
+  [[90, 200, 1], { width: 64, height: 80, fit: "contain", pad: 7, layout: "NC4HW4" }],
   [[33, 17, 4], { width: 17, height: 33, fit: "cover", method: "bilinear", antialias: true, layout: "NC4HW4" }],
 ];
 

@@ -1,6 +1,6 @@
 // toTensor: 8-bit interleaved pixels to f32 (x·scale − mean[c]) / std[c], computed as
 // x·a[c] + b[c] with a = scale/std and b = −mean/std (rounded to f32 by the plan), into
-// NCHW planes or interleaved pixels (NHWC; NC4HW4, which for at most four channels is
+// NCHW planes (`planeStride` bytes apart) or interleaved pixels (NHWC; NC4HW4, which for at most four channels is
 // pixels of four floats, channels past c zero). A work-group is `rows` rows.
 //
 // Four pixels at a time: one load, one byte swizzle by a map the plan computed (channel
@@ -30,7 +30,7 @@ export function tensorGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
   const map = v128.load(consts);
   const vectors = planar ? oc : lanes;
   // Bytes from one output vector to the next, and per pixel.
-  const kStride: usize = planar ? (<usize>width * height) << 2 : 16;
+  const kStride: usize = planar ? ToTensorArgs.planeStride(ctrl) : 16;
   const pixelBytes: usize = planar ? 4 : <usize>lanes << 2;
   const step: usize = planar ? 4 : 1; // the map's and the constants' index of channel c: c·step
   const y0 = group * rows, y1 = min(height, y0 + rows);

@@ -437,6 +437,7 @@ export const ops = {
       height: "i32",
       dst: "usize",
       planar: "bool", // NCHW: oc planes of width·height floats; else `lanes` floats per pixel
+      planeStride: "usize", // NCHW: bytes from one plane to the next (the planes may be taller than the image)
       lanes: "i32", // interleaved: floats per pixel (oc, or 4 for NC4HW4)
       oc: "i32", // output channels
       consts: "usize", // 16-byte swizzle map, then the a and b vectors (see the kernel)

@@ -108,6 +108,22 @@ export function checkNormalisation(op: string, o: Record<string, unknown>, cn: n
   return { oc, layout, consts: bytes };
 }
 
+/**
+ * @internal The tensor's floats for a pixel whose bytes are `pad` (one per source
+ * channel), computed as the kernel computes them: one per plane for NCHW, else the
+ * pixel's floats (oc for NHWC, 4 for NC4HW4, zero past oc).
+ */
+export function padPixel(n: Normalisation, pad: Uint8Array): Float32Array {
+  const floats = new Float32Array(n.consts.buffer, n.consts.byteOffset, n.consts.length >> 2);
+  const planar = n.layout === "NCHW";
+  return Float32Array.from({ length: n.layout === "NC4HW4" ? 4 : n.oc }, (_, c) => {
+    const i = planar ? 4 * c : c; // the map's and the vectors' index of the pixel's first value of channel c
+    const from = n.consts[i];
+    const x = from < 16 ? pad[from] : 0;
+    return Math.fround(Math.fround(x * floats[4 + i]) + floats[20 + i]);
+  });
+}
+
 function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType<typeof imageCall>): TensorPlan {
   const src = checkImage(engine.arena, "toTensor src", data, shape, ["u8"]);
   const o = checkOptions("toTensor options", options ?? {}, KNOWN);
@@ -135,9 +151,13 @@ async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
 
 /**
  * @internal The normalisation job: an 8-bit image at `src.at` (rows `src.stride` bytes
- * apart) into the tensor at `dstAt`, as `n` (checkNormalisation) says.
+ * apart) into the tensor at `dstAt`, as `n` (checkNormalisation) says; NCHW planes
+ * `planeStride` bytes apart (default: the image's size).
  */
-export function tensorInto(engine: Engine, src: { at: number; stride: number; channels: number; width: number; height: number }, dstAt: number, n: Normalisation): Promise<void> {
+export function tensorInto(
+  engine: Engine, src: { at: number; stride: number; channels: number; width: number; height: number }, dstAt: number, n: Normalisation,
+  planeStride = src.width * src.height * 4,
+): Promise<void> {
   const arena = engine.arena;
   const lanes = n.layout === "NHWC" ? n.oc : 4;
   const split = rowSplit(engine, src.height, src.width * (src.channels + 4 * n.oc));
@@ -145,7 +165,7 @@ export function tensorInto(engine: Engine, src: { at: number; stride: number; ch
   return bind(arena, { consts }, (at) => {
     const args = {
       src: src.at, srcStride: src.stride, cn: src.channels, width: src.width, height: src.height, dst: dstAt,
-      planar: n.layout === "NCHW", lanes, oc: n.oc, consts: at.consts, rows: split.rows,
+      planar: n.layout === "NCHW", planeStride, lanes, oc: n.oc, consts: at.consts, rows: split.rows,
     };
     return engine.run("toTensor", args, [split.groups], { solo: split.solo });
   });

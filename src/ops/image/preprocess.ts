@@ -3,11 +3,11 @@
 // the source rows the resampling reads are copied in from a plain array; the resized
 // image lives in a canvas in the context's memory, and only the tensor comes back out.
 // The result is exactly what resize, place and toTensor give one after another.
-import { checkBool, checkF32Operand, checkInt, checkLength, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
-import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
-import { HOST, bind, output, scratch, view, type Engine, type OpHost } from "../../run.ts";
+import { checkBool, checkF32Operand, checkInt, checkLength, checkOptions, describe, deviceBuffers, oneOf, recheckLength } from "../../errors.ts";
+import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
+import { HOST, bind, scratch, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Shape4, type Tensor } from "../tensor/types.ts";
-import { checkNormalisation, tensorInto, type Normalisation, type ToTensorOptions } from "./color-tensor.ts";
+import { checkNormalisation, padPixel, tensorInto, type Normalisation, type ToTensorOptions } from "./color-tensor.ts";
 import { imageCall } from "./color-common.ts";
 import { placement, type Placement, type PlacementFit } from "./placement.ts";
 import { resizeInto } from "./resize.ts";
@@ -102,42 +102,87 @@ function planPreprocess(engine: Engine, { data, shape, rest: [options] }: Return
 }
 
 async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<PreprocessResult> {
-  const { src, place, width: W, height: H } = p;
+  const { src, place, width: W, height: H, norm } = p;
   const cn = src.channels;
-  const shape: Shape4 = [1, p.norm.oc, H, W];
-  const length = tensorLength(p.norm.layout, shape);
+  const shape: Shape4 = [1, norm.oc, H, W];
+  const length = tensorLength(norm.layout, shape);
   const result = p.out ?? new Float32Array(length);
-  // The canvas the tensor is read from: the tensor's size (fill, contain), or the resized
-  // frame's width by the tensor's rows (cover: its middle columns are read in place).
+  // The tensor rows the frame covers, [top, top + rows): the letterbox's bands above and
+  // below are all padding, written as floats directly instead of normalised.
   const cover = place.x < 0 || place.y < 0;
+  const top = cover ? 0 : place.y, rows = cover ? H : place.height;
+  const tensor = tensorRows(engine, result, norm, W, H, top, rows, padPixel(norm, p.pad));
+  // The canvas the tensor is read from: those rows, the tensor's width (fill, contain), or
+  // the resized frame's width (cover: its middle columns are read in place).
   const canvasW = cover ? place.width : W;
-  const regions = { canvas: scratch(canvasW * H * cn), dst: output(engine.arena, result, length, "preprocess out") };
-  await bind(engine.arena, regions, async (at) => {
-    const rowBytes = canvasW * cn;
+  const rowBytes = canvasW * cn;
+  await bind(engine.arena, { canvas: scratch(rowBytes * rows), dst: tensor.binding }, async (at) => {
     if (cover) {
       // Rows -y … -y + H of the resized frame, all its columns.
       await resizeInto(engine, src, place.width, place.height, p.method, p.antialias, at.canvas, rowBytes, -place.y, -place.y + H);
     } else {
-      if (place.width < W || place.height < H) fillPadding(view(engine.arena, Uint8Array, at.canvas, W * H * cn), W, H, cn, place, p.pad);
-      await resizeInto(engine, src, place.width, place.height, p.method, p.antialias, at.canvas + (place.y * W + place.x) * cn, rowBytes);
+      fillMargins(view(engine.arena, Uint8Array, at.canvas, rowBytes * rows), W, rows, cn, place, p.pad);
+      await resizeInto(engine, src, place.width, place.height, p.method, p.antialias, at.canvas + place.x * cn, rowBytes);
     }
     const left = cover ? -place.x * cn : 0;
-    await tensorInto(engine, { at: at.canvas + left, stride: rowBytes, channels: cn, width: W, height: H }, at.dst, p.norm);
+    await tensorInto(engine, { at: at.canvas + left, stride: rowBytes, channels: cn, width: W, height: rows }, at.dst, norm, tensor.planeStride);
   });
-  return { data: result, shape, layout: p.norm.layout, placement: place };
+  return { data: result, shape, layout: norm.layout, placement: place };
 }
 
-/** The canvas outside the placed frame: whole rows above and below, margins left and right. */
-function fillPadding(canvas: Uint8Array, W: number, H: number, cn: number, place: Placement, pad: Uint8Array): void {
+/**
+ * Where the kernels write tensor rows [top, top + rows) of every plane (NCHW) or of the
+ * one block of pixels (NHWC, NC4HW4): in place in a device buffer, else a region of just
+ * those rows, copied out plane by plane. The other rows get the padding's floats.
+ */
+function tensorRows(engine: Engine, out: F32Operand, n: Normalisation, W: number, H: number, top: number, rows: number, pad: Float32Array) {
+  const planar = n.layout === "NCHW";
+  const blocks = planar ? n.oc : 1;
+  const rowFloats = W * (planar ? 1 : pad.length);
+  const length = blocks * H * rowFloats;
+  const fill = (t: Float32Array) => fillPadRows(t, pad, planar, blocks, H, rowFloats, top, rows);
+  if (out instanceof DeviceBuffer) {
+    const binding: Binding = { bytes: 0, device: out, offset: top * rowFloats * 4, before: (at) => fill(view(engine.arena, Float32Array, at - top * rowFloats * 4, length)) };
+    return { binding, planeStride: H * rowFloats * 4 };
+  }
+  const name = "preprocess out";
+  const block = rows * rowFloats;
+  const binding: Binding = {
+    bytes: blocks * block * 4,
+    before: () => recheckLength(name, out, length),
+    after: (at) => {
+      recheckLength(name, out, length);
+      const region = view(engine.arena, Float32Array, at, blocks * block);
+      for (let b = 0; b < blocks; b++) out.set(region.subarray(b * block, (b + 1) * block), (b * H + top) * rowFloats);
+      fill(out);
+    },
+  };
+  return { binding, planeStride: block * 4 };
+}
+
+/** Rows outside [top, top + rows) of each block: the padding's floats (one per plane, or a pixel's). */
+function fillPadRows(t: Float32Array, pad: Float32Array, planar: boolean, blocks: number, H: number, rowFloats: number, top: number, rows: number): void {
+  if (top === 0 && rows === H) return;
+  if (planar) {
+    for (let b = 0; b < blocks; b++) {
+      t.fill(pad[b], b * H * rowFloats, (b * H + top) * rowFloats);
+      t.fill(pad[b], (b * H + top + rows) * rowFloats, (b + 1) * H * rowFloats);
+    }
+    return;
+  }
+  const row = Float32Array.from({ length: rowFloats }, (_, i) => pad[i % pad.length]);
+  for (let r = 0; r < H; r++) if (r < top || r >= top + rows) t.set(row, r * rowFloats);
+}
+
+/** The canvas's margins left and right of the placed frame, in each of its rows. */
+function fillMargins(canvas: Uint8Array, W: number, rows: number, cn: number, place: Placement, pad: Uint8Array): void {
+  const { x, width: rw } = place;
+  if (x === 0 && rw === W) return;
   const row = new Uint8Array(W * cn);
   for (let i = 0; i < row.length; i++) row[i] = pad[i % cn];
-  const { x, y, width: rw, height: rh } = place;
-  for (let r = 0; r < H; r++) {
+  for (let r = 0; r < rows; r++) {
     const at = r * W * cn;
-    if (r < y || r >= y + rh) canvas.set(row, at);
-    else {
-      canvas.set(row.subarray(0, x * cn), at);
-      canvas.set(row.subarray((x + rw) * cn), at + (x + rw) * cn);
-    }
+    canvas.set(row.subarray(0, x * cn), at);
+    canvas.set(row.subarray((x + rw) * cn), at + (x + rw) * cn);
   }
 }
