@@ -19,15 +19,18 @@ import { ToTensorArgs } from "../runtime/schema.gen";
   return f32x4.convert_i32x4_s((k & 1) == 0 ? i32x4.extend_low_i16x8_u(h) : i32x4.extend_high_i16x8_u(h));
 }
 
-@inline function affine(v: v128, k: i32, consts: usize): v128 {
-  return f32x4.add(f32x4.mul(bytesToF32(v, k), v128.load(consts + 16 + (<usize>k << 4))), v128.load(consts + 80 + (<usize>k << 4)));
+@inline function affine(v: v128, k: i32, a: v128, b: v128): v128 {
+  return f32x4.add(f32x4.mul(bytesToF32(v, k), a), b);
 }
 
 export function tensorGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const cn = ToTensorArgs.cn(ctrl), width = ToTensorArgs.width(ctrl), height = ToTensorArgs.height(ctrl);
   const planar = ToTensorArgs.planar(ctrl), lanes = ToTensorArgs.lanes(ctrl), oc = ToTensorArgs.oc(ctrl);
   const srcStride = ToTensorArgs.srcStride(ctrl), consts = ToTensorArgs.consts(ctrl), rows = ToTensorArgs.rows(ctrl);
+  // The constants in locals: loads in the loop would be repeated (stores may alias them).
   const map = v128.load(consts);
+  const a0 = v128.load(consts, 16), a1 = v128.load(consts, 32), a2 = v128.load(consts, 48), a3 = v128.load(consts, 64);
+  const b0 = v128.load(consts, 80), b1 = v128.load(consts, 96), b2 = v128.load(consts, 112), b3 = v128.load(consts, 128);
   const vectors = planar ? oc : lanes;
   // Bytes from one output vector to the next, and per pixel.
   const kStride: usize = planar ? ToTensorArgs.planeStride(ctrl) : 16;
@@ -41,10 +44,10 @@ export function tensorGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
     for (; (width - x) * cn >= 16; x += 4) {
       const v = i8x16.swizzle(v128.load(s + <usize>x * cn), map);
       const o = d + <usize>x * pixelBytes;
-      v128.store(o, affine(v, 0, consts));
-      if (vectors > 1) v128.store(o + kStride, affine(v, 1, consts));
-      if (vectors > 2) v128.store(o + 2 * kStride, affine(v, 2, consts));
-      if (vectors > 3) v128.store(o + 3 * kStride, affine(v, 3, consts));
+      v128.store(o, affine(v, 0, a0, b0));
+      if (vectors > 1) v128.store(o + kStride, affine(v, 1, a1, b1));
+      if (vectors > 2) v128.store(o + 2 * kStride, affine(v, 2, a2, b2));
+      if (vectors > 3) v128.store(o + 3 * kStride, affine(v, 3, a3, b3));
     }
     for (; x < width; x++) {
       const o = d + <usize>x * pixelBytes;

@@ -106,7 +106,15 @@ function sourceRows(arena: Arena, img: CheckedImage, used: Int32Array): { bindin
     bytes: used.length * rowElems * img.esz,
     before: (at) => {
       const packed = view(arena, Type, at, used.length * rowElems);
-      used.forEach((r, i) => packed.set(data.subarray(r * img.stride, r * img.stride + rowElems), i * rowElems));
+      // One copy per run of consecutive rows (a 3× bilinear reads rows in pairs).
+      for (let i = 0; i < used.length;) {
+        let n = 1;
+        while (i + n < used.length && used[i + n] === used[i] + n) n++;
+        const r = used[i];
+        if (n === 1 || img.stride === rowElems) packed.set(data.subarray(r * img.stride, (r + n - 1) * img.stride + rowElems), i * rowElems);
+        else for (let k = 0; k < n; k++) packed.set(data.subarray((r + k) * img.stride, (r + k) * img.stride + rowElems), (i + k) * rowElems);
+        i += n;
+      }
     },
   };
   return { binding, stride: rowElems * img.esz, map: (r) => index[r] };
