@@ -43,3 +43,23 @@ export function storeOnly(dst: usize, bytes: usize): void {
     v128.store(p, v, 48);
   }
 }
+
+// The read floor of a resampling: every byte of `count` source rows loaded (their indices
+// at `rows`, i32), four v128 a step folded into independent sums so no load is dropped,
+// then `outBytes` stored: what any kernel that reads those rows and writes that result
+// moves at the least.
+export function readRowsStore(src: usize, rowBytes: usize, rows: usize, count: i32, dst: usize, outBytes: usize): i32 {
+  let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  for (let i = 0; i < count; i++) {
+    const p = src + <usize>load<i32>(rows + (<usize>i << 2)) * rowBytes;
+    const end = p + (rowBytes & ~(<usize>63));
+    for (let q = p; q < end; q += 64) {
+      a0 = v128.xor(a0, v128.load(q));
+      a1 = v128.xor(a1, v128.load(q, 16));
+      a2 = v128.xor(a2, v128.load(q, 32));
+      a3 = v128.xor(a3, v128.load(q, 48));
+    }
+  }
+  storeOnly(dst, outBytes);
+  return i32x4.extract_lane(v128.xor(v128.xor(a0, a1), v128.xor(a2, a3)), 0);
+}

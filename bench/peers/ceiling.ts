@@ -20,3 +20,22 @@ export async function writeFloor(bytes: number): Promise<() => void> {
   if (base === 0) throw new RangeError(`writeFloor: ${bytes} bytes do not fit in one Wasm memory`);
   return () => storeOnly(base, bytes);
 }
+
+/**
+ * The read-and-write floor of a resampling (bench/ceiling.as.ts readRowsStore): the rows
+ * `rows` of `image` (rows `rowBytes` apart, copied into the module once) read whole, then
+ * `outBytes` stored.
+ */
+export async function readRowsFloor(image: Uint8Array, rowBytes: number, rows: Int32Array, outBytes: number): Promise<() => void> {
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("./ceiling.wasm", new URL("..", import.meta.url))), {});
+  const { memory, reserve, readRowsStore } = instance.exports as {
+    memory: WebAssembly.Memory; reserve(b: number): number;
+    readRowsStore(src: number, rowBytes: number, rows: number, count: number, dst: number, outBytes: number): number;
+  };
+  const rowsAt = image.length, dst = rowsAt + rows.length * 4 + 64;
+  const base = reserve(dst + outBytes);
+  if (base === 0) throw new RangeError(`readRowsFloor: ${dst + outBytes} bytes do not fit in one Wasm memory`);
+  new Uint8Array(memory.buffer, base, image.length).set(image);
+  new Int32Array(memory.buffer, base + rowsAt, rows.length).set(rows);
+  return () => readRowsStore(base, rowBytes, base + rowsAt, rows.length, base + dst, outBytes);
+}
