@@ -4,7 +4,8 @@
 // array handed to the next. simdcl: an NHWC Float32Array in, plain OIHW weights (the same
 // arrays every call), a new array out, layer by layer. XNNPACK (tfjs-backend-wasm, one
 // thread): the same layers on tensors made from the arrays and read back with dataSync(),
-// its filters held as tensors (packed once). Same rounds, medians.
+// its filters held as tensors (packed once), ReLU6 fused as a converted model runs it
+// (tf.fused.conv2d, tf.fused.depthwiseConv2d). Same rounds, medians.
 import { createContext } from "simdcl";
 import { machine, measureRounds, printTable, type Row } from "./common.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
@@ -67,11 +68,11 @@ async function main() {
     let x: Float32Array = input, h = SIZE;
     for (const [i, l] of layers.entries()) {
       const t = tf.tensor4d(x, [1, h, h, l.c]);
-      const y = l.depthwise ? tf.depthwiseConv2d(t, weights[i].filter, l.stride, "same") : tf.conv2d(t, weights[i].filter, l.stride, "same");
-      const r = tf.relu6(y);
+      const args = { x: t, filter: weights[i].filter, strides: l.stride, pad: "same", activation: "relu6" };
+      const r = l.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
       x = r.dataSync() as Float32Array;
       h = r.shape[1];
-      t.dispose(); y.dispose(); r.dispose();
+      t.dispose(); r.dispose();
     }
     return x;
   };

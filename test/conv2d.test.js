@@ -309,6 +309,22 @@ test("depthwise with every layout pair (NHWC read and written in place): whole a
   }
 });
 
+test("depthwise window kernels over NHWC in place (pixels 4·c bytes apart): edge blocks, padding without them, tails, every width and stride", async () => {
+  const rand = random(414);
+  const pairs = [["NHWC", "NHWC"], ["NHWC", "NC4HW4"], ["NC4HW4", "NHWC"], ["NCHW", "NHWC"]];
+  for (const [layout, outputLayout] of pairs) {
+    for (const [c, h, w, k, stride, padding] of [
+      [4, 20, 37, 3, 1, 1], [8, 11, 29, 5, 1, 2], [16, 15, 33, 3, 2, 1], [8, 12, 12, 3, 2, "same"],
+      [4, 9, 21, 3, 1, 0], [8, 10, 26, 5, 1, 1], [12, 7, 8, 3, 2, 1], [8, 5, 70, 3, 1, [1, 0, 2, 1]],
+    ]) {
+      await checkCase(rand, {
+        shape: [2, c, h, w], wShape: [c, 1, k, k],
+        options: { layout, outputLayout, groups: c, stride, padding, bias: true, activation: "relu6" }, threads: [1, 2, 3],
+      });
+    }
+  }
+});
+
 test("packConv: packed weights give exactly what plain ones do, and refuse another shape", async () => {
   const rand = random(408);
   const cl = contexts[2];

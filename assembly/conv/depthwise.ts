@@ -18,7 +18,7 @@
 // (scripts/gen-windows.mjs says how and why only there).
 import { Config, DepthwiseArgs, LAYOUT_NC4HW4 } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
-import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window8 } from "./windows.gen";
+import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window4N, window8, window8N } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 
@@ -44,13 +44,22 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   const r1 = min(h, (oy1 - 1) * sh - pt + (kh - 1) * dh + 1);
   // Where input row r0 is, and the column of input column 0 there: the zero-padded
   // scratch copy, or (wp = 0) the input itself, where only whole windows take the blocks.
+  // NHWC in place (the planner's choice for window shapes with whole quads): pixels are
+  // ps = 4·c bytes apart instead of 16, and the window kernels' N copies step by it.
   const copy = wp != 0;
-  let rowsAt: usize, rowBytes: usize, colShift: i32;
+  const nhwcIn = DepthwiseArgs.inLayout(ctrl) != LAYOUT_NC4HW4;
+  const c = DepthwiseArgs.c(ctrl);
+  let rowsAt: usize, rowBytes: usize, colShift: i32, ps: usize = 16;
   if (copy) {
     rowsAt = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl);
     copyRows(ctrl, b, oq, r0, r1, w, pl, wp, rowsAt);
     rowBytes = <usize>wp << 4;
     colShift = pl;
+  } else if (nhwcIn) {
+    ps = <usize>c << 2;
+    rowBytes = <usize>w * ps;
+    rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * h + r0) * rowBytes) + (<usize>oq << 4);
+    colShift = 0;
   } else {
     rowBytes = <usize>w << 4;
     rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * DepthwiseArgs.c4(ctrl) + oq) * <usize>h + <usize>r0) * rowBytes;
@@ -66,10 +75,19 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   const bias = DepthwiseArgs.bias(ctrl);
   const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
   const act = DepthwiseArgs.act(ctrl);
-  // NC4HW4 output goes straight to its plane; NHWC a row at a time through scratch.
-  const direct = DepthwiseArgs.outLayout(ctrl) == LAYOUT_NC4HW4;
+  // NC4HW4 output goes straight to its plane. NHWC goes straight to its pixels (os = 4·oc
+  // bytes apart) from the window kernels when the quads are whole, else a row at a time
+  // through scratch.
+  const window = hasWindow(kw, sw, dw);
+  const oc = c * DepthwiseArgs.mult(ctrl);
+  const nhwcOut = DepthwiseArgs.outLayout(ctrl) != LAYOUT_NC4HW4;
+  const direct = !nhwcOut || (window && (oc & 3) == 0);
+  const os: usize = nhwcOut && direct ? <usize>oc << 2 : 16;
+  const strided = ps != 16 || os != 16;
   const rowBuf = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl) + DepthwiseArgs.outRowAt(ctrl);
-  const out = DepthwiseArgs.out(ctrl) + ((<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
+  const out = DepthwiseArgs.out(ctrl) + (nhwcOut
+    ? ((<usize>b * <usize>oh * <usize>ow * <usize>oc) << 2) + (<usize>oq << 4)
+    : (<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
   const step = <usize>sw << 4;
   const tapStep = <usize>dw << 4;
   const wRow = <usize>kw << 4;
@@ -77,7 +95,6 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
   // block that skips the padding columns, so its edge pixels need no passes of their own.
-  const window = hasWindow(kw, sw, dw);
   const pin = Config.depthwisePinned(ctrl);
   const half = (kw - 1) >> 1;
   const leftBlock = window && !copy && half > 0 && pl == half && end >= 8;
@@ -89,43 +106,52 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
     const kyLo = top >= r0 ? 0 : dh == 1 ? r0 - top : (r0 - top + dh - 1) / dh;
     const kyHi = r1 <= top ? 0 : min(kh, dh == 1 ? r1 - top : (r1 - 1 - top) / dh + 1);
     const rowAt = rowsAt + <usize>(top + kyLo * dh - r0) * rowBytes;
+    const tapStepN = <usize>dw * ps;
     const rowStep = <usize>dh * rowBytes;
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
-    const outRow = direct ? out + ((<usize>oy * <usize>ow) << 4) : rowBuf;
+    const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
     let ox = 0;
     if (leftBlock) {
-      window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
+      if (strided) window8N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, ps, os);
+      else window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
       ox = 8;
     }
-    for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStepN, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     // Blocks of eight, then four, up to the right edge block if there is one; a remainder
     // too short for a block is covered by one that overlaps the block before (its outputs
     // come out the same), not pixel by pixel.
     const stop = rightBlock ? ow - 8 : end;
     if (window && stop - ox >= 8) {
       const blocks = (stop - ox) >> 3;
-      window8(kw, sw, WHOLE, pin, rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks);
+      const at = rowAt + <usize>(ox * sw - pl + colShift) * ps;
+      if (strided) window8N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, blocks, ps, os);
+      else window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks);
       ox += blocks << 3;
     }
+    // (Strided only with a window: the loop above left fewer than eight.)
     for (; ox + 8 <= stop; ox += 8) eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
     if (stop - ox > 4 && stop - 8 >= start) {
-      eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow, biasAt, act);
+      if (strided) window8N(kw, sw, WHOLE, pin, rowAt + <usize>((stop - 8) * sw - pl + colShift) * ps, rowStep, wAt, taps, outRow + <usize>(stop - 8) * os, biasAt, act, 1, ps, os);
+      else eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow, biasAt, act);
       ox = stop;
     }
     if (ox < stop && stop - 4 >= start) {
       const x4 = min(ox, stop - 4);
-      const at = rowAt + (<usize>(x4 * sw - pl + colShift) << 4);
-      if (window) window4(kw, sw, pin, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act);
+      const at = rowAt + <usize>(x4 * sw - pl + colShift) * ps;
+      if (strided) window4N(kw, sw, pin, at, rowStep, wAt, taps, outRow + <usize>x4 * os, biasAt, act, ps, os);
+      else if (window) window4(kw, sw, pin, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act);
       else block4(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4), biasAt, act);
       ox = max(ox, x4 + 4);
     }
     if (rightBlock) {
-      for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
-      window8(kw, sw, RIGHT_EDGE, pin, rowAt + (<usize>(stop * sw - pl) << 4), rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
+      for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStepN, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+      const at = rowAt + <usize>(stop * sw - pl) * ps;
+      if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, ps, os);
+      else window8(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
       ox = ow;
     }
-    for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStepN, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     if (!direct) writeRow(ctrl, b, oq, oy, rowBuf);
   }
 }
@@ -161,13 +187,14 @@ function writeRow(ctrl: usize, b: i32, oq: i32, oy: i32, row: usize): void {
   else block8(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
 }
 
-// Output column ox alone, over the taps inside the row.
+// Output column ox alone, over the taps inside the row; pixels ps bytes apart in the
+// input (tapStep = dilation · ps) and os in the output.
 @inline function one(
   sw: i32, pl: i32, dw: i32, w: i32, kw: i32, colShift: i32, rowAt: usize, rowStep: usize, tapStep: usize,
-  wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32,
+  wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32, ps: usize, os: usize,
 ): void {
-  pixel1(rowAt + (<usize>(ox * sw - pl + colShift) << 4), rowStep, tapStep, wAt, wRow, taps,
-    kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + (<usize>ox << 4), biasAt, act);
+  pixel1(rowAt + <usize>(ox * sw - pl + colShift) * ps, rowStep, tapStep, wAt, wRow, taps,
+    kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + <usize>ox * os, biasAt, act);
 }
 
 // The first tap column that output column `last` (a block's last) reads inside the image:

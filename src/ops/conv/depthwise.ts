@@ -4,6 +4,7 @@ import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
 import { LAYOUT_NC4HW4, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
 import { quads, type Shape4 } from "../tensor/types.ts";
 import { geometryArgs, type ConvShape } from "./geometry.ts";
+import { hasWindow } from "./windows.gen.ts";
 
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
 const DEPTHWISE_SCRATCH = 96 * 1024;
@@ -31,16 +32,19 @@ const LAYOUT_CODES: Record<KernelLayout, number> = { NC4HW4: LAYOUT_NC4HW4, NHWC
 // Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
 // The padded copy (paddedW > 0) only where reading in place would leave fewer than half
 // of a row's outputs to the blocks (large kernels on small images), or channels must be
-// gathered (a multiplier), or the input is NHWC (the copy gathers each pixel's quad where
-// it lies, instead of a conversion pass over the whole tensor). Elsewhere it is a pass
-// over the input that buys nothing: it was slower except on inputs far out of cache
-// (docs/decisions/depthwise.md). An NHWC output is written a row at a time from a row in
-// scratch.
+// gathered (a multiplier), or the input is NHWC with no window kernel or a partial quad
+// (the copy gathers each pixel's quad where it lies, instead of a conversion pass over
+// the whole tensor). Elsewhere it is a pass over the input that buys nothing: it was
+// slower except on inputs far out of cache (docs/decisions/depthwise.md). The window
+// kernels read NHWC in place and write NHWC in place when the quads are whole; other
+// NHWC outputs are written a row at a time from a row in scratch.
 export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLayout = "NC4HW4", outLayout: KernelLayout = "NC4HW4"): DepthwiseJob {
   const lastTap = (p.kw - 1) * p.dw;
   const start = Math.ceil(p.pad[1] / p.sw);
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
-  const copy = p.oc !== p.c || 2 * (end - start) < p.ow || inLayout !== "NC4HW4";
+  // NHWC is read in place by the window kernels when its quads are whole.
+  const nhwcInPlace = hasWindow(p.kw, p.sw, p.dw) && p.c % 4 === 0;
+  const copy = p.oc !== p.c || 2 * (end - start) < p.ow || (inLayout !== "NC4HW4" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
   const planes = p.n * quads(p.oc);
