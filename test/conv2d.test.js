@@ -325,6 +325,25 @@ test("depthwise window kernels over NHWC in place (pixels 4·c bytes apart): edg
   }
 });
 
+test("Winograd's weight transform split across threads: the very same result as on one thread, and as the reference", async () => {
+  const rand = random(415);
+  // 96·64 filters: enough for the transform to take the threads.
+  const shape = [1, 64, 10, 9], wShape = [96, 64, 3, 3];
+  const x = randomF32(rand, 64 * 10 * 9, 1);
+  const weight = randomF32(rand, 96 * 64 * 9, 1);
+  const ref = conv2dReference(x, shape, weight, wShape, { pad: [1, 1, 1, 1] });
+  const results = [];
+  for (const t of [1, 2, 3]) {
+    const handle = await contexts[t].packConv(weight, wShape);
+    const { data } = await contexts[t].conv2d(x, shape, handle, wShape, { padding: 1, algorithm: "winograd" });
+    checkClose(data, ref, 64 * 9, `winograd threads=${t}`, tileScale(ref.scale, [1, 96, 10, 9]), WINOGRAD_FACTOR);
+    results.push(Array.from(data));
+    handle.dispose();
+  }
+  assert.equal(results[1], results[0], "2 threads");
+  assert.equal(results[2], results[0], "3 threads");
+});
+
 test("packConv: packed weights give exactly what plain ones do, and refuse another shape", async () => {
   const rand = random(408);
   const cl = contexts[2];

@@ -301,6 +301,21 @@ export const ops = {
       tile: "i32", // outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3)
     },
   },
+  // Winograd's weight transform U = G·g·Gᵀ, in f64 and rounded once, before the GEMM packer.
+  winogradWeights: {
+    id: 8,
+    kernel: "conv/winograd-weights.ts#winogradWeightsGroup",
+    phases: ["transform"],
+    args: {
+      weight: "usize", // OIHW 3×3 f32
+      oc: "i32",
+      c: "i32",
+      tile: "i32", // outputs per tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3)
+      g: "usize", // G, (tile + 2)×3 f64, row-major
+      out: "usize", // [ξ][oc][c] f32
+      ocPerGroup: "i32",
+    },
+  },
   pool2d: {
     id: 7,
     kernel: "tensor/pool.ts#poolGroup",

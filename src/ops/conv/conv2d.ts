@@ -24,7 +24,7 @@ import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv } from ".
 import { depthwiseArgs, packDepthwise, planDepthwise } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
 import { WeightCache } from "./weight-cache.ts";
-import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays } from "./winograd.ts";
+import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradRawLength } from "./winograd.ts";
 
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
 
@@ -234,13 +234,18 @@ async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Flo
   recheckLength(name, weight, wShape[0] * wShape[1] * wShape[2] * wShape[3]);
   const oc = wShape[0];
   if (algorithm === "depthwise") return packDepthwise(weight, wShape, view(arena, Float32Array, packedAt, packedLength(algorithm, c, wShape, groups)));
-  // Winograd's U_ξ, transformed here, are ξ 1×1 weights for the GEMM packer.
-  const raw = algorithm === "winograd" ? transformWeights(weight, oc, c) : weight;
-  const xis = raw.length / (oc * c);
-  await bind(arena, { raw: input(arena, raw, raw.length, name) }, ({ raw: rawAt }) =>
-    algorithm === "winograd"
-      ? packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, rawAt, packedAt, { kg: xis, kcq: quads(c) })
-      : packGemmWeights(engine, c, wShape, groups, rawAt, packedAt));
+  const length = wShape[0] * wShape[1] * wShape[2] * wShape[3];
+  if (algorithm !== "winograd") {
+    await bind(arena, { raw: input(arena, weight, length, name) }, ({ raw }) => packGemmWeights(engine, c, wShape, groups, raw, packedAt));
+    return;
+  }
+  // Winograd's U_ξ, transformed in the arena, are ξ 1×1 weights for the GEMM packer.
+  const rawLength = winogradRawLength(oc, c);
+  const xis = rawLength / (oc * c);
+  await bind(arena, { weight: input(arena, weight, length, name), raw: scratch(rawLength * 4) }, async (at) => {
+    await transformWeights(engine, at.weight, oc, c, at.raw);
+    await packGemmWeights(engine, xis * c, [xis * oc, c, 1, 1], xis, at.raw, packedAt, { kg: xis, kcq: quads(c) });
+  });
 }
 
 const WEIGHT_CACHE = Symbol("conv2d weight cache");
@@ -309,8 +314,9 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
-  // Depthwise reads NHWC where it lies (its row copy gathers each pixel's quad) and
-  // writes NHWC; NCHW input is converted first, which measured faster.
+  // Depthwise reads NHWC where it lies (its window kernels in place, else its row copy
+  // gathers each pixel's quad) and writes NHWC; NCHW input is converted first, which
+  // measured faster.
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
   const depthwise = p.algorithm === "depthwise";
   // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again

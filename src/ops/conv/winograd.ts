@@ -1,7 +1,7 @@
 // Winograd F(2×2, 3×3) and F(4×4, 3×3) for conv2d: which layers take it, which F, the
 // weight transform, the blocking, and the job's argument words.
 // Kernels: assembly/conv/winograd.ts, winograd-f43.ts.
-import { fitBlock } from "../../run.ts";
+import { bind, fitBlock, input, rowBands, threadsFor, type Engine } from "../../run.ts";
 import type { WinogradArgs } from "../schema.gen.ts";
 import { quads } from "../tensor/types.ts";
 import { geometryArgs, type ConvShape } from "./geometry.ts";
@@ -38,34 +38,27 @@ export const winogradRawLength = (oc: number, c: number) => products(winogradTil
 /** Floats of the packed matrices U_ξ (GEMM B panels, k = input channels, n = oc). */
 export const winogradPackedLength = (c: number, oc: number) => products(winogradTile(c, oc)) * quads(c) * 4 * Math.ceil(oc / 8) * 8;
 
+/** Filters (oc·c pairs) below which the caller transforms them alone (a dispatch costs more). */
+const TRANSFORM_SOLO_BELOW = 1 << 12;
+
+/**
+ * U = G·g·Gᵀ for every (oc, c) of the OIHW 3×3 weights at `weightAt`, in f64 and rounded
+ * once, into [ξ][oc][c] at `outAt` (winogradRawLength floats), so that each ξ is an oc×c
+ * "1×1 weight" the GEMM packer takes as is; bands of output channels across the threads
+ * (assembly/conv/winograd-weights.ts).
+ */
+export function transformWeights(engine: Engine, weightAt: number, oc: number, c: number, outAt: number): Promise<void> {
+  const threads = threadsFor(engine, oc * c, TRANSFORM_SOLO_BELOW);
+  const bands = rowBands(threads, oc);
+  const tile = winogradTile(c, oc);
+  const G = Float64Array.from((tile === 4 ? G4 : G2).flat());
+  return bind(engine.arena, { g: input(engine.arena, G, G.length, "winograd G") }, (at) =>
+    engine.run("winogradWeights", { weight: weightAt, oc, c, tile, g: at.g, out: outAt, ocPerGroup: bands.rows }, [bands.groups], { solo: threads === 1 }));
+}
+
 // G, 4×3 for F(2×2) and 6×3 for F(4×4): U = G·g·Gᵀ.
 const G2 = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]];
 const G4 = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
-
-/**
- * U = G·g·Gᵀ for every (oc, c) of OIHW 3×3 weights, in float64, rounded once:
- * [ξ][oc][c], so that each ξ is an oc×c "1×1 weight" the GEMM packer takes as is.
- */
-export function transformWeights(weight: Float32Array, oc: number, c: number): Float32Array {
-  const G = winogradTile(c, oc) === 4 ? G4 : G2;
-  const n = G.length;
-  const u = new Float32Array(winogradRawLength(oc, c));
-  const t = new Float64Array(n * 3); // G·g
-  for (let o = 0; o < oc; o++) {
-    for (let ci = 0; ci < c; ci++) {
-      const g = (o * c + ci) * 9;
-      for (let r = 0; r < n; r++) {
-        for (let j = 0; j < 3; j++) t[3 * r + j] = G[r][0] * weight[g + j] + G[r][1] * weight[g + 3 + j] + G[r][2] * weight[g + 6 + j];
-      }
-      for (let r = 0; r < n; r++) {
-        for (let k = 0; k < n; k++) {
-          u[((r * n + k) * oc + o) * c + ci] = t[3 * r] * G[k][0] + t[3 * r + 1] * G[k][1] + t[3 * r + 2] * G[k][2];
-        }
-      }
-    }
-  }
-  return u;
-}
 
 export interface WinogradJob {
   tile: number;
