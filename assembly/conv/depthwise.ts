@@ -23,15 +23,24 @@ import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window4N, window8, wi
 // The job's own words, after the geometry (./geometry.ts).
 
 export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  const oc4 = DepthwiseArgs.oc4(ctrl);
+  const rowBlocks = (DepthwiseArgs.oh(ctrl) + DepthwiseArgs.rows(ctrl) - 1) / DepthwiseArgs.rows(ctrl);
+  const rb = group % rowBlocks;
+  if (DepthwiseArgs.inLayout(ctrl) == LAYOUT_NC4HW4 && DepthwiseArgs.outLayout(ctrl) == LAYOUT_NC4HW4) {
+    // A quad's row blocks one after another: its plane streams.
+    quadRows(ctrl, group / (rowBlocks * oc4), (group / rowBlocks) % oc4, rb, tid);
+    return;
+  }
+  // NHWC on either side: a group is a row block, all its quads one after another. They
+  // share the input's cache lines, and a pixel's quads share the output's: split among
+  // threads, their stores would take the lines from one core to the other.
+  for (let oq = 0; oq < oc4; oq++) quadRows(ctrl, group / rowBlocks, oq, rb, tid);
+}
+
+// Output quad oq of batch b, row block rb.
+function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
   const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl), oc4 = DepthwiseArgs.oc4(ctrl);
   const rows = DepthwiseArgs.rows(ctrl);
-  const rowBlocks = (oh + rows - 1) / rows;
-  // NC4HW4 input: a quad's row blocks one after another (its plane streams). NHWC: a row
-  // block's quads one after another, since they share the input's cache lines.
-  const quadMinor = DepthwiseArgs.inLayout(ctrl) != LAYOUT_NC4HW4;
-  const rb = quadMinor ? (group / oc4) % rowBlocks : group % rowBlocks;
-  const oq = quadMinor ? group % oc4 : (group / rowBlocks) % oc4;
-  const b = group / (rowBlocks * oc4);
   const oy0 = rb * rows, oy1 = min(oh, oy0 + rows);
   const h = DepthwiseArgs.h(ctrl), w = DepthwiseArgs.w(ctrl);
   const kh = DepthwiseArgs.kh(ctrl), kw = DepthwiseArgs.kw(ctrl);

@@ -47,11 +47,12 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLay
   const copy = p.oc !== p.c || 2 * (end - start) < p.ow || (inLayout !== "NC4HW4" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
-  const planes = p.n * quads(p.oc);
+  // A group is one quad's row block, or with NHWC on either side a row block of every quad.
+  const planes = inLayout === "NC4HW4" && outLayout === "NC4HW4" ? p.n * quads(p.oc) : p.n;
   let rows = p.oh;
   if (!enoughGroups(threads, planes)) rows = Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
   while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
-  // NHWC: the quads of a row block run one after another, reading the same input rows.
+  // NHWC input: the quads of a row block run one after another, reading the same input rows.
   while (inLayout === "NHWC" && rows > 1 && inRows(rows) * p.w * p.c * 4 > NHWC_ROWS_BYTES) rows = Math.ceil(rows / 2);
   const rowsBytes = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
   const outRowBytes = outLayout === "NC4HW4" ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
