@@ -5,7 +5,10 @@
 // arrays every call), a new array out, layer by layer. XNNPACK (tfjs-backend-wasm, one
 // thread): the same layers on tensors made from the arrays and read back with dataSync(),
 // its filters held as tensors (packed once), ReLU6 fused as a converted model runs it
-// (tf.fused.conv2d, tf.fused.depthwiseConv2d). Same rounds, medians.
+// (tf.fused.conv2d, tf.fused.depthwiseConv2d). Five rounds (a chain allocates ~45 MB of
+// results per run, and the garbage collector's timing moves single rounds), medians. The
+// copy floor: what the plain arrays cost alone, each layer's input copied in and a new
+// output array filled, nothing computed.
 import { createContext } from "simdcl";
 import { machine, measureRounds, printTable, type Row } from "./common.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
@@ -82,13 +85,33 @@ async function main() {
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   if (!(a.length === b.length && worst < 1e-3)) throw new Error(`chain: simdcl and XNNPACK differ by ${worst} (lengths ${a.length}, ${b.length})`);
 
-  const forms = [xnnpack, simdcl(cl), simdcl(cl2)];
-  const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl plain NHWC, 1 thread", "simdcl plain NHWC, 2 threads"];
-  const measured = await measureRounds(forms, { time: 1500, iterations: 8 });
+  // What the plain arrays cost on their own: each layer's input copied into the context's
+  // memory and a new output array filled from it, nothing computed (both sides pay these).
+  const sizes: [number, number][] = [];
+  {
+    let h = SIZE;
+    for (const l of layers) {
+      const o = Math.ceil(h / l.stride);
+      sizes.push([h * h * l.c, o * o * l.oc]);
+      h = o;
+    }
+  }
+  const staging = cl.buffer(Float32Array, Math.max(...sizes.flat()));
+  const sources = sizes.map(([inLength]) => new Float32Array(inLength).fill(0.5));
+  const copies = () => {
+    for (const [i, [, outLength]] of sizes.entries()) {
+      staging.array.set(sources[i]);
+      new Float32Array(outLength).set(staging.array.subarray(0, outLength));
+    }
+  };
+  const forms = [xnnpack, simdcl(cl), simdcl(cl2), copies];
+  const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl plain NHWC, 1 thread", "simdcl plain NHWC, 2 threads", "copy floor: each layer's arrays in and out, nothing computed"];
+  const measured = await measureRounds(forms, { time: 1500, iterations: 8 }, 5);
   const rows: Row[] = measured.map(({ ms, ratio }, i) => ({
     case: `${layers.length} layers, ${SIZE}²`, impl: names[i], ms, rate: flops / (ms * 1e6), vs: i === 0 ? undefined : flops / (ms * 1e6) / ratio,
   }));
   printTable("f32 depthwise-separable chain, plain arrays layer by layer", "GFLOP/s", rows, "vs XNNPACK");
+  staging.dispose();
   cl.dispose();
   cl2.dispose();
 }
