@@ -202,9 +202,7 @@ function sumColumns(addrs: usize, wv: usize, weights: usize, ky: i32, n: i32, su
 
 /** cv.resize's VResizeLinear<uchar> on one value group: ((β0·(h0>>4))>>16 + (β1·(h1>>4))>>16 + 2) >> 2. */
 @inline function linearGroup(r0: usize, r1: usize, b0: v128, b1: v128): v128 {
-  const t0 = i32x4.shr_s(i32x4.mul(b0, i32x4.shr_s(v128.load(r0), 4)), 16);
-  const t1 = i32x4.shr_s(i32x4.mul(b1, i32x4.shr_s(v128.load(r1), 4)), 16);
-  return i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), i32x4.splat(2)), 2);
+  return linearValues(v128.load(r0), v128.load(r1), b0, b1);
 }
 
 /**
@@ -222,6 +220,44 @@ function verticalLinear(r0: usize, r1: usize, b0: v128, b1: v128, out: usize, va
     v128.store(out + (<usize>g << 2), i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v0, v1), i16x8.narrow_i32x4_s(v2, v3)));
   }
   return g;
+}
+
+/**
+ * RESIZE_FIXED_LINEAR for four channels when no source row serves two output rows (a
+ * downscale by 2 or more): each output pixel straight from its two rows' pixel pairs,
+ * the horizontal sums kept in registers instead of a ring, four pixels a store. The same
+ * integer arithmetic as the ring's, so the same bytes.
+ */
+function directLinear(ctrl: usize, r0: usize, r1: usize, b0: v128, b1: v128, out: usize, pixels: i32): void {
+  let xofs = ResizeArgs.xofs(ctrl), w = ResizeArgs.xw(ctrl);
+  let x = 0;
+  for (; x + 4 <= pixels; x += 4, xofs += 64, w += 64, out += 16) {
+    const oa = <usize>load<i32>(xofs), ob = <usize>load<i32>(xofs, 16), oc = <usize>load<i32>(xofs, 32), od = <usize>load<i32>(xofs, 48);
+    const p = linearPair(r0, r1, oa, ob, b0, b1, v128.load(w), v128.load(w, 16));
+    const q = linearPair(r0, r1, oc, od, b0, b1, v128.load(w, 32), v128.load(w, 48));
+    v128.store(out, i8x16.narrow_i16x8_u(p, q));
+  }
+  for (; x < pixels; x++, xofs += 16, w += 16, out += 4) {
+    const o = <usize>load<i32>(xofs);
+    const wa = v128.load(w);
+    v128.store32_lane(out, i8x16.narrow_i16x8_u(linearPair(r0, r1, o, o, b0, b1, wa, wa), i16x8.splat(0)), 0);
+  }
+}
+
+/** Two RGBA output pixels (their pairs at byte offsets oa and ob of rows r0 and r1, weights wa and wb) as eight i16 values. */
+@inline function linearPair(r0: usize, r1: usize, oa: usize, ob: usize, b0: v128, b1: v128, wa: v128, wb: v128): v128 {
+  const u = i8x16.shuffle(v128.load64_lane(r0 + ob, v128.load64_zero(r0 + oa), 1), v128.splat<i32>(0), 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+  const v = i8x16.shuffle(v128.load64_lane(r1 + ob, v128.load64_zero(r1 + oa), 1), v128.splat<i32>(0), 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+  const a = linearValues(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(u), wa), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), wa), b0, b1);
+  const b = linearValues(i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(u), wb), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), wb), b0, b1);
+  return i16x8.narrow_i32x4_s(a, b);
+}
+
+/** cv.resize's VResizeLinear<uchar> on row sums h0, h1: ((β0·(h0>>4))>>16 + (β1·(h1>>4))>>16 + 2) >> 2. */
+@inline function linearValues(h0: v128, h1: v128, b0: v128, b1: v128): v128 {
+  const t0 = i32x4.shr_s(i32x4.mul(b0, i32x4.shr_s(h0, 4)), 16);
+  const t1 = i32x4.shr_s(i32x4.mul(b1, i32x4.shr_s(h1, 4)), 16);
+  return i32x4.shr_s(i32x4.add(i32x4.add(t0, t1), i32x4.splat(2)), 2);
 }
 
 /** RESIZE_NEAREST: output values copied from the row at `s` (each value's offset in xofs). */
@@ -280,6 +316,11 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
     const out = ResizeArgs.dst(ctrl) + <usize>dy * dstStride;
     if (mode == RESIZE_NEAREST) {
       gatherRow(ctrl, src + <usize>load<i32>(taps) * srcStride, out, values, esz);
+      continue;
+    }
+    if (ResizeArgs.direct(ctrl)) {
+      directLinear(ctrl, src + <usize>load<i32>(taps) * srcStride, src + <usize>load<i32>(taps, 4) * srcStride,
+        v128.load32_splat(weights), v128.load32_splat(weights + 4), out, groups);
       continue;
     }
     if (mode == RESIZE_COLUMNS_FIRST) {

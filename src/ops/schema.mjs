@@ -359,6 +359,7 @@ export const ops = {
       xofs: "usize", // per 4 output values: 4 i32 byte offsets of their first tap in a row
       xw: "usize", // per 4 output values, per tap: 4 weights (i32 or f32); with pairs, per pair of taps: 8 i16 (α_k, α_k+1 per value)
       pairs: "bool", // 8-bit integer taps taken two at a time with one dot product (cn 1 or 4, kx even)
+      direct: "bool", // RESIZE_FIXED_LINEAR with pairs, cn 4, shrinking rows by 2 or more: each output pixel from its rows directly, no ring
       ky: "i32", // vertical taps
       yrows: "usize", // per output row, per tap: the i32 source row (of the region)
       yw: "usize", // per output row, per tap: the weight (i32 or f32)

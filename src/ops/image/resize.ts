@@ -124,6 +124,7 @@ function sourceRows(arena: Arena, img: CheckedImage, used: Int32Array): { bindin
 interface Tables {
   mode: number;
   pairs: boolean;
+  direct: boolean;
   kx: number;
   xofs: Int32Array;
   xw: Int32Array | Float32Array;
@@ -194,7 +195,10 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
   for (let r = 0, i = 0; r < sh; r++) if (seen[r]) used[i++] = r;
   const head = Math.ceil((ky * 8 + 4) / 16) * 16 + ky * 16;
   const rows = columnsFirst ? Math.ceil((sw * cn * 4) / 16) * 16 + groups * 16 : ky * groups * 16;
-  return { mode, pairs, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
+  // No source row serves two output rows when rows shrink by 2 or more: RGBA bilinear then
+  // resamples each output pixel from its two rows directly, without the ring.
+  const direct = pairs && mode === RESIZE_FIXED_LINEAR && cn === 4 && x.taps === 2 && scheme.y.taps === 2 && sh >= 2 * dh;
+  return { mode, pairs, direct, kx: x.taps, xofs, xw, ky, yrows: scheme.y.index, yw, used, post: scheme.post, roundUp: scheme.roundHalfUp, scratch: head + rows + 64 };
 }
 
 /** Column sums' weights are integers in 1/COLUMN_SCALE units (i16: up to 2 − 2⁻¹⁴). */
@@ -243,7 +247,7 @@ export async function resizeInto(
     const args = {
       mode: t.mode, cn, srcF32: esz === 4, dstF32: esz === 4,
       src: at.src, srcStride: rows.stride, dst: dstAt, dstStride, values, srcValues: src.width * cn, dh,
-      kx: t.kx, xofs: at.xofs, xw: at.xw, pairs: t.pairs, ky: t.ky, yrows: at.yrows, yw: at.yw,
+      kx: t.kx, xofs: at.xofs, xw: at.xw, pairs: t.pairs, direct: t.direct, ky: t.ky, yrows: at.yrows, yw: at.yw,
       post: t.post, roundUp: t.roundUp, rows: bands.rows,
       scratch: at.scratch, scratchStride: t.scratch,
     };
