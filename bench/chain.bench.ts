@@ -46,12 +46,15 @@ async function main() {
     return { oihw, filter, shape: [l.oc, cg, l.k, l.k] as const };
   });
   const input = Float32Array.from({ length: SIZE * SIZE * 3 }, (_, i) => ((i * 37) % 101) / 101);
+  // Each layer's work, and its input's and output's lengths.
   let flops = 0;
+  const sizes: [number, number][] = [];
   {
     let h = SIZE;
     for (const l of layers) {
       const o = Math.ceil(h / l.stride);
       flops += 2 * l.oc * o * o * (l.depthwise ? 1 : l.c) * l.k * l.k;
+      sizes.push([h * h * l.c, o * o * l.oc]);
       h = o;
     }
   }
@@ -87,15 +90,6 @@ async function main() {
 
   // What the plain arrays cost on their own: each layer's input copied into the context's
   // memory and a new output array filled from it, nothing computed (both sides pay these).
-  const sizes: [number, number][] = [];
-  {
-    let h = SIZE;
-    for (const l of layers) {
-      const o = Math.ceil(h / l.stride);
-      sizes.push([h * h * l.c, o * o * l.oc]);
-      h = o;
-    }
-  }
   const staging = cl.buffer(Float32Array, Math.max(...sizes.flat()));
   const sources = sizes.map(([inLength]) => new Float32Array(inLength).fill(0.5));
   const copies = () => {

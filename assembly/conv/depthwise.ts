@@ -97,8 +97,9 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
   const out = DepthwiseArgs.out(ctrl) + (nhwcOut
     ? ((<usize>b * <usize>oh * <usize>ow * <usize>oc) << 2) + (<usize>oq << 4)
     : (<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
-  const step = <usize>sw << 4;
-  const tapStep = <usize>dw << 4;
+  // Bytes from one output's first tap to the next output's, and from tap to tap.
+  const step = <usize>sw * ps;
+  const tapStep = <usize>dw * ps;
   const wRow = <usize>kw << 4;
   // 3- and 5-wide kernels at stride 1 or 2 (MobileNet's): a sliding window in registers.
   // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
@@ -115,7 +116,6 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     const kyLo = top >= r0 ? 0 : dh == 1 ? r0 - top : (r0 - top + dh - 1) / dh;
     const kyHi = r1 <= top ? 0 : min(kh, dh == 1 ? r1 - top : (r1 - 1 - top) / dh + 1);
     const rowAt = rowsAt + <usize>(top + kyLo * dh - r0) * rowBytes;
-    const tapStepN = <usize>dw * ps;
     const rowStep = <usize>dh * rowBytes;
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
@@ -126,7 +126,7 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
       else window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
       ox = 8;
     }
-    for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStepN, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     // Blocks of eight, then four, up to the right edge block if there is one; a remainder
     // too short for a block is covered by one that overlaps the block before (its outputs
     // come out the same), not pixel by pixel.
@@ -154,13 +154,13 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
       ox = max(ox, x4 + 4);
     }
     if (rightBlock) {
-      for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStepN, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+      for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
       const at = rowAt + <usize>(stop * sw - pl) * ps;
       if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, ps, os);
       else window8(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
       ox = ow;
     }
-    for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStepN, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     if (!direct) writeRow(ctrl, b, oq, oy, rowBuf);
   }
 }

@@ -310,6 +310,7 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
   const dh = ResizeArgs.dh(ctrl);
   const y0 = group * rows;
   const y1 = min(dh, y0 + rows);
+  const direct = ResizeArgs.direct(ctrl);
   for (let dy = y0; dy < y1; dy++) {
     const taps = ResizeArgs.yrows(ctrl) + ((<usize>dy * <usize>ky) << 2);
     const weights = ResizeArgs.yw(ctrl) + ((<usize>dy * <usize>ky) << 2);
@@ -318,7 +319,7 @@ export function resizeGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
       gatherRow(ctrl, src + <usize>load<i32>(taps) * srcStride, out, values, esz);
       continue;
     }
-    if (ResizeArgs.direct(ctrl)) {
+    if (direct) {
       directLinear(ctrl, src + <usize>load<i32>(taps) * srcStride, src + <usize>load<i32>(taps, 4) * srcStride,
         v128.load32_splat(weights), v128.load32_splat(weights + 4), out, groups);
       continue;

@@ -2,10 +2,16 @@
 import { readFileSync } from "node:fs";
 import { median } from "../common.js";
 
-export async function wasmCeiling(relaxed: boolean): Promise<number | null> {
+/** build/bench/ceiling.wasm (or its relaxed-SIMD build), instantiated; null where the engine cannot compile it. */
+async function ceilingModule(relaxed = false): Promise<WebAssembly.Instance | null> {
   const bytes = readFileSync(new URL(relaxed ? "./ceiling-relaxed.wasm" : "./ceiling.wasm", new URL("..", import.meta.url)));
   if (!WebAssembly.validate(bytes)) return null;
-  const { instance } = await WebAssembly.instantiate(bytes, {});
+  return (await WebAssembly.instantiate(bytes, {})).instance;
+}
+
+export async function wasmCeiling(relaxed: boolean): Promise<number | null> {
+  const instance = await ceilingModule(relaxed);
+  if (!instance) return null;
   const ceiling = instance.exports.ceiling as (iterations: number, seed: number) => number;
   const iterations = 2_000_000;
   const ms = await median(() => ceiling(iterations, 1e-7), { time: 500, iterations: 10 });
@@ -14,8 +20,7 @@ export async function wasmCeiling(relaxed: boolean): Promise<number | null> {
 
 /** A store-only pass over `bytes` (bench/ceiling.as.ts storeOnly): the write floor. */
 export async function writeFloor(bytes: number): Promise<() => void> {
-  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("./ceiling.wasm", new URL("..", import.meta.url))), {});
-  const { reserve, storeOnly } = instance.exports as { reserve(b: number): number; storeOnly(p: number, b: number): void };
+  const { reserve, storeOnly } = (await ceilingModule())!.exports as { reserve(b: number): number; storeOnly(p: number, b: number): void };
   const base = reserve(bytes);
   if (base === 0) throw new RangeError(`writeFloor: ${bytes} bytes do not fit in one Wasm memory`);
   return () => storeOnly(base, bytes);
@@ -27,8 +32,7 @@ export async function writeFloor(bytes: number): Promise<() => void> {
  * `outBytes` stored.
  */
 export async function readRowsFloor(image: Uint8Array, rowBytes: number, rows: Int32Array, outBytes: number): Promise<() => void> {
-  const { instance } = await WebAssembly.instantiate(readFileSync(new URL("./ceiling.wasm", new URL("..", import.meta.url))), {});
-  const { memory, reserve, readRowsStore } = instance.exports as {
+  const { memory, reserve, readRowsStore } = (await ceilingModule())!.exports as {
     memory: WebAssembly.Memory; reserve(b: number): number;
     readRowsStore(src: number, rowBytes: number, rows: number, count: number, dst: number, outBytes: number): number;
   };

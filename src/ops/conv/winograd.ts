@@ -51,14 +51,14 @@ export function transformWeights(engine: Engine, weightAt: number, oc: number, c
   const threads = threadsFor(engine, oc * c, TRANSFORM_SOLO_BELOW);
   const bands = rowBands(threads, oc);
   const tile = winogradTile(c, oc);
-  const G = Float64Array.from((tile === 4 ? G4 : G2).flat());
+  const G = tile === 4 ? G4 : G2;
   return bind(engine.arena, { g: input(engine.arena, G, G.length, "winograd G") }, (at) =>
     engine.run("winogradWeights", { weight: weightAt, oc, c, tile, g: at.g, out: outAt, ocPerGroup: bands.rows }, [bands.groups], { solo: threads === 1 }));
 }
 
-// G, 4×3 for F(2×2) and 6×3 for F(4×4): U = G·g·Gᵀ.
-const G2 = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]];
-const G4 = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
+// G, row-major, 4×3 for F(2×2) and 6×3 for F(4×4): U = G·g·Gᵀ.
+const G2 = Float64Array.of(1, 0, 0, 1 / 2, 1 / 2, 1 / 2, 1 / 2, -1 / 2, 1 / 2, 0, 0, 1);
+const G4 = Float64Array.of(1 / 4, 0, 0, -1 / 6, -1 / 6, -1 / 6, -1 / 6, 1 / 6, -1 / 6, 1 / 24, 1 / 12, 1 / 6, 1 / 24, -1 / 12, 1 / 6, 0, 0, 1);
 
 export interface WinogradJob {
   tile: number;
