@@ -109,24 +109,29 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
   const half = (kw - 1) >> 1;
   const leftBlock = window && !copy && half > 0 && pl == half && end >= 8;
   const rightBlock = window && !copy && half > 0 && ow - 8 >= start && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
-  for (let oy = oy0; oy < oy1; oy++) {
+  const rowStep = <usize>dh * rowBytes;
+  const rowAdvance = <usize>sh * rowBytes, outAdvance = <usize>ow * os;
+  for (let oy = oy0; oy < oy1;) {
     // Taps ky whose input row exists.
     const top = oy * sh - pt;
     // (Without a division at dilation 1: a division costs as much as a few taps.)
     const kyLo = top >= r0 ? 0 : dh == 1 ? r0 - top : (r0 - top + dh - 1) / dh;
     const kyHi = r1 <= top ? 0 : min(kh, dh == 1 ? r1 - top : (r1 - 1 - top) / dh + 1);
+    // The rows from here whose taps all lie inside [r0, r1) share one column plan, run
+    // over all of them at once (the window kernels loop over rows themselves); a row with
+    // taps in the padding, or bound for the row buffer, goes alone.
+    const n = kyLo == 0 && kyHi == kh && direct ? min(oy1, (r1 - 1 - (kh - 1) * dh + pt) / sh + 1) - oy : 1;
     const rowAt = rowsAt + <usize>(top + kyLo * dh - r0) * rowBytes;
-    const rowStep = <usize>dh * rowBytes;
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
     const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
     let ox = 0;
     if (leftBlock) {
-      if (strided) window8N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, ps, os);
-      else window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1);
+      if (strided) window8N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      else window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = 8;
     }
-    for (; ox < start; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    for (; ox < start; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     // Blocks of eight, then four, up to the right edge block if there is one; a remainder
     // too short for a block is covered by one that overlaps the block before (its outputs
     // come out the same), not pixel by pixel.
@@ -134,34 +139,42 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     if (window && stop - ox >= 8) {
       const blocks = (stop - ox) >> 3;
       const at = rowAt + <usize>(ox * sw - pl + colShift) * ps;
-      if (strided) window8N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, blocks, ps, os);
-      else window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks);
+      if (strided) window8N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, blocks, n, rowAdvance, outAdvance, ps, os);
+      else window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks, n, rowAdvance, outAdvance);
       ox += blocks << 3;
     }
-    // (Strided only with a window: the loop above left fewer than eight.)
-    for (; ox + 8 <= stop; ox += 8) eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act);
+    // The rest in blocks (strided only with a window), row by row: the window kernels'
+    // calls above and below take all n rows.
+    for (let r = 0; r < n; r++) {
+      const ra = rowAt + <usize>r * rowAdvance, oa = outRow + <usize>r * outAdvance;
+      // (Strided only with a window: the loop above left fewer than eight.)
+      for (let x = ox; x + 8 <= stop; x += 8) eight(pin, sw, pl, dw, w, kw, colShift, ra, rowStep, step, tapStep, wAt, wRow, taps, x, oa, biasAt, act);
+    }
+    if (!window && stop > ox) ox += (stop - ox) & ~7;
     if (stop - ox > 4 && stop - 8 >= start) {
-      if (strided) window8N(kw, sw, WHOLE, pin, rowAt + <usize>((stop - 8) * sw - pl + colShift) * ps, rowStep, wAt, taps, outRow + <usize>(stop - 8) * os, biasAt, act, 1, ps, os);
-      else eight(window, pin, kw, sw, pl, dw, w, colShift, rowAt, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow, biasAt, act);
+      if (window && strided) window8N(kw, sw, WHOLE, pin, rowAt + <usize>((stop - 8) * sw - pl + colShift) * ps, rowStep, wAt, taps, outRow + <usize>(stop - 8) * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      else if (window) window8(kw, sw, WHOLE, pin, rowAt + (<usize>((stop - 8) * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>(stop - 8) << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
+      else for (let r = 0; r < n; r++) eight(pin, sw, pl, dw, w, kw, colShift, rowAt + <usize>r * rowAdvance, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow + <usize>r * outAdvance, biasAt, act);
       ox = stop;
     }
     if (ox < stop && stop - 4 >= start) {
       const x4 = min(ox, stop - 4);
       const at = rowAt + <usize>(x4 * sw - pl + colShift) * ps;
-      if (strided) window4N(kw, sw, pin, at, rowStep, wAt, taps, outRow + <usize>x4 * os, biasAt, act, ps, os);
-      else if (window) window4(kw, sw, pin, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act);
-      else block4(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4), biasAt, act);
+      if (strided) window4N(kw, sw, pin, at, rowStep, wAt, taps, outRow + <usize>x4 * os, biasAt, act, n, rowAdvance, outAdvance, ps, os);
+      else if (window) window4(kw, sw, pin, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act, n, rowAdvance, outAdvance);
+      else for (let r = 0; r < n; r++) block4(at + <usize>r * rowAdvance, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4) + <usize>r * outAdvance, biasAt, act);
       ox = max(ox, x4 + 4);
     }
     if (rightBlock) {
-      for (; ox < stop; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+      for (; ox < stop; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
       const at = rowAt + <usize>(stop * sw - pl) * ps;
-      if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, ps, os);
-      else window8(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1);
+      if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      else window8(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = ow;
     }
-    for (; ox < ow; ox++) one(sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    for (; ox < ow; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     if (!direct) writeRow(ctrl, b, oq, oy, rowBuf);
+    oy += n;
   }
 }
 
@@ -184,26 +197,28 @@ function writeRow(ctrl: usize, b: i32, oq: i32, oy: i32, row: usize): void {
   }
 }
 
-// Eight outputs from column ox: the sliding window where there is one, else block8.
+// Eight outputs from column ox, tap by tap (shapes without a sliding window).
 @inline function eight(
-  window: bool, pin: bool, kw: i32, sw: i32, pl: i32, dw: i32, w: i32, colShift: i32, rowAt: usize, rowStep: usize, step: usize,
+  pin: bool, sw: i32, pl: i32, dw: i32, w: i32, kw: i32, colShift: i32, rowAt: usize, rowStep: usize, step: usize,
   tapStep: usize, wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32,
 ): void {
   const at = rowAt + (<usize>(ox * sw - pl + colShift) << 4);
   const out = outRow + (<usize>ox << 4);
-  if (window) window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, out, biasAt, act, 1);
-  else if (pin) block8Pinned(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
+  if (pin) block8Pinned(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
   else block8(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
 }
 
-// Output column ox alone, over the taps inside the row; pixels ps bytes apart in the
-// input (tapStep = dilation · ps) and os in the output.
-@inline function one(
+// Output column ox alone, on n rows (rowAdvance and outAdvance bytes apart), over the taps
+// inside the row; pixels ps bytes apart in the input (tapStep = dilation · ps) and os in
+// the output.
+@inline function ones(
+  n: i32, rowAdvance: usize, outAdvance: usize,
   sw: i32, pl: i32, dw: i32, w: i32, kw: i32, colShift: i32, rowAt: usize, rowStep: usize, tapStep: usize,
   wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32, ps: usize, os: usize,
 ): void {
-  pixel1(rowAt + <usize>(ox * sw - pl + colShift) * ps, rowStep, tapStep, wAt, wRow, taps,
-    kxFirst(ox, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), outRow + <usize>ox * os, biasAt, act);
+  const kxLo = kxFirst(ox, sw, pl, dw), kxHi = kxEnd(ox, sw, pl, dw, w, kw);
+  let at = rowAt + <usize>(ox * sw - pl + colShift) * ps, to = outRow + <usize>ox * os;
+  for (let r = 0; r < n; r++, at += rowAdvance, to += outAdvance) pixel1(at, rowStep, tapStep, wAt, wRow, taps, kxLo, kxHi, to, biasAt, act);
 }
 
 // The first tap column that output column `last` (a block's last) reads inside the image:
