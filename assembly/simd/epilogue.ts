@@ -9,16 +9,19 @@ import { ACT_NONE, ACT_RELU6 } from "../runtime/schema.gen";
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-// ACT_RELU clamps below only; ACT_RELU6 also above. NaN stays NaN.
+// ACT_RELU clamps below only; ACT_RELU6 also above. NaN stays NaN. pmax(v, 0) is
+// v < 0 ? 0 : v and pmin(v, 6) is 6 < v ? 6 : v: one instruction each on x86 and Arm,
+// where max and min (NaN- and signed-zero-exact) take V8 about eight on x86. The one
+// difference, -0 staying -0, cannot arise from sums that start at +0.
 @inline function activate(v: v128, act: i32): v128 {
   if (act == ACT_NONE) return v;
-  v = f32x4.max(v, f32x4.splat(0));
-  return act == ACT_RELU6 ? f32x4.min(v, f32x4.splat(6)) : v;
+  v = f32x4.pmax(v, f32x4.splat(0));
+  return act == ACT_RELU6 ? f32x4.pmin(v, f32x4.splat(6)) : v;
 }
 
 @inline export function activateScalar(v: f32, act: i32): f32 {
   if (act == ACT_NONE) return v;
-  v = v > 0 ? v : (v != v ? v : 0); // NaN stays NaN, as f32x4.max keeps it
+  v = v > 0 ? v : (v != v ? v : 0); // NaN stays NaN, as f32x4.pmax keeps it
   return act == ACT_RELU6 ? (v < 6 ? v : (v != v ? v : 6)) : v;
 }
 
