@@ -18,7 +18,7 @@
 // (scripts/gen-windows.mjs says how and why only there).
 import { Config, DepthwiseArgs, LAYOUT_NC4HW4 } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
-import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasWindow, window4, window4N, window8, window8N } from "./windows.gen";
+import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 
@@ -107,8 +107,15 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
   // block that skips the padding columns, so its edge pixels need no passes of their own.
   const pin = Config.depthwisePinned(ctrl);
   const half = (kw - 1) >> 1;
-  const leftBlock = window && !copy && half > 0 && pl == half && end >= 8;
+  const leftEdge = window && !copy && half > 0 && pl == half;
   const rightBlock = window && !copy && half > 0 && ow - 8 >= start && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
+  // Blocks go up to `stop`, the right edge block's first column if there is one. Where
+  // blocks of seven exist, `sevens` of them (the left edge block first) and blocks of
+  // eight tile [0 or start, stop) exactly: a 14-wide row takes two sevens, not an eight
+  // and an overlapping eight.
+  const stop = rightBlock ? ow - 8 : end;
+  const sevens = window && hasSevens(kw, sw) ? exactSevens(stop - (leftEdge ? 0 : start)) : 0;
+  const leftBlock = leftEdge && end >= (sevens > 0 ? 7 : 8);
   const rowStep = <usize>dh * rowBytes;
   const rowAdvance = <usize>sh * rowBytes, outAdvance = <usize>ow * os;
   for (let oy = oy0; oy < oy1;) {
@@ -125,17 +132,27 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     const wAt = weights + (<usize>(kyLo * kw) << 4);
     const taps = kyHi - kyLo;
     const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
-    let ox = 0;
-    if (leftBlock) {
+    let ox = 0, sev = sevens;
+    if (leftBlock && sev > 0) {
+      if (strided) window7N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      else window7(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance);
+      ox = 7;
+      sev--;
+    } else if (leftBlock) {
       if (strided) window8N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
       else window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = 8;
     }
     for (; ox < start; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    if (sev > 0) {
+      const at = rowAt + <usize>(ox * sw - pl + colShift) * ps;
+      if (strided) window7N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, sev, n, rowAdvance, outAdvance, ps, os);
+      else window7(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, sev, n, rowAdvance, outAdvance);
+      ox += 7 * sev;
+    }
     // Blocks of eight, then four, up to the right edge block if there is one; a remainder
     // too short for a block is covered by one that overlaps the block before (its outputs
     // come out the same), not pixel by pixel.
-    const stop = rightBlock ? ow - 8 : end;
     if (window && stop - ox >= 8) {
       const blocks = (stop - ox) >> 3;
       const at = rowAt + <usize>(ox * sw - pl + colShift) * ps;
@@ -195,6 +212,14 @@ function writeRow(ctrl: usize, b: i32, oq: i32, oy: i32, row: usize): void {
   for (let x = 0; x < ow; x++, to += stride) {
     for (let l = 0; l < lanes; l++) store<f32>(to + (<usize>l << 2), load<f32>(row + (<usize>x << 4) + (<usize>l << 2)));
   }
+}
+
+// How many blocks of seven, with blocks of eight, tile `width` columns exactly in the
+// fewest blocks: 0 if eights alone do, or if no such tiling exists.
+function exactSevens(width: i32): i32 {
+  const blocks = (width + 7) >> 3;
+  const short = 8 * blocks - width;
+  return width > 0 && short <= blocks ? short : 0;
 }
 
 // Eight outputs from column ox, tap by tap (shapes without a sliding window).
