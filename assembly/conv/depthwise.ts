@@ -34,11 +34,13 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   // NHWC on either side: a group is a row block, all its quads one after another. They
   // share the input's cache lines, and a pixel's quads share the output's: split among
   // threads, their stores would take the lines from one core to the other.
-  for (let oq = 0; oq < oc4; oq++) quadRows(ctrl, group / rowBlocks, oq, rb, tid);
+  for (let oq = 0; oq < oc4;) oq += quadRows(ctrl, group / rowBlocks, oq, rb, tid, oc4 - oq);
 }
 
-// Output quad oq of batch b, row block rb.
-function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
+// Output quad oq of batch b, row block rb; with NHWC on either side, the `upTo` quads from
+// oq where the window kernels can take them all at once (each block's quads one after
+// another). Returns how many quads it did.
+function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1): i32 {
   const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl), oc4 = DepthwiseArgs.oc4(ctrl);
   const rows = DepthwiseArgs.rows(ctrl);
   const oy0 = rb * rows, oy1 = min(oh, oy0 + rows);
@@ -93,6 +95,12 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
   const direct = !nhwcOut || (window && (oc & 3) == 0);
   const os: usize = nhwcOut && direct ? <usize>oc << 2 : 16;
   const strided = ps != 16 || os != 16;
+  // Quads a block at a time: their input pixels share cache lines (NHWC), so each block
+  // reads its lines once from L1, not once per quad from L2.
+  const quads = window && !copy && direct && strided ? upTo : 1;
+  const quadIn: usize = nhwcIn ? 16 : (<usize>h * <usize>w) << 4;
+  const quadOut: usize = nhwcOut ? 16 : (<usize>oh * <usize>ow) << 4;
+  const quadWeights = <usize>(kh * kw) << 4;
   const rowBuf = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl) + DepthwiseArgs.outRowAt(ctrl);
   const out = DepthwiseArgs.out(ctrl) + (nhwcOut
     ? ((<usize>b * <usize>oh * <usize>ow * <usize>oc) << 2) + (<usize>oq << 4)
@@ -134,19 +142,19 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
     let ox = 0, sev = sevens;
     if (leftBlock && sev > 0) {
-      if (strided) window7N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      if (strided) window7N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window7(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = 7;
       sev--;
     } else if (leftBlock) {
-      if (strided) window8N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      if (strided) window8N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window8(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = 8;
     }
-    for (; ox < start; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    for (; ox < start; ox++) ones(n, rowAdvance, outAdvance, quads, quadIn, quadOut, quadWeights, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     if (sev > 0) {
       const at = rowAt + <usize>(ox * sw - pl + colShift) * ps;
-      if (strided) window7N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, sev, n, rowAdvance, outAdvance, ps, os);
+      if (strided) window7N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, sev, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window7(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, sev, n, rowAdvance, outAdvance);
       ox += 7 * sev;
     }
@@ -156,7 +164,7 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     if (window && stop - ox >= 8) {
       const blocks = (stop - ox) >> 3;
       const at = rowAt + <usize>(ox * sw - pl + colShift) * ps;
-      if (strided) window8N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, blocks, n, rowAdvance, outAdvance, ps, os);
+      if (strided) window8N(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + <usize>ox * os, biasAt, act, blocks, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks, n, rowAdvance, outAdvance);
       ox += blocks << 3;
     }
@@ -169,7 +177,7 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     }
     if (!window && stop > ox) ox += (stop - ox) & ~7;
     if (stop - ox > 4 && stop - 8 >= start) {
-      if (window && strided) window8N(kw, sw, WHOLE, pin, rowAt + <usize>((stop - 8) * sw - pl + colShift) * ps, rowStep, wAt, taps, outRow + <usize>(stop - 8) * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      if (window && strided) window8N(kw, sw, WHOLE, pin, rowAt + <usize>((stop - 8) * sw - pl + colShift) * ps, rowStep, wAt, taps, outRow + <usize>(stop - 8) * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else if (window) window8(kw, sw, WHOLE, pin, rowAt + (<usize>((stop - 8) * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>(stop - 8) << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
       else for (let r = 0; r < n; r++) eight(pin, sw, pl, dw, w, kw, colShift, rowAt + <usize>r * rowAdvance, rowStep, step, tapStep, wAt, wRow, taps, stop - 8, outRow + <usize>r * outAdvance, biasAt, act);
       ox = stop;
@@ -177,22 +185,23 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32): void {
     if (ox < stop && stop - 4 >= start) {
       const x4 = min(ox, stop - 4);
       const at = rowAt + <usize>(x4 * sw - pl + colShift) * ps;
-      if (strided) window4N(kw, sw, pin, at, rowStep, wAt, taps, outRow + <usize>x4 * os, biasAt, act, n, rowAdvance, outAdvance, ps, os);
+      if (strided) window4N(kw, sw, pin, at, rowStep, wAt, taps, outRow + <usize>x4 * os, biasAt, act, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else if (window) window4(kw, sw, pin, at, rowStep, wAt, taps, outRow + (<usize>x4 << 4), biasAt, act, n, rowAdvance, outAdvance);
       else for (let r = 0; r < n; r++) block4(at + <usize>r * rowAdvance, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(x4 + 3, sw, pl, dw), kxEnd(x4, sw, pl, dw, w, kw), outRow + (<usize>x4 << 4) + <usize>r * outAdvance, biasAt, act);
       ox = max(ox, x4 + 4);
     }
     if (rightBlock) {
-      for (; ox < stop; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+      for (; ox < stop; ox++) ones(n, rowAdvance, outAdvance, quads, quadIn, quadOut, quadWeights, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
       const at = rowAt + <usize>(stop * sw - pl) * ps;
-      if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os);
+      if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window8(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = ow;
     }
-    for (; ox < ow; ox++) ones(n, rowAdvance, outAdvance, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
+    for (; ox < ow; ox++) ones(n, rowAdvance, outAdvance, quads, quadIn, quadOut, quadWeights, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
     if (!direct) writeRow(ctrl, b, oq, oy, rowBuf);
     oy += n;
   }
+  return quads;
 }
 
 // Output row oy of quad oq, computed into `row` (a v128 per pixel), to an NHWC output:
@@ -233,17 +242,22 @@ function exactSevens(width: i32): i32 {
   else block8(at, rowStep, step, tapStep, wAt, wRow, taps, kxFirst(ox + 7, sw, pl, dw), kxEnd(ox, sw, pl, dw, w, kw), out, biasAt, act);
 }
 
-// Output column ox alone, on n rows (rowAdvance and outAdvance bytes apart), over the taps
-// inside the row; pixels ps bytes apart in the input (tapStep = dilation · ps) and os in
-// the output.
+// Output column ox alone, on n rows (rowAdvance and outAdvance bytes apart) and `quads`
+// quads, over the taps inside the row; pixels ps bytes apart in the input (tapStep =
+// dilation · ps) and os in the output.
 @inline function ones(
-  n: i32, rowAdvance: usize, outAdvance: usize,
+  n: i32, rowAdvance: usize, outAdvance: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize,
   sw: i32, pl: i32, dw: i32, w: i32, kw: i32, colShift: i32, rowAt: usize, rowStep: usize, tapStep: usize,
   wAt: usize, wRow: usize, taps: i32, ox: i32, outRow: usize, biasAt: usize, act: i32, ps: usize, os: usize,
 ): void {
   const kxLo = kxFirst(ox, sw, pl, dw), kxHi = kxEnd(ox, sw, pl, dw, w, kw);
-  let at = rowAt + <usize>(ox * sw - pl + colShift) * ps, to = outRow + <usize>ox * os;
-  for (let r = 0; r < n; r++, at += rowAdvance, to += outAdvance) pixel1(at, rowStep, tapStep, wAt, wRow, taps, kxLo, kxHi, to, biasAt, act);
+  const from = rowAt + <usize>(ox * sw - pl + colShift) * ps, into = outRow + <usize>ox * os;
+  for (let r = 0; r < n; r++) {
+    for (let q = 0; q < quads; q++) {
+      pixel1(from + <usize>r * rowAdvance + <usize>q * quadIn, rowStep, tapStep, wAt + <usize>q * quadWeights, wRow, taps, kxLo, kxHi,
+        into + <usize>r * outAdvance + <usize>q * quadOut, biasAt ? biasAt + (<usize>q << 4) : 0, act);
+    }
+  }
 }
 
 // The first tap column that output column `last` (a block's last) reads inside the image:
