@@ -57,7 +57,12 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const nc = min(ncBlock, nK - j0);
 
   const inPlane = (<usize>h * <usize>w) << 4;
-  const src = ConvArgs.input(ctrl) + <usize>(b * ConvArgs.c4(ctrl) + g * cq4) * inPlane;
+  // NHWC input (compact k only, one kernel group): a pixel's channels 4·c bytes apart,
+  // its quads 16 bytes apart; NC4HW4: pixels 16 bytes apart, quads a plane apart.
+  const inNHWC = ConvArgs.inNHWC(ctrl);
+  const pixelIn: usize = inNHWC ? <usize>cgK << 2 : 16;
+  const quadIn: usize = inNHWC ? 16 : inPlane;
+  const src = ConvArgs.input(ctrl) + (inNHWC ? <usize>b * <usize>h * <usize>w * pixelIn : <usize>(b * ConvArgs.c4(ctrl) + g * cq4) * inPlane);
   // Where output (pixel, channel) goes: NC4HW4 (a pixel's quad 16 bytes on, the next quad
   // a plane on) or NHWC (a pixel oc floats on, the next quad 16 bytes on; no padding
   // channels, so a tile stores only the channels there are).
@@ -85,7 +90,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
       const panel = block + (<usize>ir * <usize>qc << 4);
       const mr = min(4, mc - ir);
       if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
-      else if (compact) packIm2colCompact(src, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
+      else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
       else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);
     }
     const first = q0 == 0;

@@ -78,19 +78,21 @@ export function packPointwise(src: usize, plane: usize, p: i32, kq0: i32, kqc: i
 // its stream (every tap's v128s stored C floats after the last tap's, overwriting its
 // padding lanes), then the four streams are cut into quads and transposed into the panel.
 // Only the taps k-quads [kq0, kq0+kqc) touch are laid out. src: channel quad 0 of this
-// batch; stream: four streams, streamBytes apart, indexed by k from 0.
+// batch; pixels ps bytes apart and channel quads qs (NC4HW4: 16 and a plane; NHWC: 4·c and
+// 16, where a pixel's last quad reads into the next pixel: lanes past c are overwritten
+// by the next tap, as NC4HW4's zero lanes are); stream: four streams, streamBytes apart,
+// indexed by k from 0.
 export function packIm2colCompact(
-  src: usize, h: i32, w: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  src: usize, ps: usize, qs: usize, h: i32, w: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   c: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, stream: usize, streamBytes: usize,
 ): void {
-  const plane = (<usize>h * <usize>w) << 4;
   const cq4 = (c + 3) >> 2;
   const zero = f32x4.splat(0);
   const taps = kh * kw;
   const tap0 = (kq0 << 2) / c;
   const tap1 = min(taps, (((kq0 + kqc) << 2) + c - 1) / c);
   const step = <usize>c << 2;
-  const tapBytes = <usize>dw << 4;
+  const tapBytes = <usize>dw * ps;
   for (let i = 0; i < 4; i++) {
     const pixel = p + i;
     const oy = pixel / ow;
@@ -102,8 +104,8 @@ export function packIm2colCompact(
     if (cq4 == 1 && y0 >= 0 && x0 >= 0 && y0 + (kh - 1) * dh < h && x0 + (kw - 1) * dw < w) {
       // The whole window inside the image, up to four channels (RGB): a copy per tap,
       // tap row by tap row.
-      let row = src + ((<usize>(y0 + ky0 * dh) * <usize>w + <usize>x0) << 4);
-      const rowStep = (<usize>dh * <usize>w) << 4;
+      let row = src + (<usize>(y0 + ky0 * dh) * <usize>w + <usize>x0) * ps;
+      const rowStep = <usize>dh * <usize>w * ps;
       for (let t = tap0; t < tap1; t += kw) {
         const end = min(kw, tap1 - t + kx); // this tap row's last tap, + 1
         let px = row + <usize>kx * tapBytes;
@@ -121,8 +123,8 @@ export function packIm2colCompact(
       for (let t = tap0; t < tap1; t++) {
         const iy = y0 + ky * dh, ix = x0 + kx * dw;
         if (<u32>iy < <u32>h && <u32>ix < <u32>w) {
-          const px = src + ((<usize>iy * <usize>w + <usize>ix) << 4);
-          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * plane));
+          const px = src + (<usize>iy * <usize>w + <usize>ix) * ps;
+          for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), v128.load(px + <usize>q * qs));
         } else {
           for (let q = 0; q < cq4; q++) v128.store(at + (<usize>q << 4), zero);
         }

@@ -259,6 +259,7 @@ export const ops = {
       compact: "bool", // k runs over (ky, kx, channel) with no padding lanes (few channels)
       outNHWC: "bool", // the output is NHWC (a pixel's oc floats together), not NC4HW4
       oc: "i32",
+      inNHWC: "bool", // the input is NHWC, read where it lies by the compact packing
     },
   },
   depthwise: {

@@ -50,6 +50,8 @@ interface GemmConvJob {
   mBlocks: number; nBlocks: number; packPhase: boolean; direct: boolean;
   /** The output goes out as NHWC rather than NC4HW4. */
   outNHWC?: boolean;
+  /** The input is NHWC, read where it lies (only with compact k: readsNHWC). */
+  inNHWC?: boolean;
 }
 
 export function gemmConvArgs(j: GemmConvJob): ConvArgs {
@@ -59,8 +61,17 @@ export function gemmConvArgs(j: GemmConvJob): ConvArgs {
     cg: p.c / p.groups, ocg: p.oc / p.groups, kGroups: kg, cgK: p.c / kg, ocgK: p.oc / kg,
     input: j.input, weight: j.weight, packed: j.packed, out: j.out, bias: j.bias, act: p.act, scratch: j.scratch, scratchStride: j.scratchStride,
     mc: j.mc, kcq: j.kcq, nc: j.nc, mBlocks: j.mBlocks, nBlocks: j.nBlocks, packPhase: j.packPhase, direct: j.direct,
-    compact: compactK(p.c, kg, p.kh, p.kw), outNHWC: j.outNHWC ?? false, oc: p.oc,
+    compact: compactK(p.c, kg, p.kh, p.kw), outNHWC: j.outNHWC ?? false, oc: p.oc, inNHWC: j.inNHWC ?? false,
   });
+}
+
+/**
+ * Whether an im2col layer reads NHWC input where it lies: with compact k, a pixel's
+ * channels are already its k values end to end, so the packing takes them from NHWC as
+ * easily as from NC4HW4 and the layout pass is saved.
+ */
+export function readsNHWC(p: ConvShape & { algorithm: string; layout: string }): boolean {
+  return p.algorithm === "im2col" && p.layout === "NHWC" && compactK(p.c, kernelGroups(p.c, p.oc, p.groups), p.kh, p.kw);
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */

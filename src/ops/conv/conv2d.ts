@@ -20,7 +20,7 @@ import { HOST, bind, input, none, output, scratch, threadsFor, view, type Bindin
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
-import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv } from "./conv-gemm.ts";
+import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNHWC } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
 import { WeightCache } from "./weight-cache.ts";
@@ -322,6 +322,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again
   // for every block cost more than one conversion pass: 31×31 went 0.89× in an A/B.)
   const gathers = depthwise && p.layout === "NHWC" && p.kh * p.kw <= 25;
+  // Compact im2col (few channels, such as an RGB first layer) packs NHWC where it lies.
+  const inNHWC = readsNHWC(p);
   const written: Layout = (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const threads = threadsFor(engine, macs(p), SOLO_BELOW);
   const solo = threads === 1;
@@ -329,7 +331,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const prepared = await preparedWeights(engine, p, wShape);
   const regions = {
-    input: gathers ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout),
+    input: gathers || inNHWC ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),
     bias: p.bias ? biasQuads(engine, p.bias, p.oc) : none,
     out: tensorOutput(engine, "conv2d out", result, shape, written, p.outputLayout),
@@ -351,7 +353,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
         const args = gemmConvArgs({
           p, input: at.input, weight: prepared ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch,
           scratchStride: job.scratchStride, mc: job.mc, kcq: job.kcq, nc: job.nc, mBlocks: job.mBlocks, nBlocks: job.nBlocks,
-          packPhase: !prepared, direct: p.algorithm === "1x1", outNHWC: written === "NHWC",
+          packPhase: !prepared, direct: p.algorithm === "1x1", outNHWC: written === "NHWC", inNHWC,
         });
         return engine.run("conv", args, [prepared ? 0 : job.packGroups, job.groups], { solo });
       });
