@@ -221,6 +221,47 @@ test("depthwise rows of every width from one window to three blocks: the sliding
   }
 });
 
+test("depthwise 3×3/2 rows that sevens and eights tile, over spans of rows with the same taps, one quad at a time and all quads a block", async () => {
+  const rand = random(416);
+  // Output widths 7–30 (sevens alone, sevens and eights, eights alone, no exact tiling),
+  // eight output rows (the first with taps in the padding, the rest one span); NHWC with
+  // 12 channels takes its three quads a block.
+  for (const [c, layout, outputLayout] of [[4, "NC4HW4", "NC4HW4"], [12, "NHWC", "NHWC"], [8, "NC4HW4", "NHWC"]]) {
+    for (let w = 13; w <= 60; w += c === 4 ? 1 : 3) {
+      const padding = w % 4 === 0 ? "same" : 1;
+      await checkCase(rand, { shape: [1, c, 15, w], wShape: [c, 1, 3, 3], options: { groups: c, stride: 2, padding, bias: true, activation: "relu6", layout, outputLayout }, threads: [1, 2] });
+    }
+  }
+});
+
+test("compact im2col (few channels, such as RGB) reads NHWC where it lies: k blocks, strides, dilations, padding, device buffers", async () => {
+  const rand = random(417);
+  const cases = [
+    { shape: [1, 3, 31, 29], wShape: [32, 3, 3, 3], options: { stride: 2, padding: "same", bias: true, activation: "relu6" } },
+    { shape: [2, 3, 17, 19], wShape: [8, 3, 7, 7], options: { stride: 2, padding: 3 } },
+    { shape: [1, 5, 12, 13], wShape: [6, 5, 5, 4], options: { dilation: [2, 1], padding: [4, 0, 1, 3], bias: true } },
+    // 13 channels at 7×7: 637 k, three k blocks.
+    { shape: [1, 13, 9, 11], wShape: [9, 13, 7, 7], options: { padding: 3, activation: "relu" } },
+    { shape: [1, 1, 6, 40], wShape: [4, 1, 1, 5], options: { stride: [1, 3] } },
+  ];
+  for (const c of cases) {
+    for (const outputLayout of ["NHWC", "NC4HW4", "NCHW"]) {
+      await checkCase(rand, { ...c, options: { ...c.options, layout: "NHWC", outputLayout, algorithm: "im2col" } });
+    }
+  }
+  // From a device buffer: the last pixel's quad reads past the tensor, into the region's overhang.
+  await withContext(createContext, { threads: 2 }, async (cl) => {
+    const shape = [1, 3, 10, 10], wShape = [4, 3, 3, 3];
+    const x = randomF32(rand, 300, 1), weight = randomF32(rand, 108, 1);
+    const input = cl.buffer(Float32Array, 300);
+    input.array.set(toNHWCReference(x, shape));
+    const { data } = await cl.conv2d(input, shape, weight, wShape, { padding: 1, layout: "NHWC" });
+    const ref = conv2dReference(x, shape, weight, wShape, { pad: [1, 1, 1, 1] });
+    checkClose(toNCHW(data, "NHWC", [1, 4, 10, 10], "device"), ref, 27, "compact NHWC from a device buffer");
+    input.dispose();
+  });
+});
+
 test("depthwise fuzz: rows long enough for the blocks of eight, their tails and edges", async () => {
   const rand = random(412);
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
