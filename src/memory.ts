@@ -82,12 +82,12 @@ export class Arena {
   /**
    * Refuse a call whose regions alone could never fit the memory's maximum, before any
    * result array is allocated for it (a 65536² gemm would allocate 16 GiB first).
-   * `what` names the op and what the bytes are for.
+   * `what()` names the op and what the bytes are for (built only for the error).
    */
-  checkFits(what: string, bytes: number): void {
+  checkFits(what: () => string, bytes: number): void {
     if (bytes + CONTROL_BYTES <= this.maxBytes) return;
     throw new RangeError(
-      `simdcl: ${what} needs ${mib(bytes)} MiB of the context's memory, but that memory is at most ${mib(this.maxBytes)} MiB ` +
+      `simdcl: ${what()} needs ${mib(bytes)} MiB of the context's memory, but that memory is at most ${mib(this.maxBytes)} MiB ` +
         `(createContext({ maxMemoryMiB }) raises it, up to 4096)`,
     );
   }

@@ -187,7 +187,7 @@ function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: un
   const { bias, act } = checkEpilogue("conv2d", o.bias, o.activation, oc, "oc");
   // Refused before any result array is allocated for it.
   const plainBytes = (v: F32Operand | null, elements: number) => (v instanceof DeviceBuffer ? 0 : elements * 4);
-  engine.arena.checkFits(`conv2d (output [${[n, oc, oh, ow].join(", ")}])`, plainBytes(X, tensorLength(layout, [n, c, h, w])) + plainBytes(out, tensorLength(outputLayout, [n, oc, oh, ow])));
+  engine.arena.checkFits(() => `conv2d (output [${[n, oc, oh, ow].join(", ")}])`, plainBytes(X, tensorLength(layout, [n, c, h, w])) + plainBytes(out, tensorLength(outputLayout, [n, oc, oh, ow])));
   const buffers = deviceBuffers(packed?.panels, packed?.winograd, X, out);
   return {
     input: X, weight: packed ?? (weight as Float32Array), out, buffers, bias, act, layout, outputLayout, algorithm,

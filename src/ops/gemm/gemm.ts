@@ -160,7 +160,7 @@ function planGemm(engine: Engine, a: unknown, b: unknown, options: unknown): Gem
   const { bias, act } = checkEpilogue("gemm", o.bias, o.activation, n, "n");
   // Refused before any result array is allocated for it.
   const plain = (v: unknown, elements: number) => (v instanceof DeviceBuffer ? 0 : elements * 4);
-  engine.arena.checkFits(`gemm (m=${m}, n=${n}, k=${k}: its operands and result)`, plain(A, aLen) + plain(B, bLen) + (C ? plain(C, cLen) : m * n * 4) + (packed ? 0 : packedLength(k, n) * 4));
+  engine.arena.checkFits(() => `gemm (m=${m}, n=${n}, k=${k}: its operands and result)`, plain(A, aLen) + plain(B, bLen) + (C ? plain(C, cLen) : m * n * 4) + (packed ? 0 : packedLength(k, n) * 4));
   const buffers = deviceBuffers(packed?.panels, A, B, C);
   return { a: A, b: B, buffers, c: C, bias, m, n, k, transA, transB, alpha, beta, act, lda, ldb, ldc, aLen, bLen, cLen };
 }
