@@ -144,6 +144,11 @@ test("NaN and infinities propagate as IEEE says; beta = 0 never reads C", async 
     const relu = await cl.gemm(Float32Array.from([-Infinity, NaN]), Float32Array.from([1, 1]), { m: 2, n: 1, k: 1, activation: "relu6" });
     assert.is(relu[0], 0);
     assert.ok(Number.isNaN(relu[1]), "relu6(NaN) stays NaN");
+    // A zero sum times a negative alpha is −0; ReLU gives +0, in whole tiles and at the edge.
+    for (const activation of ["relu", "relu6"]) {
+      const zero = await cl.gemm(new Float32Array(64 * 64), new Float32Array(64 * 11).fill(1), { m: 64, n: 11, k: 64, alpha: -0.5, activation });
+      assert.ok(zero.every((v) => Object.is(v, 0)), `threads=${t} ${activation}(−0) is +0`);
+    }
   }
 });
 

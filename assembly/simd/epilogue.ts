@@ -11,8 +11,9 @@ import { ACT_NONE, ACT_RELU6 } from "../runtime/schema.gen";
 
 // ACT_RELU clamps below only; ACT_RELU6 also above. NaN stays NaN. pmax(v, 0) is
 // v < 0 ? 0 : v and pmin(v, 6) is 6 < v ? 6 : v: one instruction each on x86 and Arm,
-// where max and min (NaN- and signed-zero-exact) take V8 about eight on x86. The one
-// difference, -0 staying -0, cannot arise from sums that start at +0.
+// where max and min (NaN- and signed-zero-exact) take V8 about eight on x86. They differ
+// from max only on -0, which they pass through: sums that start at +0 never hold it, and
+// storeQuad, where alpha and beta can make one, adds +0 after.
 @inline function activate(v: v128, act: i32): v128 {
   if (act == ACT_NONE) return v;
   v = f32x4.pmax(v, f32x4.splat(0));
@@ -39,7 +40,8 @@ import { ACT_NONE, ACT_RELU6 } from "../runtime/schema.gen";
   else if (beta != 0) x = madd(f32x4.splat(beta), v128.load(c), x);
   if (last) {
     if (bias) x = f32x4.add(x, v128.load(bias));
-    x = activate(x, act);
+    // (+0: -0 from alpha < 0 or beta·C leaves the clamp as +0, as max would give.)
+    if (act != ACT_NONE) x = f32x4.add(activate(x, act), f32x4.splat(0));
   }
   v128.store(c, x);
 }
