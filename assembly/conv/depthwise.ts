@@ -27,20 +27,24 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   const rowBlocks = (DepthwiseArgs.oh(ctrl) + DepthwiseArgs.rows(ctrl) - 1) / DepthwiseArgs.rows(ctrl);
   const rb = group % rowBlocks;
   if (DepthwiseArgs.inLayout(ctrl) == LAYOUT_NC4HW4 && DepthwiseArgs.outLayout(ctrl) == LAYOUT_NC4HW4) {
-    // A quad's row blocks one after another: its plane streams.
-    quadRows(ctrl, group / (rowBlocks * oc4), (group / rowBlocks) % oc4, rb, tid);
+    // `quadsPerGroup` quads, each with its row blocks one after another: its plane streams.
+    const per = DepthwiseArgs.quadsPerGroup(ctrl);
+    const quadBlocks = (oc4 + per - 1) / per;
+    const rest = group / rowBlocks;
+    const oq = (rest % quadBlocks) * per;
+    rowBlock(ctrl, rest / quadBlocks, oq, min(per, oc4 - oq), rb, tid);
     return;
   }
   // NHWC on either side: a group is a row block, all its quads one after another. They
   // share the input's cache lines, and a pixel's quads share the output's: split among
   // threads, their stores would take the lines from one core to the other.
-  for (let oq = 0; oq < oc4;) oq += quadRows(ctrl, group / rowBlocks, oq, rb, tid, oc4 - oq);
+  rowBlock(ctrl, group / rowBlocks, 0, oc4, rb, tid);
 }
 
-// Output quad oq of batch b, row block rb; with NHWC on either side, the `upTo` quads from
-// oq where the window kernels can take them all at once (each block's quads one after
-// another). Returns how many quads it did.
-function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1): i32 {
+// Row block rb of batch b, for output quads [oq0, oq0 + count): the column plan is made
+// once for all of them. Quad by quad, or (NHWC where the window kernels cover the plan)
+// all the quads of each block before the next block.
+function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32): void {
   const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl), oc4 = DepthwiseArgs.oc4(ctrl);
   const rows = DepthwiseArgs.rows(ctrl);
   const oy0 = rb * rows, oy1 = min(oh, oy0 + rows);
@@ -60,20 +64,21 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1
   const copy = wp != 0;
   const nhwcIn = DepthwiseArgs.inLayout(ctrl) != LAYOUT_NC4HW4;
   const c = DepthwiseArgs.c(ctrl);
+  const scratchAt = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl);
+  // Quad oq0's rows (the copy is made per quad, below), and how far the next quad's are.
   let rowsAt: usize, rowBytes: usize, colShift: i32, ps: usize = 16;
   if (copy) {
-    rowsAt = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl);
-    copyRows(ctrl, b, oq, r0, r1, w, pl, wp, rowsAt);
+    rowsAt = scratchAt;
     rowBytes = <usize>wp << 4;
     colShift = pl;
   } else if (nhwcIn) {
     ps = <usize>c << 2;
     rowBytes = <usize>w * ps;
-    rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * h + r0) * rowBytes) + (<usize>oq << 4);
+    rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * h + r0) * rowBytes) + (<usize>oq0 << 4);
     colShift = 0;
   } else {
     rowBytes = <usize>w << 4;
-    rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * DepthwiseArgs.c4(ctrl) + oq) * <usize>h + <usize>r0) * rowBytes;
+    rowsAt = DepthwiseArgs.input(ctrl) + (<usize>(b * DepthwiseArgs.c4(ctrl) + oq0) * <usize>h + <usize>r0) * rowBytes;
     colShift = 0;
   }
   // Output columns [start, end) may go in blocks: all of them in the padded copy; in the
@@ -82,9 +87,7 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1
   const start = copy ? 0 : min(ow, (pl + sw - 1) / sw);
   const end = copy ? ow : (w - 1 + pl - lastTap < 0 ? 0 : min(ow, (w - 1 + pl - lastTap) / sw + 1));
 
-  const weights = DepthwiseArgs.weights(ctrl) + (<usize>oq * <usize>(kh * kw) << 4);
   const bias = DepthwiseArgs.bias(ctrl);
-  const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
   const act = DepthwiseArgs.act(ctrl);
   // NC4HW4 output goes straight to its plane. NHWC goes straight to its pixels (os = 4·oc
   // bytes apart) from the window kernels when the quads are whole, else a row at a time
@@ -97,18 +100,14 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1
   const strided = ps != 16 || os != 16;
   // Quads a block at a time: their input pixels share cache lines (NHWC), so each block
   // reads its lines once from L1, not once per quad from L2.
-  const quads = window && !copy && direct && strided ? upTo : 1;
+  const quads = window && !copy && direct && strided ? count : 1;
   const quadIn: usize = nhwcIn ? 16 : (<usize>h * <usize>w) << 4;
   const quadOut: usize = nhwcOut ? 16 : (<usize>oh * <usize>ow) << 4;
   const quadWeights = <usize>(kh * kw) << 4;
-  const rowBuf = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl) + DepthwiseArgs.outRowAt(ctrl);
-  const out = DepthwiseArgs.out(ctrl) + (nhwcOut
-    ? ((<usize>b * <usize>oh * <usize>ow * <usize>oc) << 2) + (<usize>oq << 4)
-    : (<usize>(b * oc4 + oq) * <usize>oh * <usize>ow) << 4);
-  // Bytes from one output's first tap to the next output's, and from tap to tap.
-  const step = <usize>sw * ps;
-  const tapStep = <usize>dw * ps;
-  const wRow = <usize>kw << 4;
+  const rowBuf = scratchAt + DepthwiseArgs.outRowAt(ctrl);
+  const out0 = DepthwiseArgs.out(ctrl) + (nhwcOut
+    ? ((<usize>b * <usize>oh * <usize>ow * <usize>oc) << 2) + (<usize>oq0 << 4)
+    : (<usize>(b * oc4 + oq0) * <usize>oh * <usize>ow) << 4);
   // 3- and 5-wide kernels at stride 1 or 2 (MobileNet's): a sliding window in registers.
   // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
@@ -124,6 +123,35 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1
   const stop = rightBlock ? ow - 8 : end;
   const sevens = window && hasSevens(kw, sw) ? exactSevens(stop - (leftEdge ? 0 : start)) : 0;
   const leftBlock = leftEdge && end >= (sevens > 0 ? 7 : 8);
+  const rows0 = rowsAt;
+  for (let oq = oq0; oq < oq0 + count; oq += quads) {
+    // This quad's input rows (copied, or where they lie), weights, bias and output.
+    const k = oq - oq0;
+    if (copy) copyRows(ctrl, b, oq, r0, r1, w, pl, wp, scratchAt);
+    else rowsAt = rows0 + <usize>k * quadIn;
+    const weights = DepthwiseArgs.weights(ctrl) + (<usize>oq * quadWeights);
+    const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
+    const out = out0 + <usize>k * quadOut;
+    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, rowsAt, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, leftBlock, rightBlock, sevens, start, stop, act, pin);
+  }
+}
+
+// The rows [oy0, oy1) of quad oq (with `quads` > 1, of that many quads a block), by the
+// plan rowBlock made.
+@inline function quadRows(
+  ctrl: usize, b: i32, oq: i32, oy0: i32, oy1: i32, r0: i32, r1: i32, rowsAt: usize, rowBytes: usize, colShift: i32, ps: usize, os: usize,
+  weights: usize, biasAt: usize, out: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize, rowBuf: usize,
+  direct: bool, strided: bool, window: bool, leftBlock: bool, rightBlock: bool, sevens: i32, start: i32, stop: i32, act: i32, pin: bool,
+): void {
+  const ow = DepthwiseArgs.ow(ctrl), w = DepthwiseArgs.w(ctrl);
+  const kh = DepthwiseArgs.kh(ctrl), kw = DepthwiseArgs.kw(ctrl);
+  const sh = DepthwiseArgs.sh(ctrl), sw = DepthwiseArgs.sw(ctrl);
+  const pt = DepthwiseArgs.pt(ctrl), pl = DepthwiseArgs.pl(ctrl);
+  const dh = DepthwiseArgs.dh(ctrl), dw = DepthwiseArgs.dw(ctrl);
+  // Bytes from one output's first tap to the next output's, and from tap to tap.
+  const step = <usize>sw * ps;
+  const tapStep = <usize>dw * ps;
+  const wRow = <usize>kw << 4;
   const rowStep = <usize>dh * rowBytes;
   const rowAdvance = <usize>sh * rowBytes, outAdvance = <usize>ow * os;
   for (let oy = oy0; oy < oy1;) {
@@ -201,7 +229,6 @@ function quadRows(ctrl: usize, b: i32, oq: i32, rb: i32, tid: i32, upTo: i32 = 1
     if (!direct) writeRow(ctrl, b, oq, oy, rowBuf);
     oy += n;
   }
-  return quads;
 }
 
 // Output row oy of quad oq, computed into `row` (a v128 per pixel), to an NHWC output:

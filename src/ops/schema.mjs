@@ -282,6 +282,7 @@ export const ops = {
       inLayout: "i32", // LAYOUT_NC4HW4, or LAYOUT_NHWC read by the padded copy (paddedW > 0)
       outLayout: "i32", // LAYOUT_NC4HW4, or LAYOUT_NHWC written a row at a time from scratch
       outRowAt: "usize", // where that row lies in a thread's scratch (bytes from its start)
+      quadsPerGroup: "i32", // NC4HW4 both sides: output quads a work-group takes, one after another
     },
   },
   winograd: {

@@ -22,7 +22,7 @@ export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into
 }
 
 export interface DepthwiseJob {
-  rows: number; paddedW: number; scratchStride: number; groups: number;
+  rows: number; paddedW: number; scratchStride: number; groups: number; quadsPerGroup: number;
   inLayout: number; outLayout: number; outRowAt: number;
 }
 
@@ -47,8 +47,9 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLay
   const copy = p.oc !== p.c || 2 * (end - start) < p.ow || (inLayout !== "NC4HW4" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
-  // A group is one quad's row block, or with NHWC on either side a row block of every quad.
-  const planes = inLayout === "NC4HW4" && outLayout === "NC4HW4" ? p.n * quads(p.oc) : p.n;
+  // A group is quads' row blocks, or with NHWC on either side a row block of every quad.
+  const perQuad = inLayout === "NC4HW4" && outLayout === "NC4HW4";
+  const planes = perQuad ? p.n * quads(p.oc) : p.n;
   let rows = p.oh;
   if (!enoughGroups(threads, planes)) rows = Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
   while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
@@ -56,8 +57,15 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLay
   while (inLayout === "NHWC" && rows > 1 && inRows(rows) * p.w * p.c * 4 > NHWC_ROWS_BYTES) rows = Math.ceil(rows / 2);
   const rowsBytes = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
   const outRowBytes = outLayout === "NC4HW4" ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
+  // NC4HW4: a group takes as many quads as leave every thread enough groups (all of them
+  // on one thread), so the column plan is made once for them all.
+  const rowBlocks = Math.ceil(p.oh / rows);
+  const groupsOf = (per: number) => p.n * Math.ceil(quads(p.oc) / per) * rowBlocks;
+  let quadsPerGroup = quads(p.oc);
+  while (perQuad && quadsPerGroup > 1 && !enoughGroups(threads, groupsOf(quadsPerGroup))) quadsPerGroup = Math.ceil(quadsPerGroup / 2);
+  const groups = perQuad ? groupsOf(quadsPerGroup) : planes * rowBlocks;
   return {
-    rows, paddedW, scratchStride: rowsBytes + outRowBytes, groups: planes * Math.ceil(p.oh / rows),
+    rows, paddedW, scratchStride: rowsBytes + outRowBytes, groups, quadsPerGroup,
     inLayout: LAYOUT_CODES[inLayout], outLayout: LAYOUT_CODES[outLayout], outRowAt: rowsBytes,
   };
 }
@@ -66,6 +74,6 @@ export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number
   return Object.assign(geometryArgs(p), {
     mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
     scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
-    inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt,
+    inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt, quadsPerGroup: j.quadsPerGroup,
   });
 }
