@@ -305,6 +305,9 @@ async function runPackConv(engine: Engine, p: PackConvPlan): Promise<PackedConv>
   return Object.freeze(handle);
 }
 
+/** Depthwise multiply-adds below which a call whose input is an array runs on the caller alone. */
+const DEPTHWISE_COPIED_SOLO_BELOW = 2_000_000;
+
 /** Multiply-adds of the convolution, the measure of its work. */
 const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh * p.kw;
 
@@ -325,16 +328,20 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // Compact im2col (few channels, such as an RGB first layer) packs NHWC where it lies.
   const inNHWC = readsNHWC(p);
   const written: Layout = (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
-  const threads = threadsFor(engine, macs(p), SOLO_BELOW);
+  // Depthwise from an array the caller has just copied in: its lines sit in the caller's
+  // cache, and a second thread's share of this little arithmetic costs more to fetch than
+  // it saves, up to a few million multiply-adds (docs/decisions/solo-thresholds.md).
+  const copiedIn = !(p.input instanceof DeviceBuffer);
+  const threads = threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const prepared = await preparedWeights(engine, p, wShape);
   const regions = {
-    input: gathers || inNHWC ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout),
+    input: gathers || inNHWC ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout, solo),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),
     bias: p.bias ? biasQuads(engine, p.bias, p.oc) : none,
-    out: tensorOutput(engine, "conv2d out", result, shape, written, p.outputLayout),
+    out: tensorOutput(engine, "conv2d out", result, shape, written, p.outputLayout, solo),
     scratch: none,
   };
   try {

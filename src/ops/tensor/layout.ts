@@ -66,12 +66,16 @@ async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   });
 }
 
-/** Convert a tensor of `shape` between two places in the arena, from one layout to another (one of them NC4HW4). */
-export function convertLayout(engine: Engine, from: Layout, to: Layout, [n, c, h, w]: Shape4, src: number, dst: number): Promise<void> {
+/**
+ * Convert a tensor of `shape` between two places in the arena, from one layout to another
+ * (one of them NC4HW4); `solo`: on the caller alone whatever the size (the op it serves
+ * runs there).
+ */
+export function convertLayout(engine: Engine, from: Layout, to: Layout, [n, c, h, w]: Shape4, src: number, dst: number, solo = false): Promise<void> {
   const hw = h * w;
   const mode = MODES[`${from}>${to}` as keyof typeof MODES];
   const groups = n * quads(c) * Math.ceil(hw / CHUNK);
-  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: n * quads(c) * 4 * hw < SOLO_BELOW });
+  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: solo || n * quads(c) * 4 * hw < SOLO_BELOW });
 }
 
 /** A tensor argument: data of `length` elements in `layout`, checked, as ops take them. */
@@ -105,7 +109,7 @@ export function checkTensorArgs(
  * A tensor the kernels read in NC4HW4: a device buffer in place when it is NC4HW4 already;
  * otherwise copied in (an array) and converted.
  */
-export function tensorInput(engine: Engine, name: string, x: F32Operand, shape: Shape4, layout: Layout): Binding {
+export function tensorInput(engine: Engine, name: string, x: F32Operand, shape: Shape4, layout: Layout, solo = false): Binding {
   const nc4Bytes = tensorLength("NC4HW4", shape) * 4;
   if (layout === "NC4HW4") return input(engine.arena, x, tensorLength(layout, shape), name);
   const raw = x instanceof DeviceBuffer ? null : input(engine.arena, x, tensorLength(layout, shape), name);
@@ -114,7 +118,7 @@ export function tensorInput(engine: Engine, name: string, x: F32Operand, shape: 
     bytes: raw ? regionBytes(nc4Bytes) + raw.bytes : nc4Bytes,
     before: async (at) => {
       if (raw) raw.before!(rawAt(at));
-      await convertLayout(engine, layout, "NC4HW4", shape, raw ? rawAt(at) : (x as DeviceBuffer).offset, at);
+      await convertLayout(engine, layout, "NC4HW4", shape, raw ? rawAt(at) : (x as DeviceBuffer).offset, at, solo);
     },
   };
 }
@@ -124,7 +128,7 @@ export function tensorInput(engine: Engine, name: string, x: F32Operand, shape: 
  * directly) and the caller wants in `layout`, into `out`: a device buffer in place when
  * the layouts agree; otherwise converted, and copied out to an array.
  */
-export function tensorOutput(engine: Engine, name: string, out: F32Operand, shape: Shape4, written: Layout, layout: Layout): Binding {
+export function tensorOutput(engine: Engine, name: string, out: F32Operand, shape: Shape4, written: Layout, layout: Layout, solo = false): Binding {
   const length = tensorLength(layout, shape);
   if (written === layout) return output(engine.arena, out, length, name);
   const kernelBytes = tensorLength(written, shape) * 4;
@@ -133,7 +137,7 @@ export function tensorOutput(engine: Engine, name: string, out: F32Operand, shap
   return {
     bytes: device ? kernelBytes : regionBytes(kernelBytes) + length * 4,
     after: async (at) => {
-      await convertLayout(engine, written, layout, shape, at, device ? device.offset : convertedAt(at));
+      await convertLayout(engine, written, layout, shape, at, device ? device.offset : convertedAt(at), solo);
       if (!device) {
         recheckLength(name, out as Float32Array, length);
         (out as Float32Array).set(view(engine.arena, Float32Array, convertedAt(at), length));
