@@ -123,16 +123,16 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   const stop = rightBlock ? ow - 8 : end;
   const sevens = window && hasSevens(kw, sw) ? exactSevens(stop - (leftEdge ? 0 : start)) : 0;
   const leftBlock = leftEdge && end >= (sevens > 0 ? 7 : 8);
-  const rows0 = rowsAt;
   for (let oq = oq0; oq < oq0 + count; oq += quads) {
-    // This quad's input rows (copied, or where they lie), weights, bias and output.
+    // This quad's input rows (copied into the one scratch, or where they lie), weights,
+    // bias and output.
     const k = oq - oq0;
     if (copy) copyRows(ctrl, b, oq, r0, r1, w, pl, wp, scratchAt);
-    else rowsAt = rows0 + <usize>k * quadIn;
+    const from = copy ? rowsAt : rowsAt + <usize>k * quadIn;
     const weights = DepthwiseArgs.weights(ctrl) + (<usize>oq * quadWeights);
     const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
     const out = out0 + <usize>k * quadOut;
-    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, rowsAt, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, leftBlock, rightBlock, sevens, start, stop, act, pin);
+    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, from, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, leftBlock, rightBlock, sevens, start, stop, act, pin);
   }
 }
 
@@ -196,14 +196,15 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
       else window8(kw, sw, WHOLE, pin, at, rowStep, wAt, taps, outRow + (<usize>ox << 4), biasAt, act, blocks, n, rowAdvance, outAdvance);
       ox += blocks << 3;
     }
-    // The rest in blocks (strided only with a window), row by row: the window kernels'
-    // calls above and below take all n rows.
-    for (let r = 0; r < n; r++) {
-      const ra = rowAt + <usize>r * rowAdvance, oa = outRow + <usize>r * outAdvance;
-      // (Strided only with a window: the loop above left fewer than eight.)
-      for (let x = ox; x + 8 <= stop; x += 8) eight(pin, sw, pl, dw, w, kw, colShift, ra, rowStep, step, tapStep, wAt, wRow, taps, x, oa, biasAt, act);
+    if (!window && stop - ox >= 8) {
+      // Tap by tap, row by row (never strided: only the window kernels step by pixels).
+      const blocks = (stop - ox) >> 3;
+      for (let r = 0; r < n; r++) {
+        const ra = rowAt + <usize>r * rowAdvance, oa = outRow + <usize>r * outAdvance;
+        for (let i = 0; i < blocks; i++) eight(pin, sw, pl, dw, w, kw, colShift, ra, rowStep, step, tapStep, wAt, wRow, taps, ox + (i << 3), oa, biasAt, act);
+      }
+      ox += blocks << 3;
     }
-    if (!window && stop > ox) ox += (stop - ox) & ~7;
     if (stop - ox > 4 && stop - 8 >= start) {
       if (window && strided) window8N(kw, sw, WHOLE, pin, rowAt + <usize>((stop - 8) * sw - pl + colShift) * ps, rowStep, wAt, taps, outRow + <usize>(stop - 8) * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else if (window) window8(kw, sw, WHOLE, pin, rowAt + (<usize>((stop - 8) * sw - pl + colShift) << 4), rowStep, wAt, taps, outRow + (<usize>(stop - 8) << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
