@@ -231,10 +231,13 @@ function packedLength(algorithm: ConvAlgorithm, c: number, wShape: Shape4, group
 /** Pack OIHW weights for `algorithm`'s kernels at byte offset `packedAt`. */
 async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Float32Array, c: number, wShape: Shape4, groups: number, packedAt: number, name = "conv2d weight"): Promise<void> {
   const arena = engine.arena;
-  recheckLength(name, weight, wShape[0] * wShape[1] * wShape[2] * wShape[3]);
   const oc = wShape[0];
-  if (algorithm === "depthwise") return packDepthwise(weight, wShape, view(arena, Float32Array, packedAt, packedLength(algorithm, c, wShape, groups)));
-  const length = wShape[0] * wShape[1] * wShape[2] * wShape[3];
+  const length = oc * wShape[1] * wShape[2] * wShape[3];
+  if (algorithm === "depthwise") {
+    recheckLength(name, weight, length);
+    return packDepthwise(weight, wShape, view(arena, Float32Array, packedAt, packedLength(algorithm, c, wShape, groups)));
+  }
+  // (input() checks the length again when it copies.)
   if (algorithm !== "winograd") {
     await bind(arena, { raw: input(arena, weight, length, name) }, ({ raw }) => packGemmWeights(engine, c, wShape, groups, raw, packedAt));
     return;

@@ -56,7 +56,10 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLay
   // NHWC input: the quads of a row block run one after another, reading the same input rows.
   while (inLayout === "NHWC" && rows > 1 && inRows(rows) * p.w * p.c * 4 > NHWC_ROWS_BYTES) rows = Math.ceil(rows / 2);
   const rowsBytes = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
-  const outRowBytes = outLayout === "NC4HW4" ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
+  // A row of scratch for NHWC output the window kernels cannot write in place (the
+  // kernel's own test, `direct` in assembly/conv/depthwise.ts).
+  const outInPlace = outLayout === "NC4HW4" || (hasWindow(p.kw, p.sw, p.dw) && p.oc % 4 === 0);
+  const outRowBytes = outInPlace ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
   // NC4HW4: a group takes as many quads as leave every thread enough groups (all of them
   // on one thread), so the column plan is made once for them all.
   const rowBlocks = Math.ceil(p.oh / rows);
