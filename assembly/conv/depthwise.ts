@@ -1,15 +1,17 @@
-// Depthwise convolution over NC4HW4 (groups = channels; output channel o reads input
-// channel o / multiplier): a direct kernel, one v128 holding four channels of a pixel.
+// Depthwise convolution over NC4HW4 or NHWC (groups = channels; output channel o reads
+// input channel o / multiplier): a direct kernel, one v128 holding four channels of a pixel.
 //
-// A work-group is one (batch, output channel quad, block of output rows). Taps whose row
-// lies in the padding are skipped. Columns go one of two ways (src/ops/conv/depthwise.ts
+// A work-group is a block of output rows of one batch: for NC4HW4 on both sides, of
+// `quadsPerGroup` output channel quads; with NHWC on either side, of every quad. Taps whose
+// row lies in the padding are skipped. Columns go one of two ways (src/ops/conv/depthwise.ts
 // picks; docs/decisions/depthwise.md):
 // - in place: outputs whose window lies inside the row go in blocks straight from the
 //   input; the few at the left and right edges go one by one, each over its own taps,
 //   unless a sliding-window kernel has an edge block for the row's padding;
-// - padded copy, for large kernels, where most windows cross an edge, and for channel
-//   multipliers: the group first copies the rows it reads into scratch, zero-padded left
-//   and right (gathering each output channel's input channel), then every output goes
+// - padded copy, for large kernels, where most windows cross an edge, for channel
+//   multipliers, and for NHWC input the window kernels cannot read in place: the group
+//   first copies the rows it reads into scratch, zero-padded left and right (gathering
+//   each output channel's input channel, or each pixel's quad from NHWC), then every output goes
 //   in blocks with no bounds checks, skipping columns all of a block reads as zero.
 // Eight outputs of a row accumulate in registers at a time, each tap's weight loaded once
 // for all eight; for large kernels (31×31, bound by memory traffic) that turns nine loads

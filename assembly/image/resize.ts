@@ -6,7 +6,9 @@
 //
 // Lanes are output values (pixel × channel), four at a time: the plan writes, per four
 // values, the byte offsets of their first taps and, per tap, their four weights; a tap
-// steps cn elements. Four channels take one 32-bit load per tap instead of four.
+// steps cn elements. 8-bit taps go in pairs (one i16 dot product sums a pair exactly;
+// RGBA takes two pixels per 64-bit load and shuffle). RGBA bilinear shrinking rows by 2
+// or more skips the ring: each output pixel comes straight from its two rows (directLinear).
 //
 // Arithmetic (src/ops/image/resize-plan.ts): RESIZE_FIXED_LINEAR and RESIZE_FIXED are
 // cv.resize's 8-bit integer formulas; RESIZE_FLOAT (f32 sources) sums f32 products.
