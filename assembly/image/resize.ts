@@ -97,6 +97,13 @@ const ELEM_F32 = 1;
   }
 }
 
+// Two RGBA pixel pairs (8 bytes at a and at b), each pixel's pair of bytes per channel
+// side by side: a's four channels in the low half, b's in the high.
+@inline function pixelPairs(a: usize, b: usize): v128 {
+  const v = v128.load64_lane(b, v128.load64_zero(a), 1);
+  return i8x16.shuffle(v, v, 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+}
+
 /**
  * 8-bit taps two at a time: per value, its pair of bytes widened to i16 next to each
  * other, so one i16 dot product with (α_k, α_k+1) sums both (exact, as the i32 products
@@ -107,8 +114,7 @@ const ELEM_F32 = 1;
   if (cn == 4 && kx == 2) {
     // Two pixels a step: their pairs in one vector, one shuffle.
     for (; out + 16 < end; out += 32, xofs += 32, w += 32) {
-      const v = v128.load64_lane(s + <usize>load<i32>(xofs, 16), v128.load64_zero(s + <usize>load<i32>(xofs)), 1);
-      const t = i8x16.shuffle(v, v, 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+      const t = pixelPairs(s + <usize>load<i32>(xofs), s + <usize>load<i32>(xofs, 16));
       v128.store(out, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(t), v128.load(w)));
       v128.store(out, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(t), v128.load(w, 16)), 16);
     }
@@ -248,8 +254,8 @@ function directLinear(ctrl: usize, r0: usize, r1: usize, b0: v128, b1: v128, out
 
 /** Two RGBA output pixels (their pairs at byte offsets oa and ob of rows r0 and r1, weights wa and wb) as eight i16 values. */
 @inline function linearPair(r0: usize, r1: usize, oa: usize, ob: usize, b0: v128, b1: v128, wa: v128, wb: v128): v128 {
-  const u = i8x16.shuffle(v128.load64_lane(r0 + ob, v128.load64_zero(r0 + oa), 1), v128.splat<i32>(0), 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
-  const v = i8x16.shuffle(v128.load64_lane(r1 + ob, v128.load64_zero(r1 + oa), 1), v128.splat<i32>(0), 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+  const u = pixelPairs(r0 + oa, r0 + ob);
+  const v = pixelPairs(r1 + oa, r1 + ob);
   const a = linearValues(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(u), wa), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), wa), b0, b1);
   const b = linearValues(i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(u), wb), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), wb), b0, b1);
   return i16x8.narrow_i32x4_s(a, b);
