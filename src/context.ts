@@ -110,7 +110,7 @@ export class Context extends OpMethods implements OpHost {
         if (!states.has(key)) states.set(key, make());
         return states.get(key) as T;
       },
-      run: (op, args, phases, options) => pool.run(OP_IDS[op], words.subarray(0, encodeArgs(op, args, words, floats)), phases, options),
+      run: (op, args, phases, options) => pool.run(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, options),
     };
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
   }
@@ -206,7 +206,7 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   if (o.module !== undefined) checkModule(o.module);
   const kernels = { ...defaultKernels };
   const forced = checkOptions("createContext kernels", o.kernels ?? {}, CONFIG_FIELDS);
-  for (const f of CONFIG_FIELDS) kernels[f] = checkBool(`kernels.${f}`, forced[f], kernels[f]);
+  for (const f of CONFIG_FIELDS) kernels[f] = checkBool(() => `kernels.${f}`, forced[f], kernels[f]);
 
   // The shared builds wherever shared memory exists (even for one thread: the relaxed
   // build is only there); the unshared "single" build where it does not.

@@ -15,52 +15,56 @@ export function describe(v: unknown): string {
   return String(v);
 }
 
-export function checkInt(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== "number") throw new TypeError(`simdcl: ${name} must be a number, got ${describe(v)}`);
+/**
+ * An argument's name in an error message. A function builds a name from parts only when
+ * a check fails: calls are checked every time, and most names are never printed.
+ */
+export type Label = string | (() => string);
+const named = (name: Label) => (typeof name === "function" ? name() : name);
+
+export function checkInt(name: Label, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== "number") throw new TypeError(`simdcl: ${named(name)} must be a number, got ${describe(v)}`);
   if (!Number.isInteger(v) || v < min || v > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
-    throw new RangeError(`simdcl: ${name} must be ${range}, got ${v}`);
+    throw new RangeError(`simdcl: ${named(name)} must be ${range}, got ${v}`);
   }
   return v;
 }
 
 /** A boolean, or `fallback` when the option was left out (if one is given). */
-export function checkBool(name: string, v: unknown, fallback?: boolean): boolean {
+export function checkBool(name: Label, v: unknown, fallback?: boolean): boolean {
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== "boolean") throw new TypeError(`simdcl: ${name} must be true or false, got ${describe(v)}`);
+  if (typeof v !== "boolean") throw new TypeError(`simdcl: ${named(name)} must be true or false, got ${describe(v)}`);
   return v;
 }
 
 /** A number, or `fallback` when left out; with `min`, a finite one of at least min. */
-export function checkNumber(name: string, v: unknown, fallback: number, min?: number): number {
+export function checkNumber(name: Label, v: unknown, fallback: number, min?: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== "number") throw new TypeError(`simdcl: ${name} must be a number, got ${describe(v)}`);
+  if (typeof v !== "number") throw new TypeError(`simdcl: ${named(name)} must be a number, got ${describe(v)}`);
   if (min !== undefined && !(Number.isFinite(v) && v >= min)) {
-    throw new RangeError(`simdcl: ${name} must be a finite number ≥ ${min}, got ${v}`);
+    throw new RangeError(`simdcl: ${named(name)} must be a finite number ≥ ${min}, got ${v}`);
   }
   return v;
 }
 
 /** Options must be a plain object whose keys are all known. */
-export function checkOptions(name: string, v: unknown, known: readonly string[]): Record<string, unknown> {
+export function checkOptions(name: Label, v: unknown, known: readonly string[]): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw new TypeError(`simdcl: ${name} must be an options object, got ${describe(v)}`);
+    throw new TypeError(`simdcl: ${named(name)} must be an options object, got ${describe(v)}`);
   }
   for (const key of Object.keys(v)) {
     if (!known.includes(key)) {
-      throw new TypeError(`simdcl: unknown option ${name}.${key}; known options: ${known.join(", ")}`);
+      throw new TypeError(`simdcl: unknown option ${named(name)}.${key}; known options: ${known.join(", ")}`);
     }
   }
   return v as Record<string, unknown>;
 }
 
-/**
- * A typed array (or device buffer) of enough elements, whose buffer is still attached.
- * `name` may be a function, so that a name built from parts costs nothing unless it is needed.
- */
-export function checkLength(name: string | (() => string), v: { length: number; buffer?: ArrayBufferLike }, needed: number): void {
+/** A typed array (or device buffer) of enough elements, whose buffer is still attached. */
+export function checkLength(label: Label, v: { length: number; buffer?: ArrayBufferLike }, needed: number): void {
   if (v.length < needed) {
-    if (typeof name === "function") name = name();
+    const name = named(label);
     const detached = v.buffer !== undefined && isDetached(v.buffer);
     throw new RangeError(
       detached
@@ -159,19 +163,21 @@ export function checkEpilogue(op: string, bias: unknown, activation: unknown, co
 }
 
 /** A 4-D shape of integers, each at least min[i] and at most 2²⁴, named dims. */
-export function checkShape(name: string, shape: unknown, min = [0, 0, 0, 0], dims = ["n", "c", "h", "w"]): Shape4 {
+export function checkShape(name: Label, shape: unknown, min = [0, 0, 0, 0], dims = ["n", "c", "h", "w"]): Shape4 {
   if (!Array.isArray(shape) || shape.length !== 4) {
-    throw new TypeError(`simdcl: ${name} must be [${dims.join(", ")}], got ${describe(shape)}`);
+    throw new TypeError(`simdcl: ${named(name)} must be [${dims.join(", ")}], got ${describe(shape)}`);
   }
-  return dims.map((d, i) => checkInt(`${name}[${i}] (${d})`, shape[i], min[i], 2 ** 24)) as unknown as Shape4;
+  const out: [number, number, number, number] = [0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) out[i] = checkInt(() => `${named(name)}[${i}] (${dims[i]})`, shape[i], min[i], 2 ** 24);
+  return out;
 }
 
 const LAYOUTS: readonly Layout[] = ["NCHW", "NHWC", "NC4HW4"];
 
 /** One of `allowed` layouts, or `fallback` when left out. */
-export function checkLayout<L extends Layout>(name: string, v: unknown, fallback: L, allowed: readonly L[] = LAYOUTS as readonly L[]): L {
+export function checkLayout<L extends Layout>(name: Label, v: unknown, fallback: L, allowed: readonly L[] = LAYOUTS as readonly L[]): L {
   if (v === undefined) return fallback;
-  if (!allowed.includes(v as L)) throw new TypeError(`simdcl: ${name} must be ${oneOf(allowed)}, got ${describe(v)}`);
+  if (!allowed.includes(v as L)) throw new TypeError(`simdcl: ${named(name)} must be ${oneOf(allowed)}, got ${describe(v)}`);
   return v as L;
 }
 

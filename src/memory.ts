@@ -115,18 +115,20 @@ export class Arena {
     this.used.delete(offset);
     let i = this.free.findIndex((s) => s.start > offset);
     if (i < 0) i = this.free.length;
-    this.free.splice(i, 0, { start: offset, size });
-    // Merge with the neighbours so space does not fragment.
-    const next = this.free[i + 1];
-    if (next && offset + size === next.start) {
-      this.free[i].size += next.size;
-      this.free.splice(i + 1, 1);
-    }
+    // Merge with the neighbours so space does not fragment. (A call's region, carved from
+    // the front of a free span, usually just gives that span its bytes back.)
     const prev = this.free[i - 1];
-    if (prev && prev.start + prev.size === offset) {
-      prev.size += this.free[i].size;
+    const next = this.free[i];
+    const joinsPrev = prev !== undefined && prev.start + prev.size === offset;
+    const joinsNext = next !== undefined && offset + size === next.start;
+    if (joinsPrev && joinsNext) {
+      prev.size += size + next.size;
       this.free.splice(i, 1);
-    }
+    } else if (joinsPrev) prev.size += size;
+    else if (joinsNext) {
+      next.start = offset;
+      next.size += size;
+    } else this.free.splice(i, 0, { start: offset, size });
   }
 
   /**

@@ -43,6 +43,7 @@ export interface PoolOptions {
 }
 
 const now = () => performance.now();
+const DONE = Promise.resolve();
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
 
 /** Longest the calling thread spins synchronously in one wait (ms), whatever spinMs is. */
@@ -107,54 +108,86 @@ export class Pool {
     return this.failure;
   }
 
-  /** Run a job to completion. Arguments are u32 words (f32 bits written by the op). */
-  async run(op: number, args: ArrayLike<number>, phases: number[], options?: RunOptions): Promise<void> {
-    // A job in flight keeps the process alive (the caller may be asleep in waitAsync,
-    // which holds nothing); an idle pool does not (DESIGN.md, rule 10).
+  /**
+   * Run a job to completion. Arguments are the first `argCount` of `args`, u32 words (f32
+   * bits written by the op).
+   */
+  run(op: number, args: ArrayLike<number>, argCount: number, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> {
+    let pending: Promise<void> | void;
+    try {
+      if (phases.length > J.MAX_PHASES || argCount > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
+      pending = this.runJob(op, args, argCount, phases, solo, overlap);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return pending ? this.holding(pending) : DONE;
+  }
+
+  // A job in flight keeps the process alive (the caller may be asleep in waitAsync, which
+  // holds nothing); an idle pool does not (DESIGN.md, rule 10). Held from before the
+  // caller's first sleep: a job's promise is made synchronously, up to that sleep.
+  private async holding(job: Promise<void>): Promise<void> {
     if (this.running++ === 0) for (const w of this.workers) w.hold(true);
     try {
-      return await this.runJob(op, args, phases, options);
+      await job;
     } finally {
       if (--this.running === 0) for (const w of this.workers) w.hold(false);
     }
   }
   private running = 0;
 
-  private async runJob(op: number, args: ArrayLike<number>, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> {
-    if (phases.length > J.MAX_PHASES || args.length > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
-    const w = this.words;
+  // The job itself. A job on the caller alone, with every Worker out of the last one,
+  // returns no promise: a small layer's call would pay for one at every level.
+  private runJob(op: number, args: ArrayLike<number>, argCount: number, phases: number[], solo: boolean, overlap: RunOptions["overlap"]): Promise<void> | void {
     this.throwIfFailed();
     this.checkLiveness();
+    const alone = solo || !this.workers.length;
+    if (alone && Atomics.load(this.words, J.ACK) >= this.workers.length) return this.runAlone(op, args, argCount, phases, overlap);
+    return this.dispatch(op, args, argCount, phases, alone, overlap);
+  }
+
+  // On this thread alone; the Workers, idle, never see the job.
+  private runAlone(op: number, args: ArrayLike<number>, argCount: number, phases: number[], overlap: RunOptions["overlap"]): Promise<void> | void {
+    this.describe(op, args, argCount, phases);
+    for (let p = 0; p < phases.length; p++) this.callerPhase(p);
+    if (overlap) return overlap(this.waitForWord);
+  }
+
+  private async dispatch(op: number, args: ArrayLike<number>, argCount: number, phases: number[], alone: boolean, overlap: RunOptions["overlap"]): Promise<void> {
+    const w = this.words;
     // Every Worker must have left the previous job before its descriptor is rewritten.
-    if (this.workers.length) await this.waitFor(J.ACK, () => Atomics.load(w, J.ACK) >= this.workers.length);
-    w[J.OP] = op;
-    w[J.NPHASES] = phases.length;
-    phases.forEach((groups, p) => {
-      const c = J.phaseWords(p);
-      w[c.next] = 0;
-      w[c.done] = 0;
-      w[c.total] = groups;
-    });
-    for (let i = 0; i < args.length; i++) w[J.ARGS + i] = args[i] | 0;
-    const waitForWord: WaitForWord = (array, index) => this.waitFor(index, () => Atomics.load(array, index) !== 0, array);
-    if (!this.workers.length || solo) {
-      // Runs on this thread alone; the Workers, idle, never see the job.
-      for (let p = 0; p < phases.length; p++) this.callerPhase(p);
-      if (overlap) await overlap(waitForWord);
-      return;
-    }
+    await this.waitFor(J.ACK, () => Atomics.load(w, J.ACK) >= this.workers.length);
+    if (alone) return this.runAlone(op, args, argCount, phases, overlap);
+    this.describe(op, args, argCount, phases);
     Atomics.store(w, J.ACK, 0);
     Atomics.add(w, J.SEQ, 1);
     Atomics.notify(w, J.SEQ);
     for (let p = 0; p < phases.length; p++) {
       const c = J.phaseWords(p);
-      if (overlap && p === phases.length - 1) await this.overlapped(overlap, waitForWord);
+      if (overlap && p === phases.length - 1) await this.overlapped(overlap, this.waitForWord);
       else if (this.callerPhase(p)) Atomics.notify(w, c.done);
       await this.waitFor(c.done, () => Atomics.load(w, c.done) >= phases[p]);
     }
     // Kernels may cut a group short once the job is aborted or shut down: no valid result.
     if (Atomics.load(w, J.STATE) !== J.STATE_RUNNING) await this.aborted();
   }
+
+  // The job's descriptor: its op, phases and arguments.
+  private describe(op: number, args: ArrayLike<number>, argCount: number, phases: number[]): void {
+    const w = this.words;
+    w[J.OP] = op;
+    w[J.NPHASES] = phases.length;
+    for (let p = 0; p < phases.length; p++) {
+      const c = J.phaseWords(p);
+      w[c.next] = 0;
+      w[c.done] = 0;
+      w[c.total] = phases[p];
+    }
+    for (let i = 0; i < argCount; i++) w[J.ARGS + i] = args[i] | 0;
+  }
+
+  /** The bounded wait, on any shared word, that overlap work is given. */
+  private readonly waitForWord: WaitForWord = (array, index) => this.waitFor(index, () => Atomics.load(array, index) !== 0, array);
 
   // The caller's share of phase p. A kernel that traps on the caller leaves its group
   // unfinished, with Workers waiting on it: the pool fails, as for a Worker's trap.

@@ -6,7 +6,7 @@ import { fitBlock } from "../../run.ts";
 import { KC, MC, NC } from "../gemm/gemm.ts";
 import { MR, NR, type ConvArgs } from "../schema.gen.ts";
 import { quads, type Shape4 } from "../tensor/types.ts";
-import { geometryArgs, type ConvShape } from "./geometry.ts";
+import { withGeometry, type ConvShape } from "./geometry.ts";
 
 // GEMM's tile and blocks (src/ops/gemm/gemm.ts says why), in k-quads where convolution counts them.
 const KCQ = KC / 4;
@@ -57,7 +57,7 @@ interface GemmConvJob {
 export function gemmConvArgs(j: GemmConvJob): ConvArgs {
   const { p } = j;
   const kg = j.kg ?? kernelGroups(p.c, p.oc, p.groups);
-  return Object.assign(geometryArgs(p), {
+  return withGeometry(p, {
     cg: p.c / p.groups, ocg: p.oc / p.groups, kGroups: kg, cgK: p.c / kg, ocgK: p.oc / kg,
     input: j.input, weight: j.weight, packed: j.packed, out: j.out, bias: j.bias, act: p.act, scratch: j.scratch, scratchStride: j.scratchStride,
     mc: j.mc, kcq: j.kcq, nc: j.nc, mBlocks: j.mBlocks, nBlocks: j.nBlocks, packPhase: j.packPhase, direct: j.direct,

@@ -86,6 +86,9 @@ export class PackedConv {
 }
 
 
+// (A loop: array builtins on a frozen array, as a handle's shape is, take V8's slow path.)
+const sameShape = (a: Shape4, b: Shape4) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+
 const KNOWN = ["stride", "padding", "dilation", "groups", "bias", "activation", "layout", "outputLayout", "out", "algorithm"] as const;
 const ALGORITHMS = ["auto", "1x1", "im2col", "winograd", "depthwise"] as const;
 const MAX_DIM = 2 ** 24;
@@ -155,7 +158,7 @@ function planConv2d(engine: Engine, input: unknown, inShape: unknown, weight: un
   if (c % groups !== 0 || oc % groups !== 0) throw new RangeError(`simdcl: conv2d groups (${groups}) must divide both c (${c}) and oc (${oc})`);
   if (cg !== c / groups) throw new RangeError(`simdcl: conv2d weight shape [${ws.join(", ")}] must have c / groups = ${c / groups} input channels per filter (input c = ${c}, groups = ${groups}), got ${cg}`);
   if (packed) {
-    if (packed.shape.some((d, i) => d !== ws[i]) || packed.groups !== groups) {
+    if (!sameShape(packed.shape, ws) || packed.groups !== groups) {
       throw new RangeError(`simdcl: conv2d weight was packed for [${packed.shape.join(", ")}] with groups ${packed.groups}, not [${ws.join(", ")}] with groups ${groups}`);
     }
   } else {
@@ -253,15 +256,17 @@ async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Flo
 
 const WEIGHT_CACHE = Symbol("conv2d weight cache");
 
+/** A handle's packing for the call's algorithm. */
+const packedWeights = (algorithm: ConvAlgorithm, h: PackedConv) => ({ packed: algorithm === "winograd" ? h.winograd! : h.panels, owned: false });
+
 /**
- * Weights packed before the call for its algorithm: a handle's, or the context's weight
- * cache's (packed now if the array is new to it or changed). Null when the cache is off:
- * the call packs them itself. `owned`: the call frees them when it is done.
+ * Plain weights packed before the call for its algorithm: the context's weight cache's
+ * (packed now if the array is new to it or changed). Null when the cache is off: the call
+ * packs them itself. `owned`: the call frees them when it is done.
  */
 async function preparedWeights(engine: Engine, p: ConvPlan, wShape: Shape4): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean } | null> {
-  if (p.weight instanceof PackedConv) return { packed: p.algorithm === "winograd" ? p.weight.winograd! : p.weight.panels, owned: false };
   if (engine.cacheBytes === 0) return null;
-  const weight = p.weight;
+  const weight = p.weight as Float32Array;
   const cache = engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes));
   const key = `${p.algorithm} [${wShape.join(", ")}] / ${p.groups}`;
   return cache.get(weight, key, packedLength(p.algorithm, p.c, wShape, p.groups), (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at));
@@ -339,7 +344,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
-  const prepared = await preparedWeights(engine, p, wShape);
+  // (A handle's packing needs no await: a microtask per call counts on small layers.)
+  const prepared = p.weight instanceof PackedConv ? packedWeights(p.algorithm, p.weight) : await preparedWeights(engine, p, wShape);
   const regions = {
     input: gathers || inNHWC ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout, solo),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),

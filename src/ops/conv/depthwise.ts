@@ -3,7 +3,7 @@
 import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
 import { LAYOUT_NC4HW4, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
 import { quads, type Shape4 } from "../tensor/types.ts";
-import { geometryArgs, type ConvShape } from "./geometry.ts";
+import { withGeometry, type ConvShape } from "./geometry.ts";
 import { hasWindow } from "./windows.gen.ts";
 
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
@@ -74,7 +74,7 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLay
 }
 
 export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number; weights: number; bias: number; out: number; scratch: number }): DepthwiseArgs {
-  return Object.assign(geometryArgs(p), {
+  return withGeometry(p, {
     mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
     scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
     inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt, quadsPerGroup: j.quadsPerGroup,

@@ -4,7 +4,7 @@
 import { bind, fitBlock, input, rowBands, threadsFor, type Engine } from "../../run.ts";
 import type { WinogradArgs } from "../schema.gen.ts";
 import { quads } from "../tensor/types.ts";
-import { geometryArgs, type ConvShape } from "./geometry.ts";
+import { withGeometry, type ConvShape } from "./geometry.ts";
 
 /** A layer Winograd computes: 3×3, stride 1, dilation 1, one group. */
 export function winogradFits(p: Pick<ConvShape, "kh" | "kw" | "sh" | "sw" | "dh" | "dw" | "groups">): boolean {
@@ -84,7 +84,7 @@ export function planWinograd(p: ConvShape, threads: number): WinogradJob {
 }
 
 export function winogradArgs(p: ConvShape, j: WinogradJob, at: { input: number; weights: number; out: number; bias: number; scratch: number }): WinogradArgs {
-  return Object.assign(geometryArgs(p), {
+  return withGeometry(p, {
     input: at.input, packed: at.weights, out: at.out, bias: at.bias, act: p.act,
     scratch: at.scratch, scratchStride: j.scratchStride, tiles: j.tiles, oc: p.oc, tile: j.tile,
   });

@@ -107,8 +107,8 @@ function fillPattern(src: CheckedImage, value: unknown): Uint8Array {
   const values = Array.isArray(value) ? value : Array(cn).fill(value ?? 0);
   if (values.length !== cn) throw new RangeError(`simdcl: place value must be a number or ${cn} numbers (one per channel), got ${describe(value)}`);
   const pixel = src.esz === 1
-    ? Uint8Array.from(values, (v, i) => checkInt(`place value${Array.isArray(value) ? `[${i}]` : ""}`, v, 0, 255))
-    : new Uint8Array(Float32Array.from(values, (v, i) => checkNumber(`place value${Array.isArray(value) ? `[${i}]` : ""}`, v, 0, -Infinity)).buffer);
+    ? Uint8Array.from(values, (v, i) => checkInt(() => `place value${Array.isArray(value) ? `[${i}]` : ""}`, v, 0, 255))
+    : new Uint8Array(Float32Array.from(values, (v, i) => checkNumber(() => `place value${Array.isArray(value) ? `[${i}]` : ""}`, v, 0, -Infinity)).buffer);
   return Uint8Array.from({ length: 64 }, (_, i) => pixel[i % pixel.length]);
 }
 
@@ -119,7 +119,7 @@ function runOp(host: OpHost, op: string, args: unknown[], layout: (src: CheckedI
   return call(() => {
     const { data, shape, rest: [options] } = imageCall(args);
     const src = checkImage(engine.arena, `${op} src`, data, shape);
-    const o = checkOptions(`${op} options`, options, known);
+    const o = checkOptions(() => `${op} options`, options, known);
     checkNotSource(op, o.out, data);
     const plan = { src, out: o.out, buffers: deviceBuffers(data, o.out), ...layout(src, o) };
     imageOutput(engine.arena, `${op} out`, o.out, plan.canvasW, plan.canvasH, src.channels, src.esz === 1 ? "u8" : "f32");

@@ -55,7 +55,7 @@ function perChannel(op: string, name: string, v: unknown, oc: number, fallback: 
   const values = Array.isArray(v) ? v : Array(oc).fill(v ?? fallback);
   if (values.length !== oc) throw new RangeError(`simdcl: ${op} ${name} must be a number or ${oc} numbers (one per tensor channel), got ${describe(v)}`);
   return values.map((x, i) => {
-    const n = checkNumber(`${op} ${name}${Array.isArray(v) ? `[${i}]` : ""}`, x, fallback, -Number.MAX_VALUE);
+    const n = checkNumber(() => `${op} ${name}${Array.isArray(v) ? `[${i}]` : ""}`, x, fallback, -Number.MAX_VALUE);
     if (positive && n === 0) throw new RangeError(`simdcl: ${op} ${name}${Array.isArray(v) ? `[${i}]` : ""} must not be 0`);
     return n;
   });
@@ -72,15 +72,15 @@ export interface Normalisation {
 
 /** @internal Check `o`'s scale, mean, std, channelOrder, layout and keepAlpha for an 8-bit source of cn channels. */
 export function checkNormalisation(op: string, o: Record<string, unknown>, cn: number): Normalisation {
-  const keepAlpha = checkBool(`${op} keepAlpha`, o.keepAlpha, false);
+  const keepAlpha = checkBool(() => `${op} keepAlpha`, o.keepAlpha, false);
   const oc = cn === 4 && !keepAlpha ? 3 : cn;
-  const scale = checkNumber(`${op} scale`, o.scale, 1 / 255, -Number.MAX_VALUE);
+  const scale = checkNumber(() => `${op} scale`, o.scale, 1 / 255, -Number.MAX_VALUE);
   const mean = perChannel(op, "mean", o.mean, oc, 0, false);
   const std = perChannel(op, "std", o.std, oc, 1, true);
   if (o.channelOrder !== undefined && o.channelOrder !== "RGB" && o.channelOrder !== "BGR") throw new TypeError(`simdcl: ${op} channelOrder must be "RGB" or "BGR", got ${describe(o.channelOrder)}`);
   const bgr = o.channelOrder === "BGR";
   if (bgr && cn < 3) throw new RangeError(`simdcl: ${op} channelOrder "BGR" needs 3 or 4 channels, the source has ${cn}`);
-  const layout = checkLayout(`${op} layout`, o.layout, "NCHW");
+  const layout = checkLayout(() => `${op} layout`, o.layout, "NCHW");
   const a = Float32Array.from(mean, (_, c) => scale / std[c]);
   const b = Float32Array.from(mean, (m, c) => -m / std[c]);
   const from = (c: number) => (bgr && c < 3 ? 2 - c : c); // the source channel of tensor channel c

@@ -127,8 +127,8 @@ function checkPlanes(v: unknown, width: number, height: number, nv12: boolean): 
   }
   if (!Array.isArray(v) || v.length !== count) throw new TypeError(`simdcl: cvtColor planes must be an array of ${count} { offset, stride } (${nv12 ? "Y, UV" : "Y, U, V"}), got ${describe(v)}`);
   return v.map((p, i) => {
-    const q = checkOptions(`cvtColor planes[${i}]`, p, ["offset", "stride"]);
-    return { offset: checkInt(`cvtColor planes[${i}].offset`, q.offset, 0), stride: checkInt(`cvtColor planes[${i}].stride`, q.stride, rowLength(i)) };
+    const q = checkOptions(() => `cvtColor planes[${i}]`, p, ["offset", "stride"]);
+    return { offset: checkInt(() => `cvtColor planes[${i}].offset`, q.offset, 0), stride: checkInt(() => `cvtColor planes[${i}].stride`, q.stride, rowLength(i)) };
   });
 }
 

@@ -134,7 +134,7 @@ function dispatch(host: OpHost, args: unknown[], plan: Planner): Promise<Image> 
 const pair = (name: string, v: unknown, min: number): [number, number] => {
   if (Array.isArray(v)) {
     if (v.length !== 2) throw new TypeError(`simdcl: ${name} must be a number or [width, height], got ${describe(v)}`);
-    return [checkInt(`${name}[0] (width)`, v[0], min, MAX_KSIZE), checkInt(`${name}[1] (height)`, v[1], min, MAX_KSIZE)];
+    return [checkInt(() => `${name}[0] (width)`, v[0], min, MAX_KSIZE), checkInt(() => `${name}[1] (height)`, v[1], min, MAX_KSIZE)];
   }
   const k = checkInt(name, v, min, MAX_KSIZE);
   return [k, k];
@@ -143,7 +143,7 @@ const pair = (name: string, v: unknown, min: number): [number, number] => {
 function checkBorder(op: string, o: Record<string, unknown>, img: CheckedImage): { border: number; value: number } {
   const mode = o.border ?? "reflect101";
   if (typeof mode !== "string" || !(mode in BORDERS)) throw new TypeError(`simdcl: ${op} border must be ${oneOf(Object.keys(BORDERS))}, got ${describe(mode)}`);
-  const value = img.esz === 1 ? (o.borderValue === undefined ? 0 : checkInt(`${op} borderValue`, o.borderValue, 0, 255)) : checkNumber(`${op} borderValue`, o.borderValue, 0);
+  const value = img.esz === 1 ? (o.borderValue === undefined ? 0 : checkInt(() => `${op} borderValue`, o.borderValue, 0, 255)) : checkNumber(() => `${op} borderValue`, o.borderValue, 0);
   if (img.esz === 4 && !Number.isFinite(value)) throw new RangeError(`simdcl: ${op} borderValue must be finite, got ${value}`);
   return { border: BORDERS[mode as BorderMode], value };
 }

@@ -88,7 +88,7 @@ function planPreprocess(engine: Engine, { data, shape, rest: [options] }: Return
   const cn = src.channels;
   const padValues = Array.isArray(o.pad) ? o.pad : Array(cn).fill(o.pad ?? 0);
   if (padValues.length !== cn) throw new RangeError(`simdcl: preprocess pad must be a number or ${cn} numbers (one per source channel), got ${describe(o.pad)}`);
-  const pad = Uint8Array.from(padValues, (v, i) => checkInt(`preprocess pad${Array.isArray(o.pad) ? `[${i}]` : ""}`, v, 0, 255));
+  const pad = Uint8Array.from(padValues, (v, i) => checkInt(() => `preprocess pad${Array.isArray(o.pad) ? `[${i}]` : ""}`, v, 0, 255));
   const norm = checkNormalisation("preprocess", o, cn);
   const tensorShape: Shape4 = [1, norm.oc, height, width];
   let out: F32Operand | null = null;

@@ -70,11 +70,11 @@ export function checkImage(arena: Arena, name: string, data: unknown, shape: unk
     if (data.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed buffer`);
     if (!data.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
   }
-  const s = checkOptions(`${name} shape`, shape, ["width", "height", "channels", "stride"]);
-  const width = checkInt(`${name} width`, s.width, 1, MAX_SIDE);
-  const height = checkInt(`${name} height`, s.height, 1, MAX_SIDE);
-  const channels = s.channels === undefined ? 1 : checkInt(`${name} channels`, s.channels, 1, 4);
-  const stride = s.stride === undefined ? width * channels : checkInt(`${name} stride`, s.stride, width * channels);
+  const s = checkOptions(() => `${name} shape`, shape, ["width", "height", "channels", "stride"]);
+  const width = checkInt(() => `${name} width`, s.width, 1, MAX_SIDE);
+  const height = checkInt(() => `${name} height`, s.height, 1, MAX_SIDE);
+  const channels = s.channels === undefined ? 1 : checkInt(() => `${name} channels`, s.channels, 1, 4);
+  const stride = s.stride === undefined ? width * channels : checkInt(() => `${name} stride`, s.stride, width * channels);
   const needed = (height - 1) * stride + width * channels;
   const length = (data as { length: number }).length;
   if (length < needed) {

@@ -47,9 +47,9 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
   const op = toNC4 ? "toNC4HW4" : "fromNC4HW4";
   const key = toNC4 ? "from" : "to";
   if (!(x instanceof Float32Array)) throw new TypeError(`simdcl: ${op} x must be a Float32Array, got ${describe(x)}`);
-  const s = checkShape(`${op} shape`, shape);
-  const o = checkOptions(`${op} options`, options ?? {}, [key]);
-  const plain = checkLayout(`${op} ${key}`, o[key], "NCHW", PLAIN);
+  const s = checkShape(() => `${op} shape`, shape);
+  const o = checkOptions(() => `${op} options`, options ?? {}, [key]);
+  const plain = checkLayout(() => `${op} ${key}`, o[key], "NCHW", PLAIN);
   const [from, to]: Layout[] = toNC4 ? [plain, "NC4HW4"] : ["NC4HW4", plain];
   checkLength(`${op} x`, x, tensorLength(from, s));
   return { x, shape: s, from, to };
@@ -97,8 +97,8 @@ export function checkTensorArgs(
   if (tensorLayout && o.layout !== undefined && o.layout !== tensorLayout) {
     throw new TypeError(`simdcl: ${op} layout is ${describe(o.layout)} but the input tensor's layout is "${tensorLayout}"; leave layout out`);
   }
-  const layout = tensorLayout ?? checkLayout(`${op} layout`, o.layout, "NCHW");
-  const outputLayout = checkLayout(`${op} outputLayout`, o.outputLayout, layout);
+  const layout = tensorLayout ?? checkLayout(() => `${op} layout`, o.layout, "NCHW");
+  const outputLayout = checkLayout(() => `${op} outputLayout`, o.outputLayout, layout);
   const X = checkTensorData(engine, `${op} input`, input, inShape, layout);
   const out = o.out === undefined ? null : checkTensorData(engine, `${op} out`, o.out, outShape, outputLayout);
   if (out && out === X) throw new RangeError(`simdcl: ${op} out must not be the input buffer`);

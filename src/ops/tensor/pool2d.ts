@@ -4,7 +4,7 @@ import { checkBool, checkOptions, checkShape, deviceBuffers, describe } from "..
 import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
 import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, threadsFor, type Engine, type OpHost } from "../../run.ts";
 import { POOL_AVG, POOL_MAX } from "../schema.gen.ts";
-import { checkPadding, checkPair, geometryArgs, outputSize, type Geometry } from "../conv/geometry.ts";
+import { checkPadding, checkPair, withGeometry, outputSize, type Geometry } from "../conv/geometry.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "./layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "./types.ts";
 
@@ -98,7 +98,7 @@ async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
     out: tensorOutput(engine, "pool2d out", result, shape, "NC4HW4", p.outputLayout),
   };
   await bind(engine.arena, regions, (at) => {
-    const args = Object.assign(geometryArgs(p), { input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows, planes: planesPerGroup });
+    const args = withGeometry(p, { input: at.input, out: at.out, mode: p.mode, countPadding: p.countPadding, rows, planes: planesPerGroup });
     return engine.run("pool2d", args, [Math.ceil(planes / planesPerGroup) * Math.ceil(p.oh / rows)], { solo: threads === 1 });
   });
   return tensor;
