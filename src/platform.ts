@@ -43,13 +43,14 @@ const v8Major: number = (() => {
  * measurements). V8 before 12 (Node 20 has 11.3) puts every load of a loop body ahead of
  * the arithmetic, so kernels with many live vectors spill: there the depthwise kernels
  * pin their load order with partial-sum stores and the one-row GEMM kernel keeps four
- * accumulators. The gray integral's byte-pair prefix suits V8's shuffles and loses on
+ * accumulators; its splat loads are fast, so GEMM reads row-major A in place with them. The gray integral's byte-pair prefix suits V8's shuffles and loses on
  * JavaScriptCore. Engines that do not say what they are get the plain variants.
  */
 export const defaultKernels: KernelConfig = {
   depthwisePinned: v8Major > 0 && v8Major < 12,
   gemvFewAccumulators: v8Major > 0 && v8Major < 12,
   integralBytePairs: v8Major > 0,
+  gemmRowsInPlace: v8Major > 0 && v8Major < 12,
 };
 
 export async function hardwareThreads(): Promise<number> {

@@ -1,7 +1,8 @@
 // Every engine-specific kernel variant, forced on through createContext's `kernels`
 // option, so each runs on every runtime the suite runs on (not only on the engine that
 // would pick it): the pinned and plain depthwise kernels, the four- and eight-accumulator
-// one-row GEMM, and the gray integral rows with and without the byte-pair prefix.
+// one-row GEMM, GEMM's A read in place or packed, and the gray integral rows with and
+// without the byte-pair prefix.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
@@ -10,7 +11,7 @@ import { conv2dReference, gemmReference, integralReference } from "./reference.j
 
 const test = suite("kernels");
 
-const VARIANTS = [false, true].map((on) => ({ depthwisePinned: on, gemvFewAccumulators: on, integralBytePairs: on }));
+const VARIANTS = [false, true].map((on) => ({ depthwisePinned: on, gemvFewAccumulators: on, integralBytePairs: on, gemmRowsInPlace: on }));
 
 test("the context reports its variants and refuses unknown ones", async () => {
   await withContext(createContext, { threads: 1, kernels: { depthwisePinned: true } }, async (cl) => {
@@ -54,6 +55,17 @@ test("each variant computes the reference's results", async () => {
         const C = await cl.gemm(A, await cl.packB(B, { k, n }), { m, n, k });
         for (let j = 0; j < n; j++) {
           if (!(Math.abs(C[j] - ref.out[j]) <= 2 * (k + 3) * 2 ** -24 * ref.scale[j])) assert.unreachable(`${label}: gemv column ${j} is ${C[j]}, expected ${ref.out[j]}`);
+        }
+        // GEMM over row-major A, read in place or packed: every tile height (m % 4 = 1, 2, 3)
+        // and width (n % 8 = 4 and 5), two k blocks, the epilogue, one and several column blocks.
+        for (const [gm, gn, gk] of [[2, 13, 7], [37, 12, 300], [131, 45, 33], [6, 517, 20]]) {
+          const A = randomF32(rand, gm * gk, 1), B = randomF32(rand, gk * gn, 1), bias = randomF32(rand, gn, 1);
+          const ref = gemmReference(A, B, { m: gm, n: gn, k: gk, alpha: 0.5, bias, activation: "relu" });
+          const C = await cl.gemm(A, B, { m: gm, n: gn, k: gk, alpha: 0.5, bias, activation: "relu" });
+          for (let i = 0; i < gm * gn; i++) {
+            const bound = 2 * (gk + 3) * 2 ** -24 * ref.scale[i];
+            if (!(Math.abs(C[i] - ref.out[i]) <= bound)) assert.unreachable(`${label}: gemm ${gm}×${gn}×${gk}: C[${i}] is ${C[i]}, expected ${ref.out[i]}`);
+          }
         }
         // Gray integral rows (exact).
         const [iw, ih] = [333, 77];

@@ -8,7 +8,7 @@
 // Block sizes are chosen by src/ops/gemm/gemm.ts (docs/decisions/gemm-blocking.md).
 import { Config, GemmArgs, MR, NR } from "../runtime/schema.gen";
 import { packA, packBPanel, packedPanel } from "./pack";
-import { microkernel, microkernel1, microkernel1Few } from "./micro";
+import { microkernel, microkernel1, microkernel1Few, microkernelRows } from "./micro";
 
 
 // Pack every KC block of one NR panel of op(B): phase 0 (cl.packB runs phase 0 alone).
@@ -50,9 +50,12 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const scratch = GemmArgs.scratch(ctrl) + <usize>tid * GemmArgs.scratchStride(ctrl);
   const mcPad = (mcBlock + MR - 1) / MR * MR;
   const tile = scratch + (<usize>mcPad * <usize>kcBlock << 2);
+  // Row-major A is read where it lies, unless it is a single row (the one-row kernel
+  // reads a packed panel) or the engine packs it faster (Config.gemmRowsInPlace).
+  const inPlace = !transA && m > 1 && Config.gemmRowsInPlace(ctrl);
   for (let p0 = 0; p0 < k; p0 += kcBlock) {
     const kc = min(kcBlock, k - p0);
-    packA(a, lda, transA, i0, mc, p0, kc, scratch);
+    if (!inPlace) packA(a, lda, transA, i0, mc, p0, kc, scratch);
     const first = p0 == 0;
     const last = p0 + kc >= k;
     for (let jr = 0; jr < nc; jr += NR) {
@@ -64,11 +67,13 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         const cp = c + ((<usize>(i0 + ir) * <usize>ldc + <usize>j) << 2);
         const ap = scratch + (<usize>ir * <usize>kc << 2);
         const mr = min(MR, mc - ir);
-        if (mr == 1) {
+        if (inPlace) {
+          const rows = a + ((<usize>(i0 + ir) * <usize>lda + <usize>p0) << 2);
+          microkernelRows(kc, rows, <usize>lda << 2, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
+        } else if (mr == 1) {
           if (few) microkernel1Few(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
           else microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
-        }
-        else microkernel(kc, ap, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
+        } else microkernel(kc, ap, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
       }
     }
   }

@@ -45,6 +45,8 @@ export const config = {
   gemvFewAccumulators: "bool",
   // Gray integral rows whose prefix comes from byte-pair sums (faster on V8, slower on JSC).
   integralBytePairs: "bool",
+  // GEMM reads row-major A where it lies, with splat loads, instead of packing it.
+  gemmRowsInPlace: "bool",
 };
 
 /** Constants both sides use. */
