@@ -333,12 +333,25 @@ test("1×1 layers from NHWC to NHWC run as a plain GEMM: batches, awkward channe
   for (const [n, c, h, w, oc] of [[1, 5, 7, 9, 3], [2, 17, 4, 6, 9], [3, 32, 5, 5, 33], [1, 1, 1, 1, 1], [1, 64, 13, 11, 128]]) {
     await checkCase(rand, { shape: [n, c, h, w], wShape: [oc, c, 1, 1], options: { layout: "NHWC", bias: true, activation: "relu6" }, threads: [1, 2, 3] });
   }
-  await withContext(createContext, { threads: 2, weightCacheMiB: 0 }, async (cl) => {
-    const x = randomF32(rand, 2 * 9 * 6 * 6, 1), weight = randomF32(rand, 12 * 9, 1);
-    const got = await cl.conv2d(x, [2, 9, 6, 6], weight, [12, 9, 1, 1], { layout: "NHWC" });
-    const ref = conv2dReference(toNCHW(x, "NHWC", [2, 9, 6, 6]), [2, 9, 6, 6], weight, [12, 9, 1, 1]);
-    checkClose(toNCHW(got.data, "NHWC", got.shape), ref, 9, "cache off");
-  });
+  for (const threads of [1, 2]) {
+    await withContext(createContext, { threads, weightCacheMiB: 0 }, async (cl) => {
+      // A small layer, and one the calling thread runs in bands of rows (src/ops/conv/conv2d.ts, runBands).
+      for (const shape of [[2, 9, 6, 6], [1, 9, 61, 70]]) {
+        const x = randomF32(rand, shape[0] * 9 * shape[2] * shape[3], 1), weight = randomF32(rand, 12 * 9, 1);
+        const got = await cl.conv2d(x, shape, weight, [12, 9, 1, 1], { layout: "NHWC" });
+        const ref = conv2dReference(toNCHW(x, "NHWC", shape), shape, weight, [12, 9, 1, 1]);
+        checkClose(toNCHW(got.data, "NHWC", got.shape), ref, 9, `cache off, ${shape}, threads=${threads}`);
+      }
+    });
+  }
+});
+
+test("1×1 NHWC layers from arrays on one thread run in bands of rows: partial last bands, batches across a band, bias and activation", async () => {
+  const rand = random(415);
+  // Bands hold 256 KiB of input and output rows: 1364 rows at c + oc = 12, 3448 at 19.
+  for (const [n, c, h, w, oc] of [[2, 5, 97, 89, 7], [1, 3, 128, 130, 16], [3, 4, 45, 47, 8]]) {
+    await checkCase(rand, { shape: [n, c, h, w], wShape: [oc, c, 1, 1], options: { layout: "NHWC", bias: true, activation: "relu6" }, threads: [1] });
+  }
 });
 
 test("depthwise with every layout pair (NHWC read and written in place): whole and partial quads, multipliers, strides", async () => {

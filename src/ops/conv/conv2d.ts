@@ -18,6 +18,7 @@ import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
 import { HOST, bind, input, none, output, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
+import { MR } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNHWC } from "./conv-gemm.ts";
@@ -397,6 +398,14 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
   const pack = (at: number) => packBInto(engine, weight, n * k, { k, n, ldb: k, transB: true }, at, "conv2d weight");
   const prepared = engine.cacheBytes === 0 ? null
     : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
+  if (threads === 1 && !(p.input instanceof DeviceBuffer) && !(result instanceof DeviceBuffer) && m > BAND_BYTES / ((n + k) * 4)) {
+    try {
+      await runBands(engine, p.input, result as Float32Array, prepared?.packed ?? null, pack, length, m, n, k, p);
+    } finally {
+      if (prepared?.owned) prepared.packed.dispose();
+    }
+    return tensor;
+  }
   const blocks = gemmBlocks(threads, m, n, k);
   const regions = {
     input: input(engine.arena, p.input, m * k, "conv2d input"),
@@ -413,6 +422,43 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
     if (prepared?.owned) prepared.packed.dispose();
   }
   return tensor;
+}
+
+/** Bytes of input and output rows a band of runBands holds: well inside a core's L2. */
+const BAND_BYTES = 256 * 1024;
+
+/**
+ * A 1×1 NHWC layer from an array to an array on the calling thread, in bands of rows: each
+ * band's input is copied in, multiplied and copied out while its lines are still in cache,
+ * so neither the GEMM's reads of the input nor the copy-out's reads of its output go to
+ * memory (whole-tensor copies did both).
+ */
+async function runBands(
+  engine: Engine, x: Float32Array, result: Float32Array, packed: DeviceBuffer<Float32Array> | null,
+  pack: (at: number) => Promise<void>, packedFloats: number, m: number, n: number, k: number, p: ConvPlan,
+): Promise<void> {
+  const rows = Math.max(MR, Math.floor(BAND_BYTES / ((n + k) * 4 * MR)) * MR);
+  const blocks = gemmBlocks(1, rows, n, k);
+  const regions = {
+    weights: packed ? { bytes: 0, device: packed } : { bytes: packedFloats * 4, before: pack },
+    bias: input(engine.arena, p.bias, n, "conv2d bias"),
+    a: scratch(rows * k * 4),
+    c: scratch(rows * n * 4),
+    scratch: scratch(blocks.scratchStride),
+  };
+  await bind(engine.arena, regions, async (at) => {
+    for (let i0 = 0; i0 < m; i0 += rows) {
+      const band = Math.min(rows, m - i0);
+      // (The arrays may have been detached meanwhile: checked as each band is copied.)
+      recheckLength("conv2d input", x, m * k);
+      view(engine.arena, Float32Array, at.a, band * k).set(x.subarray(i0 * k, (i0 + band) * k));
+      await gemmPacked(engine, 1, band === rows ? blocks : gemmBlocks(1, band, n, k), {
+        m: band, n, k, a: at.a, lda: k, packedB: at.weights, c: at.c, ldc: n, bias: at.bias, act: p.act, scratch: at.scratch,
+      });
+      recheckLength("conv2d out", result, m * n);
+      result.set(view(engine.arena, Float32Array, at.c, band * n), i0 * n);
+    }
+  });
 }
 
 /** Bias for the kernels: oc values, zero-padded to whole quads. */
