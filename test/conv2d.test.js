@@ -354,6 +354,22 @@ test("1×1 NHWC layers from arrays on one thread run in bands of rows: partial l
   }
 });
 
+test("depthwise from an NHWC array on one thread runs in bands of output rows: band edges, both paddings, strides, dilation, partial quads, multipliers", async () => {
+  const rand = random(416);
+  // Inputs over 512 KiB run in bands (src/ops/conv/conv2d.ts, runDepthwiseBands); "same"
+  // at stride 2 on even sizes pads only the bottom and right.
+  for (const [c, mult, h, w, k, options] of [
+    [16, 1, 100, 100, 3, { stride: 1, padding: 1 }], [16, 1, 100, 98, 3, { stride: 2, padding: "same" }],
+    [8, 1, 131, 127, 5, { stride: 2, padding: 2 }], [12, 1, 97, 121, 3, { stride: 1, padding: 2, dilation: 2 }],
+    [6, 1, 120, 120, 3, { stride: 1, padding: 1 }], [8, 2, 90, 101, 3, { stride: 2, padding: 1 }], [4, 1, 400, 90, 7, { stride: 1, padding: 0 }],
+  ]) {
+    await checkCase(rand, {
+      shape: [1, c, h, w], wShape: [c * mult, 1, k, k],
+      options: { ...options, layout: "NHWC", groups: c, bias: true, activation: "relu6" }, threads: [1],
+    });
+  }
+});
+
 test("depthwise with every layout pair (NHWC read and written in place): whole and partial quads, multipliers, strides", async () => {
   const rand = random(413);
   const layouts = ["NCHW", "NHWC", "NC4HW4"];
