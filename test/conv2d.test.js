@@ -354,10 +354,10 @@ test("1×1 NHWC layers from arrays on one thread run in bands of rows: partial l
   }
 });
 
-test("depthwise from an NHWC array on one thread runs in bands of output rows: band edges, both paddings, strides, dilation, partial quads, multipliers", async () => {
+test("depthwise from an NHWC array on one thread runs in strips of output rows: strip edges, both paddings, strides, dilation, partial quads, multipliers", async () => {
   const rand = random(416);
-  // Inputs over 512 KiB run in bands (src/ops/conv/conv2d.ts, runDepthwiseBands); "same"
-  // at stride 2 on even sizes pads only the bottom and right.
+  // Inputs over 512 KiB run in strips (src/ops/conv/conv2d.ts, runStrips); "same" at
+  // stride 2 on even sizes pads only the bottom and right.
   for (const [c, mult, h, w, k, options] of [
     [16, 1, 100, 100, 3, { stride: 1, padding: 1 }], [16, 1, 100, 98, 3, { stride: 2, padding: "same" }],
     [8, 1, 131, 127, 5, { stride: 2, padding: 2 }], [12, 1, 97, 121, 3, { stride: 1, padding: 2, dilation: 2 }],

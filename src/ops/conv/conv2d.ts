@@ -355,8 +355,13 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
     scratch: none,
   };
   try {
-    if (depthwise && solo && gathers && copiedIn && written === "NHWC" && !(result instanceof DeviceBuffer) && p.n === 1 && p.h * p.w * p.c * 4 > DEPTHWISE_BAND_BYTES) {
-      await runDepthwiseBands(engine, p, result as Float32Array, regions.weights, regions.bias);
+    // Depthwise from an NHWC array to one, on this thread: in strips of the image.
+    const strips = solo && copiedIn && written === "NHWC" && !(result instanceof DeviceBuffer) && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
+    if (strips && depthwise && gathers) {
+      await runStrips(engine, p, result as Float32Array, regions.weights, regions.bias, (plan) => {
+        const job = planDepthwise(plan, 1, "NHWC", "NHWC");
+        return { scratchStride: job.scratchStride, run: (at) => engine.run("depthwise", depthwiseArgs(plan, job, at), [job.groups], { solo: true }) };
+      });
     } else if (depthwise) {
       const job = planDepthwise(p, threads, gathers ? "NHWC" : "NC4HW4", written === "NHWC" ? "NHWC" : "NC4HW4");
       regions.scratch = scratch(threads * job.scratchStride);
@@ -429,11 +434,11 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
 /** Bytes of input and output rows a band of runBands holds: well inside a core's L2. */
 const BAND_BYTES = 256 * 1024;
 /**
- * Bytes of input rows a band of runDepthwiseBands holds (its output rows are fewer): twice
- * as many as 256 KiB measured 1.07–1.16× faster at stride 2, where a band's window shares
- * a larger part of its rows with the next band's.
+ * Bytes of input rows a strip of runStrips holds (its output rows are fewer): twice as
+ * many as 256 KiB measured 1.07–1.16× faster on depthwise at stride 2, where a strip's
+ * window shares a larger part of its rows with the next strip's.
  */
-const DEPTHWISE_BAND_BYTES = 512 * 1024;
+const STRIP_BYTES = 512 * 1024;
 
 /**
  * A 1×1 NHWC layer from an array to an array on the calling thread, in bands of rows: each
@@ -469,45 +474,50 @@ async function runBands(
   });
 }
 
+/** A strip's kernel: its scratch per call, and its job on the strip's regions. */
+type StripKernel = (plan: ConvPlan) => {
+  scratchStride: number;
+  run: (at: { input: number; weights: number; bias: number; out: number; scratch: number }) => Promise<void>;
+};
+
 /**
- * A depthwise layer from an NHWC array to an NHWC array (one image) on the calling thread,
- * in bands of output rows, as runBands does for 1×1 layers: each band's input rows (its
- * window's, so neighbouring bands share a few) are copied in, convolved and the output
- * rows copied out while in cache. A band is the layer on a strip of the image: its top
- * padding only in the first band, its bottom padding where the strip ends at the image's.
+ * A layer from an NHWC array to an NHWC array (one image) on the calling thread, in strips
+ * of output rows, as runBands does for 1×1 layers: each strip's input rows (its window's,
+ * so neighbouring strips share a few) are copied in, computed and the output rows copied
+ * out while in cache. A strip is the layer on part of the image: the top padding in the
+ * first strip only, the bottom where the strip ends at the image's.
  */
-async function runDepthwiseBands(engine: Engine, p: ConvPlan, result: Float32Array, weights: Binding, bias: Binding): Promise<void> {
+async function runStrips(engine: Engine, p: ConvPlan, result: Float32Array, weights: Binding, bias: Binding, kernel: StripKernel): Promise<void> {
   const inRowFloats = p.w * p.c, outRowFloats = p.ow * p.oc;
   const inRows = (o0: number, o1: number) => {
     const first = Math.max(0, o0 * p.sh - p.pad[0]);
     return [first, Math.min(p.h, (o1 - 1) * p.sh - p.pad[0] + (p.kh - 1) * p.dh + 1)];
   };
-  // Output rows per band: the most whose input rows fit the band.
+  // Output rows per strip: the most whose input rows fit STRIP_BYTES.
   let rows = 1;
-  while (rows < p.oh && (rows * p.sh + (p.kh - 1) * p.dh + 1) * inRowFloats * 4 <= DEPTHWISE_BAND_BYTES) rows++;
-  const bands: { o0: number; o1: number; in0: number; in1: number; plan: ConvPlan; job: ReturnType<typeof planDepthwise> }[] = [];
+  while (rows < p.oh && (rows * p.sh + (p.kh - 1) * p.dh + 1) * inRowFloats * 4 <= STRIP_BYTES) rows++;
+  const strips: { o0: number; o1: number; in0: number; in1: number; job: ReturnType<StripKernel> }[] = [];
   for (let o0 = 0; o0 < p.oh; o0 += rows) {
     const o1 = Math.min(p.oh, o0 + rows);
     const [in0, in1] = inRows(o0, o1);
     const plan: ConvPlan = { ...p, h: in1 - in0, oh: o1 - o0, pad: [in0 - (o0 * p.sh - p.pad[0]), p.pad[1], 0, p.pad[3]] };
-    bands.push({ o0, o1, in0, in1, plan, job: planDepthwise(plan, 1, "NHWC", "NHWC") });
+    strips.push({ o0, o1, in0, in1, job: kernel(plan) });
   }
-  const most = (f: (b: (typeof bands)[number]) => number) => Math.max(...bands.map(f));
   const regions = {
     weights, bias,
-    a: scratch(most((b) => b.in1 - b.in0) * inRowFloats * 4),
-    c: scratch(rows * outRowFloats * 4),
-    scratch: scratch(most((b) => b.job.scratchStride)),
+    input: scratch(Math.max(...strips.map((b) => b.in1 - b.in0)) * inRowFloats * 4),
+    out: scratch(rows * outRowFloats * 4),
+    scratch: scratch(Math.max(...strips.map((b) => b.job.scratchStride))),
   };
   const x = p.input as Float32Array;
   await bind(engine.arena, regions, async (at) => {
-    for (const { o0, o1, in0, in1, plan, job } of bands) {
-      // (The arrays may have been detached meanwhile: checked as each band is copied.)
+    for (const { o0, o1, in0, in1, job } of strips) {
+      // (The arrays may have been detached meanwhile: checked as each strip is copied.)
       recheckLength("conv2d input", x, p.h * inRowFloats);
-      view(engine.arena, Float32Array, at.a, (in1 - in0) * inRowFloats).set(x.subarray(in0 * inRowFloats, in1 * inRowFloats));
-      await engine.run("depthwise", depthwiseArgs(plan, job, { input: at.a, weights: at.weights, bias: at.bias, out: at.c, scratch: at.scratch }), [job.groups], { solo: true });
+      view(engine.arena, Float32Array, at.input, (in1 - in0) * inRowFloats).set(x.subarray(in0 * inRowFloats, in1 * inRowFloats));
+      await job.run(at);
       recheckLength("conv2d out", result, p.oh * outRowFloats);
-      result.set(view(engine.arena, Float32Array, at.c, (o1 - o0) * outRowFloats), o0 * outRowFloats);
+      result.set(view(engine.arena, Float32Array, at.out, (o1 - o0) * outRowFloats), o0 * outRowFloats);
     }
   });
 }
