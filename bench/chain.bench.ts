@@ -8,9 +8,12 @@
 // (tf.fused.conv2d, tf.fused.depthwiseConv2d). Five rounds (a chain allocates ~45 MB of
 // results per run, and the garbage collector's timing moves single rounds), medians. The
 // copy floor: what the plain arrays cost alone, each layer's input copied in and a new
-// output array filled, nothing computed.
+// output array filled, nothing computed. The bound: the copy floor plus the chain's work at
+// the f32x4 ceiling measured in the same run, the least time a plain-array chain could take
+// (an estimate from medians of separate rounds: the copies' cost moves with the machine's).
 import { createContext } from "simdcl";
 import { machine, measureRounds, printTable, type Row } from "./common.js";
+import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
 
 interface Layer { c: number; oc: number; k: number; stride: number; depthwise: boolean }
@@ -104,6 +107,10 @@ async function main() {
   const rows: Row[] = measured.map(({ ms, ratio }, i) => ({
     case: `${layers.length} layers, ${SIZE}²`, impl: names[i], ms, rate: flops / (ms * 1e6), vs: i === 0 ? undefined : flops / (ms * 1e6) / ratio,
   }));
+  // The bound: the copies (median) plus every multiply-add at the ceiling, no overhead.
+  const ceiling = (await wasmCeiling(false))!;
+  const boundMs = measured[3].ms + flops / (ceiling * 1e6);
+  rows.push({ case: rows[0].case, impl: `bound: copy floor + the work at the f32x4 ceiling (${ceiling.toFixed(1)} GFLOP/s)`, ms: boundMs, rate: flops / (boundMs * 1e6), vs: rows[0].rate });
   printTable("f32 depthwise-separable chain, plain arrays layer by layer", "GFLOP/s", rows, "vs XNNPACK");
   staging.dispose();
   cl.dispose();

@@ -20,6 +20,8 @@ interface Layer {
   name: string;
   c: number; h: number; w: number; oc: number; k: number; stride: number; pad: number;
   depthwise?: boolean;
+  /** Spacing of the kernel's taps (1 when left out). */
+  dilation?: number;
 }
 
 const LAYERS: Layer[] = [
@@ -34,7 +36,10 @@ const LAYERS: Layer[] = [
   { name: "depthwise 31×31 28²×64", c: 64, h: 28, w: 28, oc: 64, k: 31, stride: 1, pad: 15, depthwise: true },
 ];
 
-const out = (size: number, l: Layer) => Math.floor((size + 2 * l.pad - l.k) / l.stride) + 1;
+/** Layers conv2d runs as Winograd F(4×4, 3×3) (algorithm "auto"). */
+const winogradLayer = (l: Layer) => l.k === 3 && l.stride === 1 && (l.dilation ?? 1) === 1 && !l.depthwise;
+
+const out = (size: number, l: Layer) => Math.floor((size + 2 * l.pad - (l.k - 1) * (l.dilation ?? 1) - 1) / l.stride) + 1;
 
 
 // The layer's operands: NCHW and NHWC input, OIHW and HWIO (tfjs) weights.
@@ -98,7 +103,8 @@ async function main() {
     const { oh, ow, cg, flops, nchw, nhwc, oihw, hwio, opts } = setup(l);
     const gflops = (ms: number) => flops / (ms * 1e6);
     const wShape: [number, number, number, number] = [l.oc, cg, l.k, l.k];
-    const options = { stride: l.stride, padding: l.pad, groups: l.depthwise ? l.c : 1 };
+    const dilation = l.dilation ?? 1;
+    const options = { stride: l.stride, padding: l.pad, dilation, groups: l.depthwise ? l.c : 1 };
 
     const x = tf.tensor4d(nhwc, [1, l.h, l.w, l.c]);
     const f = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
@@ -148,7 +154,7 @@ async function main() {
     const jsMs = await median(() => direct(l, nchw, oihw, y, oh, ow, cg), { time: 200, iterations: 3 });
     rows.push({ case: l.name, impl: "plain JavaScript direct loop", ms: jsMs, rate: gflops(jsMs), vs: xnn });
   }
-  const plainRows = await plainCalls(tf, [t1, t2]);
+  const plainRows = await plainCalls(tf, [t1, t2], plain);
   const poolRows = await pooling(tf, [t1, t2]);
   t1.dispose();
   t2.dispose();
@@ -164,7 +170,7 @@ async function main() {
   }
   printTable("f32 conv2d, batch 1", "GFLOP/s", rows, "vs XNNPACK");
   printTable("f32 conv2d, plain calls (NCHW arrays in, a new array out, the same OIHW weights each call; first calls: new weights)", "GFLOP/s", plainRows, "vs XNNPACK");
-  console.log("× is the median of same-round ratios to XNNPACK (first calls: to XNNPACK's first call); the copy floor's × is the most a plain call could reach.");
+  console.log("× is the median of same-round ratios to XNNPACK (first calls: to XNNPACK's first call); the bound's × (to XNNPACK's median) is the most a plain call could reach.");
   printTable("f32 pooling, batch 1", "GB/s", poolRows, "vs XNNPACK");
 }
 
@@ -174,19 +180,21 @@ async function main() {
 const PLAIN: Layer[] = [
   { name: "3×3 28²×128→128", c: 128, h: 28, w: 28, oc: 128, k: 3, stride: 1, pad: 1 },
   { name: "1×1 28²×128→512", c: 128, h: 28, w: 28, oc: 512, k: 1, stride: 1, pad: 0 },
+  { name: "3×3 dilation 2 40²×32→64", c: 32, h: 40, w: 40, oc: 64, k: 3, stride: 1, pad: 2, dilation: 2 },
   { name: "depthwise 3×3/2 28²×240", c: 240, h: 28, w: 28, oc: 240, k: 3, stride: 2, pad: 1, depthwise: true },
 ];
 
-async function plainCalls(tf: any, contexts: Awaited<ReturnType<typeof createContext>>[]): Promise<Row[]> {
+async function plainCalls(tf: any, contexts: Awaited<ReturnType<typeof createContext>>[], ceiling: number): Promise<Row[]> {
   const rows: Row[] = [];
   for (const l of PLAIN) {
     const { oh, ow, cg, flops, nchw, nhwc, oihw, hwio } = setup(l);
     const wShape: [number, number, number, number] = [l.oc, cg, l.k, l.k];
-    const options = { stride: l.stride, padding: l.pad, groups: l.depthwise ? l.c : 1 };
+    const dilation = l.dilation ?? 1;
+    const options = { stride: l.stride, padding: l.pad, dilation, groups: l.depthwise ? l.c : 1 };
     const x = tf.tensor4d(nhwc, [1, l.h, l.w, l.c]);
     const f = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
     const pad = [[0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]];
-    const xnn = () => (l.depthwise ? tf.depthwiseConv2d(x, f, l.stride, pad) : tf.conv2d(x, f, l.stride, pad)).dispose();
+    const xnn = () => (l.depthwise ? tf.depthwiseConv2d(x, f, l.stride, pad, "NHWC", dilation) : tf.conv2d(x, f, l.stride, pad, "NHWC", dilation)).dispose();
     const resident = await Promise.all(contexts.map(async (cl) => {
       const packed = await cl.packConv(oihw, wShape, { groups: options.groups });
       const input = cl.buffer(Float32Array, Math.ceil(l.c / 4) * 4 * l.h * l.w);
@@ -207,11 +215,17 @@ async function plainCalls(tf: any, contexts: Awaited<ReturnType<typeof createCon
     const measured = await measureRounds(forms, { time: 400, iterations: 10 });
     const rate = (ms: number) => flops / (ms * 1e6);
     measured.forEach(({ ms, ratio }, i) => rows.push({ case: l.name, impl: names[i], ms, rate: rate(ms), vs: i === 0 ? undefined : rate(ms) / ratio }));
+    // The least a direct-arithmetic plain call could take: its copies plus its multiply-adds
+    // at the f32x4 ceiling (not for Winograd's layers, which do fewer multiplications).
+    if (!winogradLayer(l)) {
+      const boundMs = measured[5].ms + flops / (ceiling * 1e6);
+      rows.push({ case: l.name, impl: "bound: copy floor + the work at the f32x4 ceiling", ms: boundMs, rate: rate(boundMs), vs: rate(measured[0].ms) });
+    }
     // First calls: new weights every call (a model's first run), so XNNPACK packs a new
     // filter tensor and simdcl a new array (its weight cache misses); ratios to XNNPACK's.
     const xnnFirst = () => {
       const f1 = tf.tensor4d(hwio, l.depthwise ? [l.k, l.k, l.c, 1] : [l.k, l.k, l.c, l.oc]);
-      (l.depthwise ? tf.depthwiseConv2d(x, f1, l.stride, pad) : tf.conv2d(x, f1, l.stride, pad)).dispose();
+      (l.depthwise ? tf.depthwiseConv2d(x, f1, l.stride, pad, "NHWC", dilation) : tf.conv2d(x, f1, l.stride, pad, "NHWC", dilation)).dispose();
       f1.dispose();
     };
     const first = contexts.map((cl) => () => cl.conv2d(nchw, [1, l.c, l.h, l.w], oihw.slice(), wShape, options));
