@@ -208,8 +208,10 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   const forced = checkOptions("createContext kernels", o.kernels ?? {}, CONFIG_FIELDS);
   for (const f of CONFIG_FIELDS) kernels[f] = checkBool(() => `kernels.${f}`, forced[f], kernels[f]);
 
-  // The shared builds wherever shared memory exists (even for one thread: the relaxed
-  // build is only there); the unshared "single" build where it does not.
+  // The shared builds wherever shared memory exists, and for one thread where relaxed SIMD
+  // does (that build is only shared); otherwise the unshared "single" build: the same
+  // kernels, and a plain call's copies into unshared memory are plain memmoves, where V8
+  // copies into shared memory with relaxed atomics (docs/decisions/plain-bands.md).
   const unavailable = threadingUnavailable();
   let note = requested > 1 ? unavailable : null;
   let module = o.module as WebAssembly.Module | undefined;
@@ -219,7 +221,7 @@ export async function createContextWith(options: ContextOptions = {}, load: type
     variant = shared ? "simd" : "single";
     if (!shared && requested > 1) note ??= "the module given imports an unshared memory";
   } else {
-    variant = unavailable ? "single" : hasRelaxedSimd() ? "relaxed" : "simd";
+    variant = unavailable ? "single" : hasRelaxedSimd() ? "relaxed" : requested === 1 ? "single" : "simd";
     module = await load(variant);
   }
   const threads = variant === "single" ? 1 : requested;
