@@ -182,6 +182,11 @@ test("1×1 layers: read in place, and through im2col, sizes around the tile and 
       await checkCase(rand, { shape: [2, c, h, w], wShape: [oc, c, 1, 1], options: { algorithm, bias: true, activation: "relu6" } });
     }
   }
+  // NCHW packed where it lies and stored from staged tiles (one k block; 260 channels take
+  // two, which store NC4HW4 and convert): partial tiles both ways, device buffers, threads.
+  for (const [c, oc, h, w] of [[7, 12, 5, 9], [9, 13, 3, 5], [256, 8, 2, 2], [260, 20, 3, 3]]) {
+    await checkCase(rand, { shape: [2, c, h, w], wShape: [oc, c, 1, 1], options: { bias: true, activation: "relu" }, threads: [1, 2], device: true });
+  }
 });
 
 test("deep layers: k split across blocks, many output channels", async () => {

@@ -6,14 +6,17 @@
 //   1 compute: each group is one (batch, kernel group, NC block, MC block of pixels).
 //              For each KC block it packs its pixels' im2col rows into the thread's
 //              scratch (for a 1×1 stride-1 unpadded layer, A is the NC4HW4 tensor itself
-//              and packing is a transpose, no im2col), and runs GEMM's 4×8 microkernel
-//              over every 4-pixel × 8-channel tile, storing NC4HW4 (a tile row is a pixel,
-//              its two quads a channel plane apart) with bias and activation fused.
+//              and packing is a transpose, no im2col; from NCHW, a load per channel),
+//              and runs GEMM's 4×8 microkernel over every 4-pixel × 8-channel tile,
+//              storing NC4HW4 (a tile row is a pixel, its two quads a channel plane
+//              apart), NHWC, or (one k block) NCHW through a staged tile, with bias and
+//              activation fused.
 // A kernel group is a convolution group whose channels fill whole quads; other grouped
 // layers run as one kernel group with block-diagonal weights (weights.ts).
 import { ConvArgs, NR } from "../runtime/schema.gen";
 import { packedPanel } from "../gemm/pack";
-import { packIm2col, packIm2colCompact, packPointwise } from "./im2col";
+import { packIm2col, packIm2colCompact, packPointwise, packPointwisePlanar } from "./im2col";
+import { transpose4x4Out } from "../simd/transpose";
 import { packConvPanel } from "./weights";
 import { microkernel } from "../gemm/micro";
 
@@ -59,24 +62,30 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const inPlane = (<usize>h * <usize>w) << 4;
   // NHWC input (compact k only, one kernel group): a pixel's channels 4·c bytes apart,
   // its quads 16 bytes apart; NC4HW4: pixels 16 bytes apart, quads a plane apart.
-  const inNHWC = ConvArgs.inNHWC(ctrl);
+  // NCHW input (1×1 only): channels a plane of h·w floats apart.
+  const inNHWC = ConvArgs.inNHWC(ctrl), inNCHW = ConvArgs.inNCHW(ctrl);
   const pixelIn: usize = inNHWC ? <usize>cgK << 2 : 16;
   const quadIn: usize = inNHWC ? 16 : inPlane;
-  const src = ConvArgs.input(ctrl) + (inNHWC ? <usize>b * <usize>h * <usize>w * pixelIn : <usize>(b * ConvArgs.c4(ctrl) + g * cq4) * inPlane);
+  const planeIn = inPlane >> 2;
+  const src = ConvArgs.input(ctrl) + (inNHWC ? <usize>b * <usize>h * <usize>w * pixelIn
+    : inNCHW ? <usize>(b * cgK * kGroups + g * cgK) * planeIn
+    : <usize>(b * ConvArgs.c4(ctrl) + g * cq4) * inPlane);
   // Where output (pixel, channel) goes: NC4HW4 (a pixel's quad 16 bytes on, the next quad
   // a plane on) or NHWC (a pixel oc floats on, the next quad 16 bytes on; no padding
   // channels, so a tile stores only the channels there are).
-  const nhwc = ConvArgs.outNHWC(ctrl);
+  // NCHW: a channel's plane of m floats, written from a staged tile (stageTile).
+  const nhwc = ConvArgs.outNHWC(ctrl), nchw = ConvArgs.outNCHW(ctrl);
   const oc = ConvArgs.oc(ctrl);
   const pixelBytes: usize = nhwc ? <usize>oc << 2 : 16;
   const quadBytes: usize = nhwc ? 16 : <usize>m << 4;
-  const out = ConvArgs.out(ctrl) + <usize>b * (nhwc ? <usize>m * pixelBytes : <usize>ConvArgs.oc4(ctrl) * quadBytes);
+  const out = ConvArgs.out(ctrl) + <usize>b * (nhwc ? <usize>m * pixelBytes : nchw ? <usize>oc * (<usize>m << 2) : <usize>ConvArgs.oc4(ctrl) * quadBytes);
   const bias = ConvArgs.bias(ctrl);
   const act = ConvArgs.act(ctrl);
   const direct = ConvArgs.direct(ctrl);
   const zero = ConvArgs.scratch(ctrl) + <usize>tid * ConvArgs.scratchStride(ctrl);
   const tile = zero + 64;
-  const block = tile + 128;
+  const stage = tile + 128;
+  const block = stage + 128;
   const stream = block + ((<usize>mcBlock * <usize>kcq) << 4);
   const streamBytes = <usize>((kh * kw * cgK + 16) * 4 + 63) & ~63;
   v128.store(zero, v128.splat<i32>(0));
@@ -89,7 +98,8 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     for (let ir = 0; ir < mc; ir += 4) {
       const panel = block + (<usize>ir * <usize>qc << 4);
       const mr = min(4, mc - ir);
-      if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
+      if (direct && inNCHW) packPointwisePlanar(src, inPlane >> 2, i0 + ir, m, cgK, q0, qc, panel);
+      else if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
       else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
       else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);
     }
@@ -98,13 +108,33 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     for (let jr = 0; jr < nc; jr += NR) {
       const j = g * ocgK + j0 + jr; // output channel of the tile's first column
       const bp = packedPanel(weights, ocgK, q0 * 4, qc * 4, (j0 + jr) / NR);
-      const nr = nhwc ? min(min(NR, nc - jr), oc - j) : min(NR, nc - jr);
+      const nr = nhwc || nchw ? min(min(NR, nc - jr), oc - j) : min(NR, nc - jr);
       const biasAt: usize = bias ? bias + (<usize>j << 2) : 0;
       const cq = out + <usize>(j >> 2) * quadBytes;
       for (let ir = 0; ir < mc; ir += 4) {
         const a = block + (<usize>ir * <usize>qc << 4);
-        microkernel(qc * 4, a, bp, cq + <usize>(i0 + ir) * pixelBytes, pixelBytes, quadBytes, min(4, mc - ir), nr, 1, 0, first, last, biasAt, act, tile);
+        const mr = min(4, mc - ir);
+        if (nchw) {
+          microkernel(qc * 4, a, bp, stage, 16, 64, mr, nr, 1, 0, first, last, biasAt, act, tile);
+          stageOut(stage, out + (<usize>j * <usize>m + <usize>(i0 + ir)) * 4, <usize>m << 2, mr, nr);
+        } else {
+          microkernel(qc * 4, a, bp, cq + <usize>(i0 + ir) * pixelBytes, pixelBytes, quadBytes, mr, nr, 1, 0, first, last, biasAt, act, tile);
+        }
       }
     }
+  }
+}
+
+// A finished tile from the stage (row i, a pixel, at 16·i; its second quad of channels 64
+// bytes on) to NCHW at dst (channel t's plane `plane` bytes on): a 4×4 transpose per
+// quad, so a channel's four pixels go in one store; a partial tile value by value.
+function stageOut(stage: usize, dst: usize, plane: usize, mr: i32, nr: i32): void {
+  if (mr == 4 && (nr == 4 || nr == 8)) {
+    transpose4x4Out(stage, dst, plane);
+    if (nr == 8) transpose4x4Out(stage + 64, dst + 4 * plane, plane);
+    return;
+  }
+  for (let j = 0; j < nr; j++) {
+    for (let i = 0; i < mr; i++) store<f32>(dst + <usize>j * plane + (<usize>i << 2), load<f32>(stage + (<usize>(j >> 2) << 6) + (<usize>i << 4) + (<usize>(j & 3) << 2)));
   }
 }

@@ -72,6 +72,25 @@ export function packPointwise(src: usize, plane: usize, p: i32, kq0: i32, kqc: i
   }
 }
 
+// The same from NCHW where it lies: k is a channel, so a k row of the panel is four
+// neighbouring pixels of its plane, one load. Channels past c (a partial last quad) and
+// pixels past m (a partial last tile) are packed as zeros.
+export function packPointwisePlanar(src: usize, plane: usize, p: i32, m: i32, c: i32, kq0: i32, kqc: i32, dst: usize): void {
+  const k1 = min(c, (kq0 + kqc) * 4);
+  let out = dst;
+  let at = src + <usize>(kq0 * 4) * plane + (<usize>p << 2);
+  let k = kq0 * 4;
+  if (p + 4 <= m) {
+    for (; k < k1; k++, at += plane, out += 16) v128.store(out, v128.load(at));
+  } else {
+    for (; k < k1; k++, at += plane, out += 16) {
+      v128.store(out, f32x4.splat(0));
+      for (let i = 0; i < m - p; i++) store<f32>(out + (<usize>i << 2), load<f32>(at + (<usize>i << 2)));
+    }
+  }
+  for (; k < (kq0 + kqc) * 4; k++, out += 16) v128.store(out, f32x4.splat(0));
+}
+
 // Compact packing, for layers with few input channels (an RGB image's 3): k runs over
 // (ky, kx, channel) with no padding lanes, so 3 channels take 3 k, not a quad's 4, and
 // the arithmetic shrinks by as much. Each pixel's k values are first laid end to end in

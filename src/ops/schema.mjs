@@ -249,7 +249,7 @@ export const ops = {
       out: "usize",
       bias: "usize", // oc4·4 floats, 0: none
       act: "i32",
-      scratch: "usize", // per thread: 64 zero bytes, a 128-byte tile, the A block, then (compact) four pixels' k
+      scratch: "usize", // per thread: 64 zero bytes, a 128-byte tile, a 128-byte stage, the A block, then (compact) four pixels' k
       scratchStride: "usize",
       mc: "i32", // pixels per block, a multiple of 4
       kcq: "i32", // k-quads per block
@@ -262,6 +262,8 @@ export const ops = {
       outNHWC: "bool", // the output is NHWC (a pixel's oc floats together), not NC4HW4
       oc: "i32",
       inNHWC: "bool", // the input is NHWC, read where it lies by the compact packing
+      inNCHW: "bool", // the input is NCHW, read where it lies by the 1×1 packing (direct)
+      outNCHW: "bool", // the output is NCHW: each tile staged, then stored a channel's pixels at a time (one k block only)
     },
   },
   depthwise: {

@@ -52,6 +52,10 @@ interface GemmConvJob {
   outNHWC?: boolean;
   /** The input is NHWC, read where it lies (only with compact k: readsNHWC). */
   inNHWC?: boolean;
+  /** The input is NCHW, read where it lies (1×1 only). */
+  inNCHW?: boolean;
+  /** The output goes out as NCHW (one k block only). */
+  outNCHW?: boolean;
 }
 
 export function gemmConvArgs(j: GemmConvJob): ConvArgs {
@@ -62,6 +66,7 @@ export function gemmConvArgs(j: GemmConvJob): ConvArgs {
     input: j.input, weight: j.weight, packed: j.packed, out: j.out, bias: j.bias, act: p.act, scratch: j.scratch, scratchStride: j.scratchStride,
     mc: j.mc, kcq: j.kcq, nc: j.nc, mBlocks: j.mBlocks, nBlocks: j.nBlocks, packPhase: j.packPhase, direct: j.direct,
     compact: compactK(p.c, kg, p.kh, p.kw), outNHWC: j.outNHWC ?? false, oc: p.oc, inNHWC: j.inNHWC ?? false,
+    inNCHW: j.inNCHW ?? false, outNCHW: j.outNCHW ?? false,
   });
 }
 
@@ -94,6 +99,8 @@ export function packGemmWeights(
 export interface GemmConvPlan {
   mc: number; kcq: number; nc: number; mBlocks: number; nBlocks: number;
   scratchStride: number; groups: number; packGroups: number;
+  /** KC blocks of k: with one, a tile is finished in one pass and can be stored as NCHW. */
+  kBlocks: number;
 }
 
 // Blocks MC×NC, MC narrowed (in whole tiles) until every thread has a few groups.
@@ -107,12 +114,12 @@ export function planGemmConv(p: ConvShape, threads: number): GemmConvPlan {
   const count = (mc: number) => p.n * kg * nBlocks * Math.ceil(m / mc);
   const mc = fitBlock(threads, Math.min(MC, Math.ceil(m / MR) * MR), 4 * MR, MR, count);
   const kcq = Math.min(KCQ, kq);
-  // 64 zero bytes, a 128-byte tile, the packed A block, and for compact k four pixels' k
-  // values end to end (assembly/conv/conv-gemm.ts).
+  // 64 zero bytes, a 128-byte tile, a 128-byte stage (NCHW output), the packed A block,
+  // and for compact k four pixels' k values end to end (assembly/conv/conv-gemm.ts).
   const block = mc * kcq * 64 / MR;
   const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
   return {
-    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 192 + block + stream, groups: count(mc),
+    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 320 + block + stream, groups: count(mc), kBlocks: Math.ceil(kq / kcq),
     packGroups: weightPanels(p.oc, kg),
   };
 }

@@ -328,7 +328,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
   // Depthwise reads NHWC where it lies (its window kernels in place, else its row copy
   // gathers each pixel's quad) and writes NHWC; NCHW input is converted first, which
-  // measured faster.
+  // measured faster (docs/decisions/depthwise.md).
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
   const depthwise = p.algorithm === "depthwise";
   // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again
@@ -336,19 +336,24 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const gathers = depthwise && p.layout === "NHWC" && p.kh * p.kw <= 25;
   // Compact im2col (few channels, such as an RGB first layer) packs NHWC where it lies.
   const inNHWC = readsNHWC(p);
-  const written: Layout = (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   // Depthwise from an array the caller has just copied in: its lines sit in the caller's
   // cache, and a second thread's share of this little arithmetic costs more to fetch than
   // it saves, up to a few million multiply-adds (docs/decisions/solo-thresholds.md).
   const copiedIn = !(p.input instanceof DeviceBuffer);
   const threads = threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
+  const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
+  // NCHW needs no pass either: a 1×1 layer packs it where it lies, and a GEMM whose k
+  // fits one block stores it (each tile transposed on its way out).
+  const inNCHW = p.algorithm === "1x1" && p.layout === "NCHW";
+  const outNCHW = gemmJob !== null && gemmJob.kBlocks === 1 && p.outputLayout === "NCHW";
+  const written: Layout = outNCHW ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   // (A handle's packing needs no await: a microtask per call counts on small layers.)
   const prepared = p.weight instanceof PackedConv ? packedWeights(p.algorithm, p.weight) : await preparedWeights(engine, p, wShape);
   const regions = {
-    input: gathers || inNHWC ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout, solo),
+    input: gathers || inNHWC || inNCHW ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout, solo),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),
     bias: p.bias ? biasQuads(engine, p.bias, p.oc) : none,
     out: tensorOutput(engine, "conv2d out", result, shape, written, p.outputLayout, solo),
@@ -371,13 +376,13 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
       regions.scratch = scratch(threads * job.scratchStride);
       await bind(engine.arena, regions, (at) => engine.run("winograd", winogradArgs(p, job, at), [job.groups], { solo }));
     } else {
-      const job = planGemmConv(p, threads);
+      const job = gemmJob!;
       regions.scratch = scratch(threads * job.scratchStride);
       await bind(engine.arena, regions, (at) => {
         const args = gemmConvArgs({
           p, input: at.input, weight: prepared ? 0 : rawWeights(p, wShape, at.weights), packed: at.weights, out: at.out, bias: at.bias, scratch: at.scratch,
           scratchStride: job.scratchStride, mc: job.mc, kcq: job.kcq, nc: job.nc, mBlocks: job.mBlocks, nBlocks: job.nBlocks,
-          packPhase: !prepared, direct: p.algorithm === "1x1", outNHWC: written === "NHWC", inNHWC,
+          packPhase: !prepared, direct: p.algorithm === "1x1", outNHWC: written === "NHWC", inNHWC, inNCHW, outNCHW,
         });
         return engine.run("conv", args, [prepared ? 0 : job.packGroups, job.groups], { solo });
       });
