@@ -482,6 +482,23 @@ test("the weight cache: the same array again gives the same answer, and a change
   await rejects(createContext({ weightCacheMiB: -1 }), RangeError, /weightCacheMiB must be a finite number ≥ 0/);
 });
 
+test("the weight cache sees one changed value anywhere: first, either side of its 4 KiB compare blocks, the last of a length not in v128s", async () => {
+  const rand = random(413);
+  // 1×1 [oc, c]: 7·293 = 2051 floats (8204 bytes: two 4 KiB blocks and a 12-byte tail).
+  const [c, oc] = [293, 7], shape = [1, c, 3, 3], wShape = [oc, c, 1, 1];
+  await withContext(createContext, { threads: 1 }, async (cl) => {
+    const x = randomF32(rand, c * 9, 1);
+    const weight = randomF32(rand, oc * c, 1);
+    for (const at of [0, 1023, 1024, 1025, 2047, 2050]) {
+      const before = (await cl.conv2d(x, shape, weight, wShape)).data;
+      weight[at] += 0.5;
+      const changed = (await cl.conv2d(x, shape, weight, wShape)).data;
+      checkClose(changed, conv2dReference(x, shape, weight, wShape, {}), c, `weight ${at} changed`);
+      assert.ok(changed.some((v, i) => v !== before[i]), `weight ${at}: the change shows`);
+    }
+  });
+});
+
 test("device buffers: input and output stay in the context's memory", async () => {
   const rand = random(409);
   const cl = contexts[2];

@@ -322,6 +322,18 @@ export const ops = {
       ocPerGroup: "i32",
     },
   },
+  // Whether two regions hold the same bytes (the weight cache's check).
+  sameBits: {
+    id: 9,
+    kernel: "tensor/same-bits.ts#sameBitsGroup",
+    phases: ["compare"],
+    args: {
+      a: "usize",
+      b: "usize",
+      bytes: "usize",
+      result: "usize", // an i32: 1 when the same, else 0
+    },
+  },
   pool2d: {
     id: 7,
     kernel: "tensor/pool.ts#poolGroup",

@@ -268,7 +268,7 @@ const packedWeights = (algorithm: ConvAlgorithm, h: PackedConv) => ({ packed: al
 async function preparedWeights(engine: Engine, p: ConvPlan, wShape: Shape4): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean } | null> {
   if (engine.cacheBytes === 0) return null;
   const weight = p.weight as Float32Array;
-  const cache = engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes));
+  const cache = engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes));
   const key = `${p.algorithm} [${wShape.join(", ")}] / ${p.groups}`;
   return cache.get(weight, key, packedLength(p.algorithm, p.c, wShape, p.groups), (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at));
 }
@@ -409,7 +409,7 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
   const length = packedBLength(k, n);
   const pack = (at: number) => packBInto(engine, weight, n * k, { k, n, ldb: k, transB: true }, at, "conv2d weight");
   const prepared = engine.cacheBytes === 0 ? null
-    : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine.arena, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
+    : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
   if (threads === 1 && !(p.input instanceof DeviceBuffer) && !(result instanceof DeviceBuffer) && m > BAND_BYTES / ((n + k) * 4)) {
     try {
       await runBands(engine, p.input, result as Float32Array, prepared?.packed ?? null, pack, length, m, n, k, p);

@@ -1,18 +1,20 @@
 // The plain call's weight cache: conv2d given the same Float32Array of weights again uses
 // the weights it packed the first time, as tfjs and onnxruntime do with their immutable
-// tensors. A Float32Array can change between calls, so each entry keeps a copy and a call
-// uses the packing only while the array still holds the very same bits (one comparison
-// pass, far cheaper than packing). Entries are dropped least recently used first beyond
-// the context's `weightCacheMiB`, when their array is garbage-collected, and with the
-// context's memory on dispose().
+// tensors. A Float32Array can change between calls, so each entry keeps a copy in the
+// context's memory and a call uses the packing only while the array still holds the very
+// same bits: the array is copied in and compared there (assembly/tensor/same-bits.ts),
+// a v128 at a time, far cheaper than packing and than comparing element by element in
+// JavaScript. Entries are dropped least recently used first beyond the context's
+// `weightCacheMiB`, when their array is garbage-collected, and with the context's memory
+// on dispose().
 import { DeviceBuffer } from "../../buffer.ts";
-import type { Arena } from "../../memory.ts";
+import { bind, input, scratch, view, type Engine } from "../../run.ts";
 
 interface Entry {
   /** What the packing is for: algorithm, weight shape, groups. */
   key: string;
-  /** The weights' bits when they were packed. */
-  copy: Int32Array;
+  /** The weights when they were packed. */
+  copy: DeviceBuffer<Float32Array>;
   packed: DeviceBuffer<Float32Array>;
   /** Bytes the entry holds: the packing in the context's memory and the copy. */
   bytes: number;
@@ -26,7 +28,7 @@ export class WeightCache {
   private readonly finalizer: FinalizationRegistry<Entry> | null;
 
   constructor(
-    private readonly arena: Arena,
+    private readonly engine: Engine,
     private readonly maxBytes: number,
   ) {
     this.finalizer = typeof FinalizationRegistry === "function" ? new FinalizationRegistry((e) => this.evict(e)) : null;
@@ -39,14 +41,15 @@ export class WeightCache {
    */
   async get(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean }> {
     const hit = this.byWeights.get(weights);
-    if (hit && hit.key === key && sameBits(hit.copy, weights)) {
+    if (hit && hit.key === key && (await this.unchanged(hit, weights))) {
       this.lru.delete(hit);
       this.lru.add(hit);
       return { packed: hit.packed, owned: false };
     }
     if (hit) this.evict(hit);
     const bytes = length * 4 + weights.byteLength;
-    const packed = new DeviceBuffer(this.arena, Float32Array, length, this.arena.alloc(length * 4));
+    const arena = this.engine.arena;
+    const packed = new DeviceBuffer(arena, Float32Array, length, arena.alloc(length * 4));
     try {
       await pack(packed.offset);
     } catch (e) {
@@ -58,7 +61,9 @@ export class WeightCache {
       if (this.bytes + bytes <= this.maxBytes) break;
       this.evict(old);
     }
-    const entry: Entry = { key, copy: Int32Array.from(bitsOf(weights)), packed, bytes };
+    const copy = new DeviceBuffer(arena, Float32Array, weights.length, arena.alloc(weights.byteLength));
+    copy.array.set(weights);
+    const entry: Entry = { key, copy, packed, bytes };
     this.byWeights.set(weights, entry);
     this.lru.add(entry);
     this.bytes += bytes;
@@ -70,6 +75,18 @@ export class WeightCache {
     if (!this.lru.delete(e)) return;
     this.bytes -= e.bytes;
     e.packed.dispose();
+    e.copy.dispose();
+  }
+
+  /** Whether `weights` still holds the bits of the entry's copy. */
+  private async unchanged(e: Entry, weights: Float32Array): Promise<boolean> {
+    if (e.copy.length !== weights.length) return false;
+    const bytes = weights.byteLength;
+    const regions = { given: input(this.engine.arena, weights, weights.length, "conv2d weight"), result: scratch(16) };
+    return bind(this.engine.arena, regions, async (at) => {
+      await this.engine.run("sameBits", { a: e.copy.offset, b: at.given, bytes, result: at.result }, [1], { solo: true });
+      return view(this.engine.arena, Int32Array, at.result, 1)[0] === 1;
+    });
   }
 
   /** The context is gone, and its memory with it: forget every entry, free nothing. */
@@ -78,14 +95,4 @@ export class WeightCache {
     this.lru.clear();
     this.bytes = 0;
   }
-}
-
-/** A Float32Array's bits as an Int32Array over the same bytes (NaNs compare by their bits). */
-const bitsOf = (a: Float32Array) => new Int32Array(a.buffer, a.byteOffset, a.length);
-
-function sameBits(copy: Int32Array, weights: Float32Array): boolean {
-  if (copy.length !== weights.length) return false;
-  const w = bitsOf(weights);
-  for (let i = 0; i < w.length; i++) if (copy[i] !== w[i]) return false;
-  return true;
 }
