@@ -86,6 +86,8 @@ const CASES = [
   [[1, 6, 7, 7], { mode: "max", kernel: [7, 1], stride: 1, padding: [3, 0, 3, 0] }],
   [[3, 13, 7, 9], { mode: "avg", kernel: "global" }],
   [[1, 1, 1, 1], { mode: "max", kernel: "global" }],
+  [[2, 6, 5, 7], { mode: "max", kernel: "global" }], // 35 pixels: runs of four and a tail of three
+  [[1, 9, 2, 2], { mode: "avg", kernel: [2, 2] }], // a 2×2 window over a 2×2 image is global too
   [[1, 16, 31, 33], { mode: "max", kernel: 5, stride: 3, padding: 2 }],
   [[1, 8, 4, 4], { mode: "avg", kernel: 4, padding: "same", stride: 1 }],
 ];

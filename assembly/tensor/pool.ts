@@ -6,9 +6,9 @@
 // A work-group is `rows` output rows of `planes` channel quads (several for small images,
 // so that claiming a group costs less than its work). A row's outputs whose windows lie
 // inside the input go four at a time, four accumulators in registers; the few at the
-// edges, whose windows cross the padding, go one by one with bounds. A lone output
-// (global pooling) takes its taps into four accumulators in turn, so its adds do not wait
-// on each other. Max is `pmax` (x86's maxps): a NaN input may not reach the output.
+// edges, whose windows cross the padding, go one by one with bounds. Global pooling (one
+// window over the whole image) sums or maxes each plane as one run of pixels, four
+// accumulators in turn. Max is `pmax` (x86's maxps): a NaN input may not reach the output.
 import { POOL_AVG, Pool2dArgs } from "../runtime/schema.gen";
 
 // First tap index k ≥ 0 with start + k·step ≥ 0, and one past the last with it < size
@@ -46,7 +46,34 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const inA = min(ow, (pl + sw - 1) / sw);
   const span = w - 1 + pl - (kw - 1) * dw; // the last window start inside the row, plus pl
   const inB = span < 0 ? inA : max(inA, min(ow, span / sw + 1));
+  // Global pooling (the window is the whole image): each plane is one run of pixels.
+  const h = Pool2dArgs.h(ctrl);
+  if (oh == 1 && ow == 1 && Pool2dArgs.kh(ctrl) == h && kw == w && Pool2dArgs.pt(ctrl) == 0 && pl == 0 && Pool2dArgs.dh(ctrl) == 1 && dw == 1) {
+    const pixels = h * w;
+    for (let plane = plane0; plane < plane1; plane++) {
+      const acc = reducePixels(Pool2dArgs.input(ctrl) + ((<usize>plane * <usize>pixels) << 4), pixels, avg);
+      v128.store(Pool2dArgs.out(ctrl) + (<usize>plane << 4), avg ? f32x4.div(acc, f32x4.splat(<f32>pixels)) : acc);
+    }
+    return;
+  }
   for (let plane = plane0; plane < plane1; plane++) poolPlane(ctrl, plane, oy0, oy1, inA, inB, avg);
+}
+
+// `pixels` consecutive quads combined, four accumulators in turn so the adds or maxes
+// do not wait on each other.
+@inline function reducePixels(src: usize, pixels: i32, avg: bool): v128 {
+  const init = avg ? f32x4.splat(0) : f32x4.splat(-Infinity);
+  let a0 = init, a1 = init, a2 = init, a3 = init;
+  const end = src + (<usize>pixels << 4);
+  let p = src;
+  for (; p + 64 <= end; p += 64) {
+    a0 = combine(avg, a0, v128.load(p));
+    a1 = combine(avg, a1, v128.load(p, 16));
+    a2 = combine(avg, a2, v128.load(p, 32));
+    a3 = combine(avg, a3, v128.load(p, 48));
+  }
+  for (; p < end; p += 16) a0 = combine(avg, a0, v128.load(p));
+  return combine(avg, combine(avg, a0, a1), combine(avg, a2, a3));
 }
 
 @inline function poolPlane(ctrl: usize, plane: i32, oy0: i32, oy1: i32, inA: i32, inB: i32, avg: bool): void {
