@@ -125,16 +125,26 @@ export class Pool {
 
   // A job in flight keeps the process alive (the caller may be asleep in waitAsync, which
   // holds nothing); an idle pool does not (DESIGN.md, rule 10). Held from before the
-  // caller's first sleep: a job's promise is made synchronously, up to that sleep.
+  // caller's first sleep: a job's promise is made synchronously, up to that sleep. The
+  // Workers hold it, and a timer too: a Worker that has died holds nothing, and with the
+  // only one gone (Deno) the process would end with the call unsettled instead of
+  // rejecting it when the death is noticed.
   private async holding(job: Promise<void>): Promise<void> {
-    if (this.running++ === 0) for (const w of this.workers) w.hold(true);
+    if (this.running++ === 0) {
+      for (const w of this.workers) w.hold(true);
+      this.keepAlive = setInterval(() => {}, 1 << 30);
+    }
     try {
       await job;
     } finally {
-      if (--this.running === 0) for (const w of this.workers) w.hold(false);
+      if (--this.running === 0) {
+        for (const w of this.workers) w.hold(false);
+        clearInterval(this.keepAlive);
+      }
     }
   }
   private running = 0;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   // The job itself. A job on the caller alone, with every Worker out of the last one,
   // returns no promise: a small layer's call would pay for one at every level.

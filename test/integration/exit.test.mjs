@@ -27,6 +27,13 @@ for (const [name, runtime] of Object.entries(runtimes)) {
     assert.match(r.stdout, /stalled call rejected after \d+ ms: .*no progress/);
     assert.ok(r.ms > 800, `exited after ${r.ms} ms, before the stalled call could time out`);
   });
+
+  test(`${name}: a call whose only Worker has died settles before the process exits`, async () => {
+    const r = await run(...command(`${fixtures}dead-worker-call.mjs`), { timeoutMs: TIMEOUT_MS });
+    console.log(`  ${name} dead-worker-call.mjs: ${describeRun(r)}: ${r.stdout.trim()}`);
+    assert.ok(!r.timedOut && r.status === 0, describeRun(r));
+    assert.match(r.stdout, /call settled: (done|rejected: simdcl: (worker 1|a worker))/);
+  });
 }
 
 test("deno: the JSR entry (src/embedded.ts) needs no permission flag", async () => {
