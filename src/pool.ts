@@ -127,8 +127,8 @@ export class Pool {
   // holds nothing); an idle pool does not (DESIGN.md, rule 10). Held from before the
   // caller's first sleep: a job's promise is made synchronously, up to that sleep. The
   // Workers hold it, and a timer too: a Worker that has died holds nothing, and with the
-  // only one gone (Deno) the process would end with the call unsettled instead of
-  // rejecting it when the death is noticed.
+  // only one gone the process would end with the call unsettled instead of rejecting it
+  // when the death is noticed.
   private async holding(job: Promise<void>): Promise<void> {
     if (this.running++ === 0) {
       for (const w of this.workers) w.hold(true);

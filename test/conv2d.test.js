@@ -482,14 +482,15 @@ test("the weight cache: the same array again gives the same answer, and a change
   await rejects(createContext({ weightCacheMiB: -1 }), RangeError, /weightCacheMiB must be a finite number ≥ 0/);
 });
 
-test("the weight cache sees one changed value anywhere: first, either side of its 4 KiB compare blocks, the last of a length not in v128s", async () => {
+test("the weight cache sees one changed value anywhere: first, either side of its 4 KiB compare blocks, in a block's lone last v128, the last of a length not in v128s", async () => {
   const rand = random(413);
-  // 1×1 [oc, c]: 7·293 = 2051 floats (8204 bytes: two 4 KiB blocks and a 12-byte tail).
-  const [c, oc] = [293, 7], shape = [1, c, 3, 3], wShape = [oc, c, 1, 1];
+  // 1×1 [oc, c]: 9·229 = 2061 floats, 8244 bytes: two 4 KiB blocks, the second ending in
+  // a lone v128 (floats 2056–2059), then a 4-byte tail (float 2060).
+  const [c, oc] = [229, 9], shape = [1, c, 3, 3], wShape = [oc, c, 1, 1];
   await withContext(createContext, { threads: 1 }, async (cl) => {
     const x = randomF32(rand, c * 9, 1);
     const weight = randomF32(rand, oc * c, 1);
-    for (const at of [0, 1023, 1024, 1025, 2047, 2050]) {
+    for (const at of [0, 1023, 1024, 1025, 2047, 2057, 2060]) {
       const before = (await cl.conv2d(x, shape, weight, wShape)).data;
       weight[at] += 0.5;
       const changed = (await cl.conv2d(x, shape, weight, wShape)).data;

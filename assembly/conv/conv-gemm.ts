@@ -73,7 +73,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   // Where output (pixel, channel) goes: NC4HW4 (a pixel's quad 16 bytes on, the next quad
   // a plane on) or NHWC (a pixel oc floats on, the next quad 16 bytes on; no padding
   // channels, so a tile stores only the channels there are).
-  // NCHW: a channel's plane of m floats, written from a staged tile (stageTile).
+  // NCHW: a channel's plane of m floats, written from a staged tile (stageOut).
   const nhwc = ConvArgs.outNHWC(ctrl), nchw = ConvArgs.outNCHW(ctrl);
   const oc = ConvArgs.oc(ctrl);
   const pixelBytes: usize = nhwc ? <usize>oc << 2 : 16;
@@ -98,7 +98,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     for (let ir = 0; ir < mc; ir += 4) {
       const panel = block + (<usize>ir * <usize>qc << 4);
       const mr = min(4, mc - ir);
-      if (direct && inNCHW) packPointwisePlanar(src, inPlane >> 2, i0 + ir, m, cgK, q0, qc, panel);
+      if (direct && inNCHW) packPointwisePlanar(src, planeIn, i0 + ir, m, cgK, q0, qc, panel);
       else if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
       else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
       else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);

@@ -40,22 +40,23 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const oy1 = min(oh, oy0 + rows);
   const plane0 = (group / blocks) * planes; // batch · quads + quad
   const plane1 = min(Pool2dArgs.n(ctrl) * Pool2dArgs.c4(ctrl), plane0 + planes);
-  // Outputs [inA, inB) of every row have their whole window inside the row.
   const w = Pool2dArgs.w(ctrl), ow = Pool2dArgs.ow(ctrl), kw = Pool2dArgs.kw(ctrl);
   const sw = Pool2dArgs.sw(ctrl), dw = Pool2dArgs.dw(ctrl), pl = Pool2dArgs.pl(ctrl);
-  const inA = min(ow, (pl + sw - 1) / sw);
-  const span = w - 1 + pl - (kw - 1) * dw; // the last window start inside the row, plus pl
-  const inB = span < 0 ? inA : max(inA, min(ow, span / sw + 1));
   // Global pooling (the window is the whole image): each plane is one run of pixels.
   const h = Pool2dArgs.h(ctrl);
   if (oh == 1 && ow == 1 && Pool2dArgs.kh(ctrl) == h && kw == w && Pool2dArgs.pt(ctrl) == 0 && pl == 0 && Pool2dArgs.dh(ctrl) == 1 && dw == 1) {
     const pixels = h * w;
+    const src = Pool2dArgs.input(ctrl), dst = Pool2dArgs.out(ctrl);
     for (let plane = plane0; plane < plane1; plane++) {
-      const acc = reducePixels(Pool2dArgs.input(ctrl) + ((<usize>plane * <usize>pixels) << 4), pixels, avg);
-      v128.store(Pool2dArgs.out(ctrl) + (<usize>plane << 4), avg ? f32x4.div(acc, f32x4.splat(<f32>pixels)) : acc);
+      const acc = reducePixels(src + ((<usize>plane * <usize>pixels) << 4), pixels, avg);
+      v128.store(dst + (<usize>plane << 4), avg ? f32x4.div(acc, f32x4.splat(<f32>pixels)) : acc);
     }
     return;
   }
+  // Outputs [inA, inB) of every row have their whole window inside the row.
+  const inA = min(ow, (pl + sw - 1) / sw);
+  const span = w - 1 + pl - (kw - 1) * dw; // the last window start inside the row, plus pl
+  const inB = span < 0 ? inA : max(inA, min(ow, span / sw + 1));
   for (let plane = plane0; plane < plane1; plane++) poolPlane(ctrl, plane, oy0, oy1, inA, inB, avg);
 }
 

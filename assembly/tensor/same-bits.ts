@@ -8,18 +8,15 @@ export function sameBitsGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const a = SameBitsArgs.a(ctrl), b = SameBitsArgs.b(ctrl), bytes = SameBitsArgs.bytes(ctrl);
   const whole = bytes & ~15;
   let diff = v128.splat<i32>(0);
-  let at: usize = 0;
-  while (at < whole) {
+  for (let at: usize = 0; at < whole && !v128.any_true(diff);) {
     const end = min(whole, at + 4096);
-    for (; at < end; at += 32) {
-      if (at + 32 > end) {
-        diff = v128.or(diff, v128.xor(v128.load(a + at), v128.load(b + at)));
-        at += 16;
-        break;
-      }
+    for (; at + 32 <= end; at += 32) {
       diff = v128.or(diff, v128.or(v128.xor(v128.load(a + at), v128.load(b + at)), v128.xor(v128.load(a + at, 16), v128.load(b + at, 16))));
     }
-    if (v128.any_true(diff)) break;
+    if (at < end) {
+      diff = v128.or(diff, v128.xor(v128.load(a + at), v128.load(b + at)));
+      at += 16;
+    }
   }
   let same = !v128.any_true(diff);
   for (let i = whole; same && i < bytes; i++) same = load<u8>(a + i) == load<u8>(b + i);

@@ -341,6 +341,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // it saves, up to a few million multiply-adds (docs/decisions/solo-thresholds.md).
   const copiedIn = !(p.input instanceof DeviceBuffer);
   const threads = threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
+  if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
   // NCHW needs no pass either: a 1×1 layer packs it where it lies, and a GEMM whose k
   // fits one block stores it (each tile transposed on its way out).
@@ -349,7 +350,6 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const written: Layout = outNCHW ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
-  if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   // (A handle's packing needs no await: a microtask per call counts on small layers.)
   const prepared = p.weight instanceof PackedConv ? packedWeights(p.algorithm, p.weight) : await preparedWeights(engine, p, wShape);
   const regions = {
