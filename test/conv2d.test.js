@@ -390,6 +390,29 @@ test("depthwise with every layout pair (NHWC read and written in place): whole a
   }
 });
 
+test("depthwise from and to NCHW (four planes gathered through 4×4 transposes, row blocks written back through them): widths around four, partial quads, multipliers, many row blocks, batches", async () => {
+  const rand = random(417);
+  const cases = [
+    // Widths and output widths not a multiple of 4 (the transposes' tails), and 1.
+    ...[1, 3, 4, 5, 7, 9, 13].map((w) => ({ shape: [2, 8, 6, w], wShape: [8, 1, 3, 3], options: { padding: 1 } })),
+    ...[9, 14, 15, 28, 31].map((w) => ({ shape: [1, 12, 11, w], wShape: [12, 1, 3, 3], options: { stride: 2, padding: "same" } })),
+    // A partial last quad, a multiplier, 5×5, dilation, asymmetric padding.
+    { shape: [1, 7, 10, 13], wShape: [7, 1, 5, 5], options: { padding: 2 } },
+    { shape: [2, 5, 9, 11], wShape: [10, 1, 3, 3], options: { padding: 1, stride: 2 } },
+    { shape: [1, 6, 12, 17], wShape: [6, 1, 3, 3], options: { dilation: 2, padding: [2, 1, 0, 3] } },
+    // Output rows in many row blocks (each block's scratch stays small), and a large
+    // kernel (converted first, written back through the row blocks).
+    { shape: [1, 8, 90, 70], wShape: [8, 1, 3, 3], options: { padding: 1 } },
+    { shape: [1, 4, 40, 36], wShape: [4, 1, 31, 31], options: { padding: 15 } },
+  ];
+  for (const [layout, outputLayout] of [["NCHW", "NCHW"], ["NCHW", "NC4HW4"], ["NCHW", "NHWC"], ["NC4HW4", "NCHW"], ["NHWC", "NCHW"]]) {
+    for (const [i, c] of cases.entries()) {
+      const options = { ...c.options, layout, outputLayout, groups: c.shape[1], bias: true, activation: "relu6" };
+      await checkCase(rand, { ...c, options, threads: [1, 2, 3], device: i % 3 === 0 });
+    }
+  }
+});
+
 test("depthwise window kernels over NHWC in place (pixels 4·c bytes apart): edge blocks, padding without them, tails, every width and stride", async () => {
   const rand = random(414);
   const pairs = [["NHWC", "NHWC"], ["NHWC", "NC4HW4"], ["NC4HW4", "NHWC"], ["NCHW", "NHWC"]];

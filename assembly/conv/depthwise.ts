@@ -1,7 +1,8 @@
-// Depthwise convolution over NC4HW4 or NHWC (groups = channels; output channel o reads
-// input channel o / multiplier): a direct kernel, one v128 holding four channels of a pixel.
+// Depthwise convolution over NC4HW4, NHWC or NCHW (groups = channels; output channel o
+// reads input channel o / multiplier): a direct kernel, one v128 holding four channels of a
+// pixel.
 //
-// A work-group is a block of output rows of one batch: for NC4HW4 on both sides, of
+// A work-group is a block of output rows of one batch: with no NHWC side, of
 // `quadsPerGroup` output channel quads; with NHWC on either side, of every quad. Taps whose
 // row lies in the padding are skipped. Columns go one of two ways (src/ops/conv/depthwise.ts
 // picks; docs/decisions/depthwise.md):
@@ -9,17 +10,22 @@
 //   input; the few at the left and right edges go one by one, each over its own taps,
 //   unless a sliding-window kernel has an edge block for the row's padding;
 // - padded copy, for large kernels, where most windows cross an edge, for channel
-//   multipliers, and for NHWC input the window kernels cannot read in place: the group
-//   first copies the rows it reads into scratch, zero-padded left and right (gathering
-//   each output channel's input channel, or each pixel's quad from NHWC), then every output goes
-//   in blocks with no bounds checks, skipping columns all of a block reads as zero.
+//   multipliers, for NCHW input, and for NHWC input the window kernels cannot read in
+//   place: the group first copies the rows it reads into scratch, zero-padded left and
+//   right (gathering each output channel's input channel, each pixel's quad from NHWC, or
+//   four pixels of four channel planes at a time through a 4×4 transpose from NCHW), then
+//   every output goes in blocks with no bounds checks, skipping columns all of a block
+//   reads as zero.
+// NCHW output goes through scratch too: a row block of a quad in NC4HW4, then to its four
+// channel planes through 4×4 transposes, while its lines are in L1.
 // Eight outputs of a row accumulate in registers at a time, each tap's weight loaded once
 // for all eight; for large kernels (31×31, bound by memory traffic) that turns nine loads
 // into eight multiply-adds, all from L1 or L2. On V8 before 12 the kernels' pinned copies
 // store each partial sum to its output as it is done, which keeps V8 from spilling
 // (scripts/gen-windows.mjs says how and why only there).
-import { Config, DepthwiseArgs, LAYOUT_NC4HW4 } from "../runtime/schema.gen";
+import { Config, DepthwiseArgs, LAYOUT_NCHW, LAYOUT_NHWC } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
+import { transpose4x4, transpose4x4Out } from "../simd/transpose";
 import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
@@ -28,8 +34,8 @@ export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): v
   const oc4 = DepthwiseArgs.oc4(ctrl);
   const rowBlocks = (DepthwiseArgs.oh(ctrl) + DepthwiseArgs.rows(ctrl) - 1) / DepthwiseArgs.rows(ctrl);
   const rb = group % rowBlocks;
-  if (DepthwiseArgs.inLayout(ctrl) == LAYOUT_NC4HW4 && DepthwiseArgs.outLayout(ctrl) == LAYOUT_NC4HW4) {
-    // `quadsPerGroup` quads, each with its row blocks one after another: its plane streams.
+  if (DepthwiseArgs.inLayout(ctrl) != LAYOUT_NHWC && DepthwiseArgs.outLayout(ctrl) != LAYOUT_NHWC) {
+    // `quadsPerGroup` quads, each with its row blocks one after another: its planes stream.
     const per = DepthwiseArgs.quadsPerGroup(ctrl);
     const quadBlocks = (oc4 + per - 1) / per;
     const rest = group / rowBlocks;
@@ -64,7 +70,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   // NHWC in place (the planner's choice for window shapes with whole quads): pixels are
   // ps = 4·c bytes apart instead of 16, and the window kernels' N copies step by it.
   const copy = wp != 0;
-  const nhwcIn = DepthwiseArgs.inLayout(ctrl) != LAYOUT_NC4HW4;
+  const nhwcIn = DepthwiseArgs.inLayout(ctrl) == LAYOUT_NHWC;
   const c = DepthwiseArgs.c(ctrl);
   const scratchAt = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl);
   // Quad oq0's rows (the copy is made per quad, below), and how far the next quad's are.
@@ -93,21 +99,24 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   const act = DepthwiseArgs.act(ctrl);
   // NC4HW4 output goes straight to its plane. NHWC goes straight to its pixels (os = 4·oc
   // bytes apart) from the window kernels when the quads are whole, else a row at a time
-  // through scratch.
+  // through scratch. NCHW goes a row block at a time through scratch.
   const window = hasWindow(kw, sw, dw);
   const oc = c * DepthwiseArgs.mult(ctrl);
-  const nhwcOut = DepthwiseArgs.outLayout(ctrl) != LAYOUT_NC4HW4;
+  const nhwcOut = DepthwiseArgs.outLayout(ctrl) == LAYOUT_NHWC;
+  const nchwOut = DepthwiseArgs.outLayout(ctrl) == LAYOUT_NCHW;
   const direct = !nhwcOut || (window && (oc & 3) == 0);
   const os: usize = nhwcOut && direct ? <usize>oc << 2 : 16;
   const strided = ps != 16 || os != 16;
   // Quads a block at a time: their input pixels share cache lines (NHWC), so each block
   // reads its lines once from L1, not once per quad from L2.
-  const quads = window && !copy && direct && strided ? count : 1;
+  // (Not into NCHW's row block, which holds one quad.)
+  const quads = window && !copy && direct && strided && !nchwOut ? count : 1;
   const quadIn: usize = nhwcIn ? 16 : (<usize>h * <usize>w) << 4;
-  const quadOut: usize = nhwcOut ? 16 : (<usize>oh * <usize>ow) << 4;
+  const quadOut: usize = nhwcOut ? 16 : nchwOut ? 0 : (<usize>oh * <usize>ow) << 4;
   const quadWeights = <usize>(kh * kw) << 4;
   const rowBuf = scratchAt + DepthwiseArgs.outRowAt(ctrl);
-  const out0 = DepthwiseArgs.out(ctrl) + (nhwcOut
+  // (NCHW: row oy0 of every quad's row block is at rowBuf; the address arithmetic wraps.)
+  const out0 = nchwOut ? rowBuf - ((<usize>oy0 * <usize>ow) << 4) : DepthwiseArgs.out(ctrl) + (nhwcOut
     ? ((<usize>b * <usize>oh * <usize>ow * <usize>oc) << 2) + (<usize>oq0 << 4)
     : (<usize>(b * oc4 + oq0) * <usize>oh * <usize>ow) << 4);
   // 3- and 5-wide kernels at stride 1 or 2 (MobileNet's): a sliding window in registers.
@@ -135,6 +144,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
     const out = out0 + <usize>k * quadOut;
     quadRows(ctrl, b, oq, oy0, oy1, r0, r1, from, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, leftBlock, rightBlock, sevens, start, stop, act, pin);
+    if (nchwOut) writeBlock(ctrl, b, oq, oy0, oy1, rowBuf);
   }
 }
 
@@ -250,6 +260,26 @@ function writeRow(ctrl: usize, b: i32, oq: i32, oy: i32, row: usize): void {
   }
   for (let x = 0; x < ow; x++, to += stride) {
     for (let l = 0; l < lanes; l++) store<f32>(to + (<usize>l << 2), load<f32>(row + (<usize>x << 4) + (<usize>l << 2)));
+  }
+}
+
+// Output rows [oy0, oy1) of quad oq, computed into `block` (a v128 per pixel, the rows one
+// after another), to an NCHW output, where the same rows of a channel plane lie one after
+// another too: four pixels of each channel a store, through 4×4 transposes; a last quad of
+// fewer than four channels lane by lane, so that no store reaches a channel past oc.
+function writeBlock(ctrl: usize, b: i32, oq: i32, oy0: i32, oy1: i32, block: usize): void {
+  const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl);
+  const oc = DepthwiseArgs.c(ctrl) * DepthwiseArgs.mult(ctrl);
+  const lanes = min(4, oc - 4 * oq);
+  const planeStride = (<usize>oh * <usize>ow) << 2;
+  const pixels = (oy1 - oy0) * ow;
+  const to = DepthwiseArgs.out(ctrl) + <usize>(b * oc + 4 * oq) * planeStride + ((<usize>oy0 * <usize>ow) << 2);
+  let p = 0;
+  if (lanes == 4) {
+    for (; p + 4 <= pixels; p += 4) transpose4x4Out(block + (<usize>p << 4), to + (<usize>p << 2), planeStride);
+  }
+  for (; p < pixels; p++) {
+    for (let l = 0; l < lanes; l++) store<f32>(to + <usize>l * planeStride + (<usize>p << 2), load<f32>(block + (<usize>p << 4) + (<usize>l << 2)));
   }
 }
 
@@ -437,14 +467,18 @@ function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i3
   const c4 = DepthwiseArgs.c4(ctrl);
   const plane = (<usize>h * <usize>w) << 4;
   const layout = DepthwiseArgs.inLayout(ctrl);
-  const input = DepthwiseArgs.input(ctrl) + (layout == LAYOUT_NC4HW4 ? <usize>(b * c4) * plane : (<usize>b * <usize>c * <usize>h * <usize>w) << 2);
+  const plain = layout == LAYOUT_NHWC || layout == LAYOUT_NCHW;
+  const input = DepthwiseArgs.input(ctrl) + (plain ? (<usize>b * <usize>c * <usize>h * <usize>w) << 2 : <usize>(b * c4) * plane);
+  // A plain layout's steps from pixel to pixel and from channel to channel, in bytes.
+  const pixelStep: usize = layout == LAYOUT_NHWC ? <usize>c << 2 : 4;
+  const channelStep: usize = layout == LAYOUT_NHWC ? 4 : (<usize>h * <usize>w) << 2;
   const zero = v128.splat<i32>(0);
   for (let r = r0; r < r1; r++) {
     let to = scratch + ((<usize>(r - r0) * <usize>wp) << 4);
     for (let i = 0; i < pl; i++) { v128.store(to, zero); to += 16; }
     const from = (<usize>r * <usize>w) << 4;
-    if (layout != LAYOUT_NC4HW4) {
-      gatherRow(input, c, w, r, oq, mult, to);
+    if (plain) {
+      gatherRow(input + <usize>r * <usize>w * pixelStep, pixelStep, channelStep, c, w, oq, mult, to);
     } else if (mult == 1) {
       memory.copy(to, input + <usize>oq * plane + from, <usize>w << 4);
     } else {
@@ -464,22 +498,25 @@ function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i3
   }
 }
 
-// Input row r of the channels output quad oq reads, from an NHWC tensor (`input`: its
-// batch's first element), as a v128 per pixel at `to`: each pixel's quad at its pixel
-// stride, or lane by lane (a last quad of fewer than four channels, a multiplier), zero
-// past c.
-function gatherRow(input: usize, c: i32, w: i32, r: i32, oq: i32, mult: i32, to: usize): void {
+// An input row (`row`: its first pixel's channel 0) of the channels output quad oq reads,
+// from a plain layout (pixels pixelStep bytes apart, channels channelStep), as a v128 per
+// pixel at `to`: from NHWC each pixel's quad, from NCHW four pixels of four planes through
+// a 4×4 transpose, or lane by lane (a last quad of fewer than four channels, a
+// multiplier), zero past c.
+function gatherRow(row: usize, pixelStep: usize, channelStep: usize, c: i32, w: i32, oq: i32, mult: i32, to: usize): void {
   const c0 = 4 * oq; // the first output channel; with a multiplier, input channel (c0 + l) / mult
-  const stride = <usize>c << 2;
-  let from = input + (<usize>r * <usize>w * <usize>c << 2);
+  let x = 0;
   if (mult == 1 && c0 + 4 <= c) {
-    from += <usize>c0 << 2;
-    for (let x = 0; x < w; x++, from += stride) v128.store(to + (<usize>x << 4), v128.load(from));
-    return;
+    const from = row + <usize>c0 * channelStep;
+    if (channelStep == 4) {
+      for (; x < w; x++) v128.store(to + (<usize>x << 4), v128.load(from + <usize>x * pixelStep));
+      return;
+    }
+    for (; x + 4 <= w; x += 4) transpose4x4(from + (<usize>x << 2), channelStep, to + (<usize>x << 4));
   }
-  for (let x = 0; x < w; x++, from += stride) {
+  for (; x < w; x++) {
     for (let l = 0; l < 4; l++) {
-      const v: f32 = c0 + l < c * mult ? load<f32>(from + (<usize>((c0 + l) / mult) << 2)) : 0;
+      const v: f32 = c0 + l < c * mult ? load<f32>(row + <usize>x * pixelStep + <usize>((c0 + l) / mult) * channelStep) : 0;
       store<f32>(to + (<usize>x << 4) + (<usize>l << 2), v);
     }
   }

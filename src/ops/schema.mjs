@@ -75,6 +75,7 @@ export const constants = {
   NC4_TO_NHWC: 3,
   // Tensor layouts a kernel reads or writes in place.
   LAYOUT_NC4HW4: 0,
+  LAYOUT_NCHW: 1,
   LAYOUT_NHWC: 2,
   // Pooling.
   POOL_MAX: 0,
@@ -283,10 +284,10 @@ export const ops = {
       rows: "i32", // output rows per group
       paddedW: "i32", // scratch row width in pixels (pl + w + right padding); 0: no copy
       c: "i32", // input channels
-      inLayout: "i32", // LAYOUT_NC4HW4, or LAYOUT_NHWC read by the padded copy (paddedW > 0)
-      outLayout: "i32", // LAYOUT_NC4HW4, or LAYOUT_NHWC written a row at a time from scratch
-      outRowAt: "usize", // where that row lies in a thread's scratch (bytes from its start)
-      quadsPerGroup: "i32", // NC4HW4 both sides: output quads a work-group takes, one after another
+      inLayout: "i32", // LAYOUT_NC4HW4; LAYOUT_NHWC, in place or by the padded copy; LAYOUT_NCHW, by the padded copy (paddedW > 0)
+      outLayout: "i32", // LAYOUT_NC4HW4; LAYOUT_NHWC, in place or a row at a time from scratch; LAYOUT_NCHW, a row block at a time from scratch
+      outRowAt: "usize", // where that row (row block) lies in a thread's scratch (bytes from its start)
+      quadsPerGroup: "i32", // no NHWC side: output quads a work-group takes, one after another
     },
   },
   winograd: {

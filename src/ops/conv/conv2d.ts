@@ -327,13 +327,13 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   if (p.n === 0) return tensor;
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
   // Depthwise reads NHWC where it lies (its window kernels in place, else its row copy
-  // gathers each pixel's quad) and writes NHWC; NCHW input is converted first, which
-  // measured faster (docs/decisions/depthwise.md).
+  // gathers each pixel's quad) and NCHW through its row copy (4×4 transposes), and writes
+  // both (docs/decisions/depthwise.md).
   const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
   const depthwise = p.algorithm === "depthwise";
   // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again
   // for every block cost more than one conversion pass: 31×31 went 0.89× in an A/B.)
-  const gathers = depthwise && p.layout === "NHWC" && p.kh * p.kw <= 25;
+  const gathers = depthwise && p.layout !== "NC4HW4" && p.kh * p.kw <= 25;
   // Compact im2col (few channels, such as an RGB first layer) packs NHWC where it lies.
   const inNHWC = readsNHWC(p);
   // Depthwise from an array the caller has just copied in: its lines sit in the caller's
@@ -347,7 +347,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // fits one block stores it (each tile transposed on its way out).
   const inNCHW = p.algorithm === "1x1" && p.layout === "NCHW";
   const outNCHW = gemmJob !== null && gemmJob.kBlocks === 1 && p.outputLayout === "NCHW";
-  const written: Layout = outNCHW ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
+  const written: Layout = outNCHW || (depthwise && p.outputLayout === "NCHW") ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   // (A handle's packing needs no await: a microtask per call counts on small layers.)
@@ -361,14 +361,14 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   };
   try {
     // Depthwise from an NHWC array to one, on this thread: in strips of the image.
-    const strips = solo && copiedIn && written === "NHWC" && !(result instanceof DeviceBuffer) && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
+    const strips = solo && copiedIn && p.layout === "NHWC" && written === "NHWC" && !(result instanceof DeviceBuffer) && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
     if (strips && depthwise && gathers) {
       await runStrips(engine, p, result as Float32Array, regions.weights, regions.bias, (plan) => {
         const job = planDepthwise(plan, 1, "NHWC", "NHWC");
         return { scratchStride: job.scratchStride, run: (at) => engine.run("depthwise", depthwiseArgs(plan, job, at), [job.groups], { solo: true }) };
       });
     } else if (depthwise) {
-      const job = planDepthwise(p, threads, gathers ? "NHWC" : "NC4HW4", written === "NHWC" ? "NHWC" : "NC4HW4");
+      const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written);
       regions.scratch = scratch(threads * job.scratchStride);
       await bind(engine.arena, regions, (at) => engine.run("depthwise", depthwiseArgs(p, job, at), [job.groups], { solo }));
     } else if (p.algorithm === "winograd") {

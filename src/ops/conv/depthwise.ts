@@ -1,8 +1,8 @@
 // Depthwise convolution: its weight packing, blocking, and the job's argument words.
 // Kernel: assembly/conv/depthwise.ts.
 import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
-import { LAYOUT_NC4HW4, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
-import { quads, type Shape4 } from "../tensor/types.ts";
+import { LAYOUT_NC4HW4, LAYOUT_NCHW, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
+import { quads, type Layout, type Shape4 } from "../tensor/types.ts";
 import { withGeometry, type ConvShape } from "./geometry.ts";
 import { hasWindow } from "./windows.gen.ts";
 
@@ -10,6 +10,8 @@ import { hasWindow } from "./windows.gen.ts";
 const DEPTHWISE_SCRATCH = 96 * 1024;
 /** An NHWC input's rows that a row block reads, for all its quads, stay under this (L2). */
 const NHWC_ROWS_BYTES = 192 * 1024;
+/** A quad's row block bound for NCHW output stays under this in scratch (L1). */
+const NCHW_BLOCK_BYTES = 32 * 1024;
 
 /** Depthwise weights [oc4][kh·kw][4]: a tap's four output channels in one v128. */
 export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into: Float32Array): void {
@@ -26,41 +28,43 @@ export interface DepthwiseJob {
   inLayout: number; outLayout: number; outRowAt: number;
 }
 
-type KernelLayout = "NC4HW4" | "NHWC";
-const LAYOUT_CODES: Record<KernelLayout, number> = { NC4HW4: LAYOUT_NC4HW4, NHWC: LAYOUT_NHWC };
+const LAYOUT_CODES: Record<Layout, number> = { NC4HW4: LAYOUT_NC4HW4, NCHW: LAYOUT_NCHW, NHWC: LAYOUT_NHWC };
 
 // Row blocks: every thread gets a few groups, and a group's padded input rows stay small.
 // The padded copy (paddedW > 0) only where reading in place would leave fewer than half
 // of a row's outputs to the blocks (large kernels on small images), or channels must be
-// gathered (a multiplier), or the input is NHWC with no window kernel or a partial quad
-// (the copy gathers each pixel's quad where it lies, instead of a conversion pass over
+// gathered (a multiplier), or the input is NCHW, or NHWC with no window kernel or a partial
+// quad (the copy gathers each pixel's quad where it lies, instead of a conversion pass over
 // the whole tensor). Elsewhere it is a pass over the input that buys nothing: it was
 // slower except on inputs far out of cache (docs/decisions/depthwise.md). The window
 // kernels read NHWC in place and write NHWC in place when the quads are whole; other
-// NHWC outputs are written a row at a time from a row in scratch.
-export function planDepthwise(p: ConvShape, threads: number, inLayout: KernelLayout = "NC4HW4", outLayout: KernelLayout = "NC4HW4"): DepthwiseJob {
+// NHWC outputs are written a row at a time from a row in scratch, NCHW ones a quad's row
+// block at a time.
+export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = "NC4HW4", outLayout: Layout = "NC4HW4"): DepthwiseJob {
   const lastTap = (p.kw - 1) * p.dw;
   const start = Math.ceil(p.pad[1] / p.sw);
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
   // NHWC is read in place by the window kernels when its quads are whole.
   const nhwcInPlace = hasWindow(p.kw, p.sw, p.dw) && p.c % 4 === 0;
-  const copy = p.oc !== p.c || 2 * (end - start) < p.ow || (inLayout !== "NC4HW4" && !nhwcInPlace);
+  const copy = p.oc !== p.c || 2 * (end - start) < p.ow || inLayout === "NCHW" || (inLayout === "NHWC" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
   // A group is quads' row blocks, or with NHWC on either side a row block of every quad.
-  const perQuad = inLayout === "NC4HW4" && outLayout === "NC4HW4";
+  const perQuad = inLayout !== "NHWC" && outLayout !== "NHWC";
   const planes = perQuad ? p.n * quads(p.oc) : p.n;
   let rows = p.oh;
   if (!enoughGroups(threads, planes)) rows = Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
   while (copy && rows > 1 && inRows(rows) * paddedW * 16 > DEPTHWISE_SCRATCH) rows = Math.ceil(rows / 2);
   // NHWC input: the quads of a row block run one after another, reading the same input rows.
   while (inLayout === "NHWC" && rows > 1 && inRows(rows) * p.w * p.c * 4 > NHWC_ROWS_BYTES) rows = Math.ceil(rows / 2);
+  while (outLayout === "NCHW" && rows > 1 && rows * p.ow * 16 > NCHW_BLOCK_BYTES) rows = Math.ceil(rows / 2);
   const rowsBytes = copy ? Math.ceil((inRows(rows) * paddedW * 16) / 64) * 64 + 64 : 0;
-  // A row of scratch for NHWC output the window kernels cannot write in place (the
-  // kernel's own test, `direct` in assembly/conv/depthwise.ts).
-  const outInPlace = outLayout === "NC4HW4" || (hasWindow(p.kw, p.sw, p.dw) && p.oc % 4 === 0);
-  const outRowBytes = outInPlace ? 0 : Math.ceil((p.ow * 16) / 64) * 64 + 64;
-  // NC4HW4: a group takes as many quads as leave every thread enough groups (all of them
+  // Scratch for output not written in place: a quad's row block for NCHW; a row for NHWC
+  // the window kernels cannot write in place (the kernel's own test, `direct` in
+  // assembly/conv/depthwise.ts).
+  const outInPlace = outLayout === "NC4HW4" || (outLayout === "NHWC" && hasWindow(p.kw, p.sw, p.dw) && p.oc % 4 === 0);
+  const outRowBytes = outInPlace ? 0 : Math.ceil(((outLayout === "NCHW" ? rows : 1) * p.ow * 16) / 64) * 64 + 64;
+  // No NHWC side: a group takes as many quads as leave every thread enough groups (all of them
   // on one thread), so the column plan is made once for them all.
   const rowBlocks = Math.ceil(p.oh / rows);
   const groupsOf = (per: number) => p.n * Math.ceil(quads(p.oc) / per) * rowBlocks;
