@@ -51,6 +51,7 @@ export const defaultKernels: KernelConfig = {
   gemvFewAccumulators: v8Major > 0 && v8Major < 12,
   integralBytePairs: v8Major > 0,
   gemmRowsInPlace: v8Major > 0 && v8Major < 12,
+  gemmPackedSplats: v8Major > 0 && v8Major < 12,
 };
 
 export async function hardwareThreads(): Promise<number> {

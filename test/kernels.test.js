@@ -1,8 +1,8 @@
 // Every engine-specific kernel variant, forced on through createContext's `kernels`
 // option, so each runs on every runtime the suite runs on (not only on the engine that
 // would pick it): the pinned and plain depthwise kernels, the four- and eight-accumulator
-// one-row GEMM, GEMM's A read in place or packed, and the gray integral rows with and
-// without the byte-pair prefix.
+// one-row GEMM, GEMM's A read in place or packed, the packed tile's broadcast by shuffles or
+// splat loads, and the gray integral rows with and without the byte-pair prefix.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
@@ -11,7 +11,7 @@ import { conv2dReference, gemmReference, integralReference } from "./reference.j
 
 const test = suite("kernels");
 
-const VARIANTS = [false, true].map((on) => ({ depthwisePinned: on, gemvFewAccumulators: on, integralBytePairs: on, gemmRowsInPlace: on }));
+const VARIANTS = [false, true].map((on) => ({ depthwisePinned: on, gemvFewAccumulators: on, integralBytePairs: on, gemmRowsInPlace: on, gemmPackedSplats: on }));
 
 test("the context reports its variants and refuses unknown ones", async () => {
   await withContext(createContext, { threads: 1, kernels: { depthwisePinned: true } }, async (cl) => {
@@ -67,6 +67,21 @@ test("each variant computes the reference's results", async () => {
             if (!(Math.abs(C[i] - ref.out[i]) <= bound)) assert.unreachable(`${label}: gemm ${gm}×${gn}×${gk}: C[${i}] is ${C[i]}, expected ${ref.out[i]}`);
           }
         }
+        // The packed tile in the convolutions: 1×1, and im2col with two k blocks and a
+        // partial last tile, with bias and activation.
+        for (const [c, oc, size, k, algorithm] of [[12, 21, 9, 1, "1x1"], [40, 13, 7, 3, "im2col"]]) {
+          const shape = [1, c, size, size];
+          const x = randomF32(rand, c * size * size, 1);
+          const wShape = [oc, c, k, k];
+          const w = randomF32(rand, oc * c * k * k, 1), bias = randomF32(rand, oc, 1);
+          const pad = k >> 1;
+          const ref = conv2dReference(x, shape, w, wShape, { stride: [1, 1], pad: [pad, pad, pad, pad], bias, activation: "relu" });
+          const got = await cl.conv2d(x, shape, w, wShape, { padding: pad, bias, activation: "relu", algorithm });
+          for (let i = 0; i < ref.out.length; i++) {
+            const bound = 2 * (c * k * k + 3) * 2 ** -24 * ref.scale[i];
+            if (!(Math.abs(got.data[i] - ref.out[i]) <= bound)) assert.unreachable(`${label}: conv ${algorithm} ${c}→${oc}: output ${i} is ${got.data[i]}, expected ${ref.out[i]}`);
+          }
+        }
         // Gray integral rows (exact).
         const [iw, ih] = [333, 77];
         const img = randomU8(rand, iw * ih);
@@ -75,6 +90,23 @@ test("each variant computes the reference's results", async () => {
         assertSame(sqsum, integralReference(img, iw, ih, 1, { square: true }), `${label}: integral squares`);
       });
     }
+  }
+});
+
+test("the packed tile's two broadcasts, shuffles and splat loads, give the very same convolutions", async () => {
+  const rand = random(22);
+  for (const [c, oc, size, k, algorithm] of [[12, 21, 9, 1, "1x1"], [40, 13, 7, 3, "im2col"], [9, 18, 10, 3, "winograd"]]) {
+    const shape = [1, c, size, size];
+    const x = randomF32(rand, c * size * size, 1);
+    const wShape = [oc, c, k, k];
+    const w = randomF32(rand, oc * c * k * k, 1), bias = randomF32(rand, oc, 1);
+    const results = [];
+    for (const gemmPackedSplats of [false, true]) {
+      await withContext(createContext, { threads: 1, kernels: { gemmPackedSplats } }, async (cl) => {
+        results.push((await cl.conv2d(x, shape, w, wShape, { padding: k >> 1, bias, activation: "relu6", algorithm })).data);
+      });
+    }
+    assertSame(results[1], results[0], `${algorithm} ${c}→${oc}`);
   }
 });
 

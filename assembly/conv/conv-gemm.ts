@@ -13,7 +13,7 @@
 //              activation fused.
 // A kernel group is a convolution group whose channels fill whole quads; other grouped
 // layers run as one kernel group with block-diagonal weights (weights.ts).
-import { ConvArgs, NR } from "../runtime/schema.gen";
+import { Config, ConvArgs, NR } from "../runtime/schema.gen";
 import { packedPanel } from "../gemm/pack";
 import { packIm2col, packIm2colCompact, packPointwise, packPointwisePlanar } from "./im2col";
 import { transpose4x4Out } from "../simd/transpose";
@@ -28,6 +28,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const cq4 = (cgK + 3) >> 2;
   const kcq = ConvArgs.kcq(ctrl);
   const compact = ConvArgs.compact(ctrl);
+  const splats = Config.gemmPackedSplats(ctrl);
   const tapK = compact ? cgK : cq4 * 4; // k per tap
   const kq = (kh * kw * tapK + 3) >> 2; // k-quads of the whole GEMM
   const panels = (ocgK + NR - 1) / NR;
@@ -115,10 +116,10 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
         const a = block + (<usize>ir * <usize>qc << 4);
         const mr = min(4, mc - ir);
         if (nchw) {
-          microkernel(qc * 4, a, bp, stage, 16, 64, mr, nr, 1, 0, first, last, biasAt, act, tile);
+          microkernel(qc * 4, a, bp, stage, 16, 64, mr, nr, 1, 0, first, last, biasAt, act, tile, splats);
           stageOut(stage, out + (<usize>j * <usize>m + <usize>(i0 + ir)) * 4, <usize>m << 2, mr, nr);
         } else {
-          microkernel(qc * 4, a, bp, cq + <usize>(i0 + ir) * pixelBytes, pixelBytes, quadBytes, mr, nr, 1, 0, first, last, biasAt, act, tile);
+          microkernel(qc * 4, a, bp, cq + <usize>(i0 + ir) * pixelBytes, pixelBytes, quadBytes, mr, nr, 1, 0, first, last, biasAt, act, tile, splats);
         }
       }
     }

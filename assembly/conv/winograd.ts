@@ -11,7 +11,7 @@
 //     M_ξ stored as [output channel quad][tile][4];
 //   3 transforms back, Y = Aᵀ·M·A, adds the bias, activates and stores the 2×2 outputs.
 // The transforms add and subtract whole v128s: four channels at once.
-import { NR, WinogradArgs } from "../runtime/schema.gen";
+import { Config, NR, WinogradArgs } from "../runtime/schema.gen";
 import { packedPanel } from "../gemm/pack";
 import { microkernel } from "../gemm/micro";
 import { storeOutput } from "../simd/epilogue";
@@ -72,6 +72,7 @@ export function winogradGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
 
   // 2: the products, GEMM's 4×8 tile over tile-quads × output channels eight at a time.
   const oc = WinogradArgs.oc(ctrl);
+  const splats = Config.gemmPackedSplats(ctrl);
   const panels = (oc + NR - 1) / NR;
   const uSize = (<usize>kq * <usize>panels * NR) << 4;
   const packed = WinogradArgs.packed(ctrl);
@@ -85,7 +86,7 @@ export function winogradGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
       const cq = mx + <usize>(j >> 2) * mStep;
       const nr = min(NR, nK - j);
       for (let i = 0; i < count; i += 4) {
-        microkernel(kq * 4, vx + <usize>(i >> 2) * panelBytes, bp, cq + (<usize>i << 4), 16, mStep, min(4, count - i), nr, 1, 0, true, true, 0, 0, stage);
+        microkernel(kq * 4, vx + <usize>(i >> 2) * panelBytes, bp, cq + (<usize>i << 4), 16, mStep, min(4, count - i), nr, 1, 0, true, true, 0, 0, stage, splats);
       }
     }
   }

@@ -53,6 +53,7 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   // Row-major A is read where it lies, unless it is a single row (the one-row kernel
   // reads a packed panel) or the engine packs it faster (Config.gemmRowsInPlace).
   const inPlace = !transA && m > 1 && Config.gemmRowsInPlace(ctrl);
+  const splats = Config.gemmPackedSplats(ctrl);
   for (let p0 = 0; p0 < k; p0 += kcBlock) {
     const kc = min(kcBlock, k - p0);
     if (!inPlace) packA(a, lda, transA, i0, mc, p0, kc, scratch);
@@ -73,7 +74,7 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         } else if (mr == 1) {
           if (few) microkernel1Few(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
           else microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
-        } else microkernel(kc, ap, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
+        } else microkernel(kc, ap, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile, splats);
       }
     }
   }

@@ -6,9 +6,9 @@
 // two v128 loads of B. With 15 vector registers V8 keeps all of it in registers only
 // at this size and without unrolling (../shared/TOOLCHAIN.md). The relaxed-SIMD build
 // uses relaxed_madd (FMA); the plain build multiplies and adds.
-// A is broadcast by shuffle, not load32_splat: the splat gains a little on V8 before 12
-// but loses on the newest V8, and the shuffles are best there
-// (docs/decisions/gemm-microkernel.md).
+// On V8 before 12 (`splats`, Config.gemmPackedSplats) A is broadcast by four load32_splat
+// instead: a fifth faster there, a fifth slower on the newest V8 and a tenth on
+// JavaScriptCore (docs/decisions/gemm-microkernel.md).
 import { MR, NR } from "../runtime/schema.gen";
 import { activateScalar, madd, storeQuad, storeRow } from "../simd/epilogue";
 
@@ -20,14 +20,33 @@ import { activateScalar, madd, storeQuad, storeRow } from "../simd/epilogue";
 // (rowBytes = 16: a row is a pixel).
 export function microkernel(
   kc: i32, a: usize, b: usize, c: usize, rowBytes: usize, quadBytes: usize, mr: i32, nr: i32,
-  alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32, tile: usize,
+  alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32, tile: usize, splats: bool,
 ): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const aEnd = a + (<usize>kc << 4);
   let pa = a;
   let pb = b;
-  if (kc > 0) {
+  if (kc > 0 && splats) {
+    do {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      const a0 = v128.load32_splat(pa);
+      c00 = madd(a0, b0, c00);
+      c01 = madd(a0, b1, c01);
+      const a1 = v128.load32_splat(pa, 4);
+      c10 = madd(a1, b0, c10);
+      c11 = madd(a1, b1, c11);
+      const a2 = v128.load32_splat(pa, 8);
+      c20 = madd(a2, b0, c20);
+      c21 = madd(a2, b1, c21);
+      const a3 = v128.load32_splat(pa, 12);
+      c30 = madd(a3, b0, c30);
+      c31 = madd(a3, b1, c31);
+      pa += MR << 2;
+      pb += NR << 2;
+    } while (pa < aEnd);
+  } else if (kc > 0) {
     do {
       const va = v128.load(pa);
       const b0 = v128.load(pb);

@@ -47,6 +47,8 @@ export const config = {
   integralBytePairs: "bool",
   // GEMM reads row-major A where it lies, with splat loads, instead of packing it.
   gemmRowsInPlace: "bool",
+  // The packed 4×8 tile broadcasts A with a splat load per row instead of a load and shuffles.
+  gemmPackedSplats: "bool",
 };
 
 /** Constants both sides use. */
