@@ -21,17 +21,23 @@ import { POOL_AVG, Pool2dArgs } from "../runtime/schema.gen";
   return start >= size ? 0 : min(taps, (size - start + step - 1) / step);
 }
 
-@inline function combine(avg: bool, acc: v128, x: v128): v128 {
-  return avg ? f32x4.add(acc, x) : f32x4.pmax(acc, x);
+// The mode is a type argument, Average or Maximum, not a flag: each is compiled as its own
+// copy of the kernel with the mode's branches resolved by the compiler, so no tap tests
+// which one it is, whatever the optimizer chooses to inline or fold.
+type Average = f32;
+type Maximum = i32;
+
+@inline function combine<Mode>(acc: v128, x: v128): v128 {
+  return isFloat<Mode>() ? f32x4.add(acc, x) : f32x4.pmax(acc, x);
 }
 
 export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
-  // Two copies, max and average, so no tap tests which one it is.
-  if (Pool2dArgs.mode(ctrl) == POOL_AVG) poolRows(ctrl, group, true);
-  else poolRows(ctrl, group, false);
+  if (Pool2dArgs.mode(ctrl) == POOL_AVG) poolRows<Average>(ctrl, group);
+  else poolRows<Maximum>(ctrl, group);
 }
 
-@inline function poolRows(ctrl: usize, group: i32, avg: bool): void {
+function poolRows<Mode>(ctrl: usize, group: i32): void {
+  const avg = isFloat<Mode>();
   const oh = Pool2dArgs.oh(ctrl);
   const rows = Pool2dArgs.rows(ctrl);
   const planes = Pool2dArgs.planes(ctrl);
@@ -48,7 +54,7 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
     const pixels = h * w;
     const src = Pool2dArgs.input(ctrl), dst = Pool2dArgs.out(ctrl);
     for (let plane = plane0; plane < plane1; plane++) {
-      const acc = reducePixels(src + ((<usize>plane * <usize>pixels) << 4), pixels, avg);
+      const acc = reducePixels<Mode>(src + ((<usize>plane * <usize>pixels) << 4), pixels);
       v128.store(dst + (<usize>plane << 4), avg ? f32x4.div(acc, f32x4.splat(<f32>pixels)) : acc);
     }
     return;
@@ -57,27 +63,28 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
   const inA = min(ow, (pl + sw - 1) / sw);
   const span = w - 1 + pl - (kw - 1) * dw; // the last window start inside the row, plus pl
   const inB = span < 0 ? inA : max(inA, min(ow, span / sw + 1));
-  for (let plane = plane0; plane < plane1; plane++) poolPlane(ctrl, plane, oy0, oy1, inA, inB, avg);
+  for (let plane = plane0; plane < plane1; plane++) poolPlane<Mode>(ctrl, plane, oy0, oy1, inA, inB);
 }
 
 // `pixels` consecutive quads combined, four accumulators in turn so the adds or maxes
 // do not wait on each other.
-@inline function reducePixels(src: usize, pixels: i32, avg: bool): v128 {
-  const init = avg ? f32x4.splat(0) : f32x4.splat(-Infinity);
+@inline function reducePixels<Mode>(src: usize, pixels: i32): v128 {
+  const init = isFloat<Mode>() ? f32x4.splat(0) : f32x4.splat(-Infinity);
   let a0 = init, a1 = init, a2 = init, a3 = init;
   const end = src + (<usize>pixels << 4);
   let p = src;
   for (; p + 64 <= end; p += 64) {
-    a0 = combine(avg, a0, v128.load(p));
-    a1 = combine(avg, a1, v128.load(p, 16));
-    a2 = combine(avg, a2, v128.load(p, 32));
-    a3 = combine(avg, a3, v128.load(p, 48));
+    a0 = combine<Mode>(a0, v128.load(p));
+    a1 = combine<Mode>(a1, v128.load(p, 16));
+    a2 = combine<Mode>(a2, v128.load(p, 32));
+    a3 = combine<Mode>(a3, v128.load(p, 48));
   }
-  for (; p < end; p += 16) a0 = combine(avg, a0, v128.load(p));
-  return combine(avg, combine(avg, a0, a1), combine(avg, a2, a3));
+  for (; p < end; p += 16) a0 = combine<Mode>(a0, v128.load(p));
+  return combine<Mode>(combine<Mode>(a0, a1), combine<Mode>(a2, a3));
 }
 
-@inline function poolPlane(ctrl: usize, plane: i32, oy0: i32, oy1: i32, inA: i32, inB: i32, avg: bool): void {
+@inline function poolPlane<Mode>(ctrl: usize, plane: i32, oy0: i32, oy1: i32, inA: i32, inB: i32): void {
+  const avg = isFloat<Mode>();
   const h = Pool2dArgs.h(ctrl), w = Pool2dArgs.w(ctrl);
   const oh = Pool2dArgs.oh(ctrl), ow = Pool2dArgs.ow(ctrl);
   const kh = Pool2dArgs.kh(ctrl), kw = Pool2dArgs.kw(ctrl);
@@ -109,16 +116,16 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         let kx = 0;
         // Three taps a turn (3×3 windows in one), then the rest.
         for (; kx + 3 <= kw; kx += 3, p += 3 * tapBytes) {
-          a0 = combine(avg, combine(avg, combine(avg, a0, v128.load(p)), v128.load(p + tapBytes)), v128.load(p + 2 * tapBytes));
-          a1 = combine(avg, combine(avg, combine(avg, a1, v128.load(p + step)), v128.load(p + step + tapBytes)), v128.load(p + step + 2 * tapBytes));
-          a2 = combine(avg, combine(avg, combine(avg, a2, v128.load(p + 2 * step)), v128.load(p + 2 * step + tapBytes)), v128.load(p + 2 * step + 2 * tapBytes));
-          a3 = combine(avg, combine(avg, combine(avg, a3, v128.load(p + 3 * step)), v128.load(p + 3 * step + tapBytes)), v128.load(p + 3 * step + 2 * tapBytes));
+          a0 = combine<Mode>(combine<Mode>(combine<Mode>(a0, v128.load(p)), v128.load(p + tapBytes)), v128.load(p + 2 * tapBytes));
+          a1 = combine<Mode>(combine<Mode>(combine<Mode>(a1, v128.load(p + step)), v128.load(p + step + tapBytes)), v128.load(p + step + 2 * tapBytes));
+          a2 = combine<Mode>(combine<Mode>(combine<Mode>(a2, v128.load(p + 2 * step)), v128.load(p + 2 * step + tapBytes)), v128.load(p + 2 * step + 2 * tapBytes));
+          a3 = combine<Mode>(combine<Mode>(combine<Mode>(a3, v128.load(p + 3 * step)), v128.load(p + 3 * step + tapBytes)), v128.load(p + 3 * step + 2 * tapBytes));
         }
         for (; kx < kw; kx++, p += tapBytes) {
-          a0 = combine(avg, a0, v128.load(p));
-          a1 = combine(avg, a1, v128.load(p + step));
-          a2 = combine(avg, a2, v128.load(p + 2 * step));
-          a3 = combine(avg, a3, v128.load(p + 3 * step));
+          a0 = combine<Mode>(a0, v128.load(p));
+          a1 = combine<Mode>(a1, v128.load(p + step));
+          a2 = combine<Mode>(a2, v128.load(p + 2 * step));
+          a3 = combine<Mode>(a3, v128.load(p + 3 * step));
         }
       }
       const o = out + (<usize>ox << 4);
@@ -134,14 +141,14 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         let p = r;
         let kx = 0;
         for (; kx + 4 <= kw; kx += 4, p += 4 * tapBytes) {
-          a0 = combine(avg, a0, v128.load(p));
-          a1 = combine(avg, a1, v128.load(p + tapBytes));
-          a2 = combine(avg, a2, v128.load(p + 2 * tapBytes));
-          a3 = combine(avg, a3, v128.load(p + 3 * tapBytes));
+          a0 = combine<Mode>(a0, v128.load(p));
+          a1 = combine<Mode>(a1, v128.load(p + tapBytes));
+          a2 = combine<Mode>(a2, v128.load(p + 2 * tapBytes));
+          a3 = combine<Mode>(a3, v128.load(p + 3 * tapBytes));
         }
-        for (; kx < kw; kx++, p += tapBytes) a0 = combine(avg, a0, v128.load(p));
+        for (; kx < kw; kx++, p += tapBytes) a0 = combine<Mode>(a0, v128.load(p));
       }
-      const acc = combine(avg, combine(avg, a0, a1), combine(avg, a2, a3));
+      const acc = combine<Mode>(combine<Mode>(a0, a1), combine<Mode>(a2, a3));
       v128.store(out + (<usize>ox << 4), avg ? f32x4.div(acc, inner) : acc);
     }
     // The edges: windows that cross the left or right padding.
@@ -153,7 +160,7 @@ export function poolGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
       let acc = init;
       for (let ky = kyLo; ky < kyHi; ky++) {
         let p = src + <usize>(y0 + ky * dh) * rowBytes + ((<usize>(x0 + kxLo * dw)) << 4);
-        for (let kx = kxLo; kx < kxHi; kx++, p += tapBytes) acc = combine(avg, acc, v128.load(p));
+        for (let kx = kxLo; kx < kxHi; kx++, p += tapBytes) acc = combine<Mode>(acc, v128.load(p));
       }
       if (avg) acc = f32x4.div(acc, f32x4.splat(<f32>(countPadding ? kh * kw : rowsIn * (kxHi - kxLo))));
       v128.store(out + (<usize>x << 4), acc);
