@@ -413,6 +413,21 @@ test("depthwise from and to NCHW (four planes gathered through 4×4 transposes, 
   }
 });
 
+test("depthwise from an NCHW array on one thread runs in bands of channel quads: a partial last band and quad, quads larger than a band, batches, with and without bias", async () => {
+  const rand = random(418);
+  const cases = [
+    // 288 KB of input: bands of five quads, the last of one; then a partial last quad.
+    { shape: [1, 24, 60, 50], wShape: [24, 1, 3, 3], options: { padding: 1, bias: true, activation: "relu6" } },
+    { shape: [2, 22, 60, 50], wShape: [22, 1, 3, 3], options: { stride: 2, padding: "same" } },
+    // A quad's planes larger than a band: one quad a band, the last of one channel.
+    { shape: [1, 5, 130, 131], wShape: [5, 1, 5, 5], options: { padding: [2, 1, 0, 2], bias: true } },
+    { shape: [1, 12, 90, 80], wShape: [12, 1, 3, 3], options: { dilation: 2, padding: 2, activation: "relu" } },
+  ];
+  for (const c of cases) {
+    await checkCase(rand, { ...c, options: { ...c.options, groups: c.shape[1], layout: "NCHW" }, threads: [1] });
+  }
+});
+
 test("depthwise window kernels over NHWC in place (pixels 4·c bytes apart): edge blocks, padding without them, tails, every width and stride", async () => {
   const rand = random(414);
   const pairs = [["NHWC", "NHWC"], ["NHWC", "NC4HW4"], ["NC4HW4", "NHWC"], ["NCHW", "NHWC"]];

@@ -362,11 +362,15 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   try {
     // Depthwise from an NHWC array to one, on this thread: in strips of the image.
     const strips = solo && copiedIn && p.layout === "NHWC" && written === "NHWC" && !(result instanceof DeviceBuffer) && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
+    // From an NCHW array to one, on this thread: in bands of channel quads.
+    const channelBands = solo && copiedIn && p.layout === "NCHW" && written === "NCHW" && !(result instanceof DeviceBuffer) && p.oc === p.c && p.h * p.w * p.c * 4 > CHANNEL_BAND_BYTES;
     if (strips && depthwise && gathers) {
       await runStrips(engine, p, result as Float32Array, regions.weights, regions.bias, (plan) => {
         const job = planDepthwise(plan, 1, "NHWC", "NHWC");
         return { scratchStride: job.scratchStride, run: (at) => engine.run("depthwise", depthwiseArgs(plan, job, at), [job.groups], { solo: true }) };
       });
+    } else if (channelBands && depthwise && gathers) {
+      await runChannelBands(engine, p, result as Float32Array, regions.weights, regions.bias);
     } else if (depthwise) {
       const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written);
       regions.scratch = scratch(threads * job.scratchStride);
@@ -475,6 +479,46 @@ async function runBands(
       });
       recheckLength("conv2d out", result, m * n);
       result.set(view(engine.arena, Float32Array, at.c, band * n), i0 * n);
+    }
+  });
+}
+
+/** Bytes of input planes a band of runChannelBands holds (at least one quad's four). */
+const CHANNEL_BAND_BYTES = 256 * 1024;
+
+/**
+ * A depthwise layer (no multiplier) from an NCHW array to an NCHW array on the calling
+ * thread, in bands of channel quads: a band's input planes and its output planes each lie
+ * in one run of the arrays, so each band is copied in, computed and copied out while its
+ * lines are in cache, as runStrips does with rows of NHWC.
+ */
+async function runChannelBands(engine: Engine, p: ConvPlan, result: Float32Array, weights: Binding, bias: Binding): Promise<void> {
+  const hw = p.h * p.w, ohw = p.oh * p.ow;
+  const bandQuads = Math.max(1, Math.floor(CHANNEL_BAND_BYTES / (16 * hw)));
+  const bandPlan = (channels: number): ConvPlan => ({ ...p, n: 1, c: channels, oc: channels, groups: channels });
+  const full = planDepthwise(bandPlan(Math.min(p.c, 4 * bandQuads)), 1, "NCHW", "NCHW");
+  const regions = {
+    weights, bias,
+    input: scratch(4 * bandQuads * hw * 4),
+    out: scratch(4 * bandQuads * ohw * 4),
+    scratch: scratch(full.scratchStride),
+  };
+  const x = p.input as Float32Array;
+  await bind(engine.arena, regions, async (at) => {
+    for (let b = 0; b < p.n; b++) {
+      for (let c0 = 0; c0 < p.c; c0 += 4 * bandQuads) {
+        const channels = Math.min(4 * bandQuads, p.c - c0);
+        const plan = bandPlan(channels);
+        const job = channels === 4 * bandQuads ? full : planDepthwise(plan, 1, "NCHW", "NCHW");
+        // (The arrays may have been detached meanwhile: checked as each band is copied.)
+        recheckLength("conv2d input", x, p.n * p.c * hw);
+        view(engine.arena, Float32Array, at.input, channels * hw).set(x.subarray((b * p.c + c0) * hw, (b * p.c + c0 + channels) * hw));
+        // The band's quads of packed weights ([oc4][taps] v128) and of the bias.
+        const band = { ...at, weights: at.weights + (c0 / 4) * p.kh * p.kw * 16, bias: at.bias && at.bias + c0 * 4 };
+        await engine.run("depthwise", depthwiseArgs(plan, job, band), [job.groups], { solo: true });
+        recheckLength("conv2d out", result, p.n * p.oc * ohw);
+        result.set(view(engine.arena, Float32Array, at.out, channels * ohw), (b * p.oc + c0) * ohw);
+      }
     }
   });
 }
