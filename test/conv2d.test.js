@@ -362,7 +362,8 @@ test("1×1 NHWC layers from arrays on one thread run in bands of rows: partial l
 test("depthwise from an NHWC array on one thread runs in strips of output rows: strip edges, both paddings, strides, dilation, partial quads, multipliers", async () => {
   const rand = random(416);
   // Inputs over 512 KiB run in strips (src/ops/conv/conv2d.ts, runStrips); "same" at
-  // stride 2 on even sizes pads only the bottom and right.
+  // stride 2 on even sizes pads only the bottom and right. On two threads the copy-bound
+  // layers (3×3 at stride 2) run in strips on the caller too.
   for (const [c, mult, h, w, k, options] of [
     [16, 1, 100, 100, 3, { stride: 1, padding: 1 }], [16, 1, 100, 98, 3, { stride: 2, padding: "same" }],
     [8, 1, 131, 127, 5, { stride: 2, padding: 2 }], [12, 1, 97, 121, 3, { stride: 1, padding: 2, dilation: 2 }],
@@ -370,7 +371,7 @@ test("depthwise from an NHWC array on one thread runs in strips of output rows: 
   ]) {
     await checkCase(rand, {
       shape: [1, c, h, w], wShape: [c * mult, 1, k, k],
-      options: { ...options, layout: "NHWC", groups: c, bias: true, activation: "relu6" }, threads: [1],
+      options: { ...options, layout: "NHWC", groups: c, bias: true, activation: "relu6" }, threads: [1, 2],
     });
   }
 });
@@ -424,7 +425,7 @@ test("depthwise from an NCHW array on one thread runs in bands of channel quads:
     { shape: [1, 12, 90, 80], wShape: [12, 1, 3, 3], options: { dilation: 2, padding: 2, activation: "relu" } },
   ];
   for (const c of cases) {
-    await checkCase(rand, { ...c, options: { ...c.options, groups: c.shape[1], layout: "NCHW" }, threads: [1] });
+    await checkCase(rand, { ...c, options: { ...c.options, groups: c.shape[1], layout: "NCHW" }, threads: [1, 2] });
   }
 });
 

@@ -316,6 +316,8 @@ async function runPackConv(engine: Engine, p: PackConvPlan): Promise<PackedConv>
 
 /** Depthwise multiply-adds below which a call whose input is an array runs on the caller alone. */
 const DEPTHWISE_COPIED_SOLO_BELOW = 2_000_000;
+/** Multiply-adds per input value up to which a depthwise call from array to array is copy-bound. */
+const COPY_BOUND_MACS = 3;
 
 /** Multiply-adds of the convolution, the measure of its work. */
 const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh * p.kw;
@@ -340,7 +342,13 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // cache, and a second thread's share of this little arithmetic costs more to fetch than
   // it saves, up to a few million multiply-adds (docs/decisions/solo-thresholds.md).
   const copiedIn = !(p.input instanceof DeviceBuffer);
-  const threads = threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
+  // Whatever its size, one that does at most a few multiply-adds per input value (3×3 at
+  // stride 2: 2.25) and runs in strips or bands (array to array, the same plain layout) is
+  // bound by the caller's copies, which a second thread cannot share.
+  const stripsOrBands = copiedIn && !(result instanceof DeviceBuffer) && p.layout === p.outputLayout
+    && ((p.layout === "NHWC" && p.n === 1) || (p.layout === "NCHW" && p.oc === p.c));
+  const copyBound = depthwise && gathers && stripsOrBands && p.kh * p.kw * (p.oc / p.c) <= COPY_BOUND_MACS * p.sh * p.sw;
+  const threads = copyBound ? 1 : threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
   // NCHW needs no pass either: a 1×1 layer packs it where it lies, and a GEMM whose k
