@@ -504,12 +504,15 @@ async function runChannelBands(engine: Engine, p: ConvPlan, result: Float32Array
   const hw = p.h * p.w, ohw = p.oh * p.ow;
   const bandQuads = Math.max(1, Math.floor(CHANNEL_BAND_BYTES / (16 * hw)));
   const bandPlan = (channels: number): ConvPlan => ({ ...p, n: 1, c: channels, oc: channels, groups: channels });
-  const full = planDepthwise(bandPlan(Math.min(p.c, 4 * bandQuads)), 1, "NCHW", "NCHW");
+  const jobOf = (channels: number) => planDepthwise(bandPlan(channels), 1, "NCHW", "NCHW");
+  // Every band but the last has the same job; the last may be narrower.
+  const full = jobOf(Math.min(p.c, 4 * bandQuads));
+  const last = jobOf(p.c - 4 * bandQuads * Math.floor((p.c - 1) / (4 * bandQuads)));
   const regions = {
     weights, bias,
     input: scratch(4 * bandQuads * hw * 4),
     out: scratch(4 * bandQuads * ohw * 4),
-    scratch: scratch(full.scratchStride),
+    scratch: scratch(Math.max(full.scratchStride, last.scratchStride)),
   };
   const x = p.input as Float32Array;
   await bind(engine.arena, regions, async (at) => {
@@ -517,7 +520,7 @@ async function runChannelBands(engine: Engine, p: ConvPlan, result: Float32Array
       for (let c0 = 0; c0 < p.c; c0 += 4 * bandQuads) {
         const channels = Math.min(4 * bandQuads, p.c - c0);
         const plan = bandPlan(channels);
-        const job = channels === 4 * bandQuads ? full : planDepthwise(plan, 1, "NCHW", "NCHW");
+        const job = channels === 4 * bandQuads ? full : last;
         // (The arrays may have been detached meanwhile: checked as each band is copied.)
         recheckLength("conv2d input", x, p.n * p.c * hw);
         view(engine.arena, Float32Array, at.input, channels * hw).set(x.subarray((b * p.c + c0) * hw, (b * p.c + c0 + channels) * hw));
