@@ -82,6 +82,18 @@ test("each variant computes the reference's results", async () => {
             if (!(Math.abs(got.data[i] - ref.out[i]) <= bound)) assert.unreachable(`${label}: conv ${algorithm} ${c}→${oc}: output ${i} is ${got.data[i]}, expected ${ref.out[i]}`);
           }
         }
+        // GEMM over transposed A, which is always packed: the packed tile's broadcast.
+        {
+          const [gm, gn, gk] = [37, 21, 70];
+          const At = randomF32(rand, gk * gm, 1), B = randomF32(rand, gk * gn, 1);
+          const A = new Float32Array(gm * gk);
+          for (let i = 0; i < gm; i++) for (let p = 0; p < gk; p++) A[i * gk + p] = At[p * gm + i];
+          const ref = gemmReference(A, B, { m: gm, n: gn, k: gk });
+          const C = await cl.gemm(At, B, { m: gm, n: gn, k: gk, transA: true });
+          for (let i = 0; i < gm * gn; i++) {
+            if (!(Math.abs(C[i] - ref.out[i]) <= 2 * (gk + 3) * 2 ** -24 * ref.scale[i])) assert.unreachable(`${label}: gemm transA: C[${i}] is ${C[i]}, expected ${ref.out[i]}`);
+          }
+        }
         // Gray integral rows (exact).
         const [iw, ih] = [333, 77];
         const img = randomU8(rand, iw * ih);

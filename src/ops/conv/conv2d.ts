@@ -342,12 +342,15 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // cache, and a second thread's share of this little arithmetic costs more to fetch than
   // it saves, up to a few million multiply-adds (docs/decisions/solo-thresholds.md).
   const copiedIn = !(p.input instanceof DeviceBuffer);
-  // Whatever its size, one that does at most a few multiply-adds per input value (3×3 at
-  // stride 2: 2.25) and runs in strips or bands (array to array, the same plain layout) is
-  // bound by the caller's copies, which a second thread cannot share.
-  const stripsOrBands = copiedIn && !(result instanceof DeviceBuffer) && p.layout === p.outputLayout
-    && ((p.layout === "NHWC" && p.n === 1) || (p.layout === "NCHW" && p.oc === p.c));
-  const copyBound = depthwise && gathers && stripsOrBands && p.kh * p.kw * (p.oc / p.c) <= COPY_BOUND_MACS * p.sh * p.sw;
+  // On the caller alone, depthwise from an array to an array runs in strips of rows (NHWC,
+  // one image) or in bands of channel quads (NCHW, no multiplier) when its image is larger
+  // than one. Whatever its size, such a call that does at most a few multiply-adds per input
+  // value (3×3 at stride 2: 2.25) is bound by the caller's copies, which a second thread
+  // cannot share: it runs alone, in its strips or bands.
+  const arrays = depthwise && gathers && copiedIn && !(result instanceof DeviceBuffer);
+  const strips = arrays && p.layout === "NHWC" && p.outputLayout === "NHWC" && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
+  const channelBands = arrays && p.layout === "NCHW" && p.outputLayout === "NCHW" && p.oc === p.c && p.h * p.w * p.c * 4 > CHANNEL_BAND_BYTES;
+  const copyBound = (strips || channelBands) && p.kh * p.kw * (p.oc / p.c) <= COPY_BOUND_MACS * p.sh * p.sw;
   const threads = copyBound ? 1 : threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
@@ -368,16 +371,12 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
     scratch: none,
   };
   try {
-    // Depthwise from an NHWC array to one, on this thread: in strips of the image.
-    const strips = solo && copiedIn && p.layout === "NHWC" && written === "NHWC" && !(result instanceof DeviceBuffer) && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
-    // From an NCHW array to one, on this thread: in bands of channel quads.
-    const channelBands = solo && copiedIn && p.layout === "NCHW" && written === "NCHW" && !(result instanceof DeviceBuffer) && p.oc === p.c && p.h * p.w * p.c * 4 > CHANNEL_BAND_BYTES;
-    if (strips && depthwise && gathers) {
+    if (solo && strips) {
       await runStrips(engine, p, result as Float32Array, regions.weights, regions.bias, (plan) => {
         const job = planDepthwise(plan, 1, "NHWC", "NHWC");
         return { scratchStride: job.scratchStride, run: (at) => engine.run("depthwise", depthwiseArgs(plan, job, at), [job.groups], { solo: true }) };
       });
-    } else if (channelBands && depthwise && gathers) {
+    } else if (solo && channelBands) {
       await runChannelBands(engine, p, result as Float32Array, regions.weights, regions.bias);
     } else if (depthwise) {
       const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written);
