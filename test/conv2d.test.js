@@ -361,7 +361,7 @@ test("1×1 NHWC layers from arrays on one thread run in bands of rows: partial l
 
 test("depthwise from an NHWC array on one thread runs in strips of output rows: strip edges, both paddings, strides, dilation, partial quads, multipliers", async () => {
   const rand = random(416);
-  // Inputs over 512 KiB run in strips (src/ops/conv/conv2d.ts, runStrips); "same" at
+  // Inputs over 512 KiB run in strips (src/ops/conv/conv2d.ts, stripsOfRows); "same" at
   // stride 2 on even sizes pads only the bottom and right. On two threads the copy-bound
   // layers (3×3 at stride 2) run in strips on the caller too.
   for (const [c, mult, h, w, k, options] of [

@@ -25,7 +25,7 @@
 // (scripts/gen-windows.mjs says how and why only there).
 import { Config, DepthwiseArgs, LAYOUT_NCHW, LAYOUT_NHWC } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
-import { transpose4x4, transpose4x4Out } from "../simd/transpose";
+import { quadsToPlanes, transpose4x4 } from "../simd/transpose";
 import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
@@ -270,17 +270,9 @@ function writeRow(ctrl: usize, b: i32, oq: i32, oy: i32, row: usize): void {
 function writeBlock(ctrl: usize, b: i32, oq: i32, oy0: i32, oy1: i32, block: usize): void {
   const oh = DepthwiseArgs.oh(ctrl), ow = DepthwiseArgs.ow(ctrl);
   const oc = DepthwiseArgs.c(ctrl) * DepthwiseArgs.mult(ctrl);
-  const lanes = min(4, oc - 4 * oq);
   const planeStride = (<usize>oh * <usize>ow) << 2;
-  const pixels = (oy1 - oy0) * ow;
   const to = DepthwiseArgs.out(ctrl) + <usize>(b * oc + 4 * oq) * planeStride + ((<usize>oy0 * <usize>ow) << 2);
-  let p = 0;
-  if (lanes == 4) {
-    for (; p + 4 <= pixels; p += 4) transpose4x4Out(block + (<usize>p << 4), to + (<usize>p << 2), planeStride);
-  }
-  for (; p < pixels; p++) {
-    for (let l = 0; l < lanes; l++) store<f32>(to + <usize>l * planeStride + (<usize>p << 2), load<f32>(block + (<usize>p << 4) + (<usize>l << 2)));
-  }
+  quadsToPlanes(block, to, planeStride, (oy1 - oy0) * ow, min(4, oc - 4 * oq));
 }
 
 // How many blocks of seven, with blocks of eight, tile `width` columns exactly in the
@@ -512,6 +504,8 @@ function gatherRow(row: usize, pixelStep: usize, channelStep: usize, c: i32, w: 
       for (; x < w; x++) v128.store(to + (<usize>x << 4), v128.load(from + <usize>x * pixelStep));
       return;
     }
+    // (NCHW: simd/transpose.ts's planesToQuads does this too, but here its copy measured 5%
+    // slower on 3×3/2 layers, where the gather is a large share of the call.)
     for (; x + 4 <= w; x += 4) transpose4x4(from + (<usize>x << 2), channelStep, to + (<usize>x << 4));
   }
   for (; x < w; x++) {

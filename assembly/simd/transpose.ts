@@ -34,3 +34,31 @@
   v128.store(dst + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
   v128.store(dst + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
 }
+
+// `pixels` pixels of `lanes` (≤ 4) channel planes, `planeStride` bytes apart from src, as a
+// v128 per pixel at dst (NCHW to NC4HW4): four pixels a 4×4 transpose while the quad is
+// whole, lane by lane otherwise, zero past the last lane.
+@inline export function planesToQuads(src: usize, planeStride: usize, dst: usize, pixels: i32, lanes: i32): void {
+  let p = 0;
+  if (lanes == 4) {
+    for (; p + 4 <= pixels; p += 4) transpose4x4(src + (<usize>p << 2), planeStride, dst + (<usize>p << 4));
+  }
+  for (; p < pixels; p++) {
+    for (let i = 0; i < 4; i++) {
+      const v: f32 = i < lanes ? load<f32>(src + <usize>i * planeStride + (<usize>p << 2)) : 0;
+      store<f32>(dst + (<usize>p << 4) + (<usize>i << 2), v);
+    }
+  }
+}
+
+// The inverse: `pixels` v128 at src to `lanes` channel planes `planeStride` bytes apart at
+// dst; no store reaches a plane past the last lane.
+@inline export function quadsToPlanes(src: usize, dst: usize, planeStride: usize, pixels: i32, lanes: i32): void {
+  let p = 0;
+  if (lanes == 4) {
+    for (; p + 4 <= pixels; p += 4) transpose4x4Out(src + (<usize>p << 4), dst + (<usize>p << 2), planeStride);
+  }
+  for (; p < pixels; p++) {
+    for (let i = 0; i < lanes; i++) store<f32>(dst + <usize>i * planeStride + (<usize>p << 2), load<f32>(src + (<usize>p << 4) + (<usize>i << 2)));
+  }
+}

@@ -6,7 +6,7 @@
 // channels together already, so a whole quad is one v128 copy. The last quad of a C that
 // is not a multiple of 4 goes element by element, writing zeros into the padding.
 import { LayoutArgs, NC4_TO_NCHW, NCHW_TO_NC4, NHWC_TO_NC4 } from "../runtime/schema.gen";
-import { transpose4x4, transpose4x4Out } from "../simd/transpose";
+import { planesToQuads, quadsToPlanes } from "../simd/transpose";
 
 
 
@@ -33,24 +33,9 @@ export function layoutGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void
   const pixelStride = <usize>c << 2;
   let p = p0;
   if (mode == NCHW_TO_NC4) {
-    if (lanes == 4) {
-      for (; p + 4 <= p1; p += 4) transpose4x4(src + plane + (<usize>p << 2), planeStride, dst + nc4 + (<usize>p << 4));
-    }
-    for (; p < p1; p++) {
-      for (let i = 0; i < 4; i++) {
-        const v: f32 = i < lanes ? load<f32>(src + plane + <usize>i * planeStride + (<usize>p << 2)) : 0;
-        store<f32>(dst + nc4 + (<usize>p << 4) + (<usize>i << 2), v);
-      }
-    }
+    planesToQuads(src + plane + (<usize>p0 << 2), planeStride, dst + nc4 + (<usize>p0 << 4), p1 - p0, lanes);
   } else if (mode == NC4_TO_NCHW) {
-    if (lanes == 4) {
-      for (; p + 4 <= p1; p += 4) transpose4x4Out(src + nc4 + (<usize>p << 4), dst + plane + (<usize>p << 2), planeStride);
-    }
-    for (; p < p1; p++) {
-      for (let i = 0; i < lanes; i++) {
-        store<f32>(dst + plane + <usize>i * planeStride + (<usize>p << 2), load<f32>(src + nc4 + (<usize>p << 4) + (<usize>i << 2)));
-      }
-    }
+    quadsToPlanes(src + nc4 + (<usize>p0 << 4), dst + plane + (<usize>p0 << 2), planeStride, p1 - p0, lanes);
   } else if (mode == NHWC_TO_NC4) {
     for (; p < p1; p++) {
       const from = src + pixel0 + <usize>p * pixelStride;

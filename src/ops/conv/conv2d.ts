@@ -22,7 +22,7 @@ import { MR } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNHWC } from "./conv-gemm.ts";
-import { depthwiseArgs, packDepthwise, planDepthwise } from "./depthwise.ts";
+import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
 import { WeightCache } from "./weight-cache.ts";
 import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradRawLength } from "./winograd.ts";
@@ -371,13 +371,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
     scratch: none,
   };
   try {
-    if (solo && strips) {
-      await runStrips(engine, p, result as Float32Array, regions.weights, regions.bias, (plan) => {
-        const job = planDepthwise(plan, 1, "NHWC", "NHWC");
-        return { scratchStride: job.scratchStride, run: (at) => engine.run("depthwise", depthwiseArgs(plan, job, at), [job.groups], { solo: true }) };
-      });
-    } else if (solo && channelBands) {
-      await runChannelBands(engine, p, result as Float32Array, regions.weights, regions.bias);
+    if (solo && (strips || channelBands)) {
+      await runPieces(engine, p, result as Float32Array, regions.weights, regions.bias, strips ? stripsOfRows(p) : bandsOfChannels(p));
     } else if (depthwise) {
       const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written);
       regions.scratch = scratch(threads * job.scratchStride);
@@ -450,7 +445,7 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
 /** Bytes of input and output rows a band of runBands holds: well inside a core's L2. */
 const BAND_BYTES = 256 * 1024;
 /**
- * Bytes of input rows a strip of runStrips holds (its output rows are fewer): twice as
+ * Bytes of input rows a strip of stripsOfRows holds (its output rows are fewer): twice as
  * many as 256 KiB measured 1.07–1.16× faster on depthwise at stride 2, where a strip's
  * window shares a larger part of its rows with the next strip's.
  */
@@ -490,96 +485,87 @@ async function runBands(
   });
 }
 
-/** Bytes of input planes a band of runChannelBands holds (at least one quad's four). */
-const CHANNEL_BAND_BYTES = 256 * 1024;
+/**
+ * Part of a depthwise layer from an array to an array, run on the calling thread: its
+ * input and output as runs of the arrays ([in0, in1) and from out0, in floats), the layer
+ * on that part, and where its weights and bias start (bytes on from the whole layer's).
+ */
+interface Piece { in0: number; in1: number; out0: number; plan: ConvPlan; job: DepthwiseJob; weightsAt: number; biasAt: number }
 
 /**
- * A depthwise layer (no multiplier) from an NCHW array to an NCHW array on the calling
- * thread, in bands of channel quads: a band's input planes and its output planes each lie
- * in one run of the arrays, so each band is copied in, computed and copied out while its
- * lines are in cache, as runStrips does with rows of NHWC.
+ * A depthwise layer from an array to an array in pieces (stripsOfRows, bandsOfChannels): each
+ * piece's input is copied in, computed and its output copied out while those lines are in
+ * cache, as runBands does for 1×1 layers; a whole-tensor copy made the kernel read the
+ * input back from memory, and the copy out the output.
  */
-async function runChannelBands(engine: Engine, p: ConvPlan, result: Float32Array, weights: Binding, bias: Binding): Promise<void> {
-  const hw = p.h * p.w, ohw = p.oh * p.ow;
-  const bandQuads = Math.max(1, Math.floor(CHANNEL_BAND_BYTES / (16 * hw)));
-  const bandPlan = (channels: number): ConvPlan => ({ ...p, n: 1, c: channels, oc: channels, groups: channels });
-  const jobOf = (channels: number) => planDepthwise(bandPlan(channels), 1, "NCHW", "NCHW");
-  // Every band but the last has the same job; the last may be narrower.
-  const full = jobOf(Math.min(p.c, 4 * bandQuads));
-  const last = jobOf(p.c - 4 * bandQuads * Math.floor((p.c - 1) / (4 * bandQuads)));
+async function runPieces(engine: Engine, p: ConvPlan, result: Float32Array, weights: Binding, bias: Binding, pieces: Piece[]): Promise<void> {
+  const outLength = (piece: Piece) => piece.plan.n * piece.plan.oc * piece.plan.oh * piece.plan.ow;
   const regions = {
     weights, bias,
-    input: scratch(4 * bandQuads * hw * 4),
-    out: scratch(4 * bandQuads * ohw * 4),
-    scratch: scratch(Math.max(full.scratchStride, last.scratchStride)),
+    input: scratch(Math.max(...pieces.map((b) => b.in1 - b.in0)) * 4),
+    out: scratch(Math.max(...pieces.map(outLength)) * 4),
+    scratch: scratch(Math.max(...pieces.map((b) => b.job.scratchStride))),
   };
   const x = p.input as Float32Array;
   await bind(engine.arena, regions, async (at) => {
-    for (let b = 0; b < p.n; b++) {
-      for (let c0 = 0; c0 < p.c; c0 += 4 * bandQuads) {
-        const channels = Math.min(4 * bandQuads, p.c - c0);
-        const plan = bandPlan(channels);
-        const job = channels === 4 * bandQuads ? full : last;
-        // (The arrays may have been detached meanwhile: checked as each band is copied.)
-        recheckLength("conv2d input", x, p.n * p.c * hw);
-        view(engine.arena, Float32Array, at.input, channels * hw).set(x.subarray((b * p.c + c0) * hw, (b * p.c + c0 + channels) * hw));
-        // The band's quads of packed weights ([oc4][taps] v128) and of the bias.
-        const band = { ...at, weights: at.weights + (c0 / 4) * p.kh * p.kw * 16, bias: at.bias && at.bias + c0 * 4 };
-        await engine.run("depthwise", depthwiseArgs(plan, job, band), [job.groups], { solo: true });
-        recheckLength("conv2d out", result, p.n * p.oc * ohw);
-        result.set(view(engine.arena, Float32Array, at.out, channels * ohw), (b * p.oc + c0) * ohw);
-      }
+    for (const piece of pieces) {
+      // (The arrays may have been detached meanwhile: checked as each piece is copied.)
+      recheckLength("conv2d input", x, p.n * p.c * p.h * p.w);
+      view(engine.arena, Float32Array, at.input, piece.in1 - piece.in0).set(x.subarray(piece.in0, piece.in1));
+      const args = depthwiseArgs(piece.plan, piece.job, { ...at, weights: at.weights + piece.weightsAt, bias: at.bias && at.bias + piece.biasAt });
+      await engine.run("depthwise", args, [piece.job.groups], { solo: true });
+      recheckLength("conv2d out", result, p.n * p.oc * p.oh * p.ow);
+      result.set(view(engine.arena, Float32Array, at.out, outLength(piece)), piece.out0);
     }
   });
 }
 
-/** A strip's kernel: its scratch per call, and its job on the strip's regions. */
-type StripKernel = (plan: ConvPlan) => {
-  scratchStride: number;
-  run: (at: { input: number; weights: number; bias: number; out: number; scratch: number }) => Promise<void>;
-};
-
 /**
- * A layer from an NHWC array to an NHWC array (one image) on the calling thread, in strips
- * of output rows, as runBands does for 1×1 layers: each strip's input rows (its window's,
- * so neighbouring strips share a few) are copied in, computed and the output rows copied
- * out while in cache. A strip is the layer on part of the image: the top padding in the
- * first strip only, the bottom where the strip ends at the image's.
+ * NHWC, one image: strips of output rows whose input rows (the strip's window, so
+ * neighbouring strips share a few) hold up to STRIP_BYTES. A strip is the layer on part of
+ * the image: the top padding in the first strip only, the bottom where the strip ends at
+ * the image's.
  */
-async function runStrips(engine: Engine, p: ConvPlan, result: Float32Array, weights: Binding, bias: Binding, kernel: StripKernel): Promise<void> {
+function stripsOfRows(p: ConvPlan): Piece[] {
   const inRowFloats = p.w * p.c, outRowFloats = p.ow * p.oc;
-  const inRows = (o0: number, o1: number) => {
-    const first = Math.max(0, o0 * p.sh - p.pad[0]);
-    return [first, Math.min(p.h, (o1 - 1) * p.sh - p.pad[0] + (p.kh - 1) * p.dh + 1)];
-  };
-  // Output rows per strip: the most whose input rows fit STRIP_BYTES.
   let rows = 1;
   while (rows < p.oh && (rows * p.sh + (p.kh - 1) * p.dh + 1) * inRowFloats * 4 <= STRIP_BYTES) rows++;
-  const strips: { o0: number; o1: number; in0: number; in1: number; job: ReturnType<StripKernel> }[] = [];
+  const strips: Piece[] = [];
   for (let o0 = 0; o0 < p.oh; o0 += rows) {
     const o1 = Math.min(p.oh, o0 + rows);
-    const [in0, in1] = inRows(o0, o1);
+    const in0 = Math.max(0, o0 * p.sh - p.pad[0]);
+    const in1 = Math.min(p.h, (o1 - 1) * p.sh - p.pad[0] + (p.kh - 1) * p.dh + 1);
     const plan: ConvPlan = { ...p, h: in1 - in0, oh: o1 - o0, pad: [in0 - (o0 * p.sh - p.pad[0]), p.pad[1], 0, p.pad[3]] };
-    strips.push({ o0, o1, in0, in1, job: kernel(plan) });
+    const job = planDepthwise(plan, 1, "NHWC", "NHWC");
+    strips.push({ in0: in0 * inRowFloats, in1: in1 * inRowFloats, out0: o0 * outRowFloats, plan, job, weightsAt: 0, biasAt: 0 });
   }
-  const regions = {
-    weights, bias,
-    input: scratch(Math.max(...strips.map((b) => b.in1 - b.in0)) * inRowFloats * 4),
-    out: scratch(rows * outRowFloats * 4),
-    scratch: scratch(Math.max(...strips.map((b) => b.job.scratchStride))),
-  };
-  const x = p.input as Float32Array;
-  await bind(engine.arena, regions, async (at) => {
-    for (const { o0, o1, in0, in1, job } of strips) {
-      // (The arrays may have been detached meanwhile: checked as each strip is copied.)
-      recheckLength("conv2d input", x, p.h * inRowFloats);
-      view(engine.arena, Float32Array, at.input, (in1 - in0) * inRowFloats).set(x.subarray(in0 * inRowFloats, in1 * inRowFloats));
-      await job.run(at);
-      recheckLength("conv2d out", result, p.oh * outRowFloats);
-      result.set(view(engine.arena, Float32Array, at.out, (o1 - o0) * outRowFloats), o0 * outRowFloats);
-    }
-  });
+  return strips;
 }
+
+/**
+ * NCHW, no multiplier: bands of channel quads whose input planes hold up to
+ * CHANNEL_BAND_BYTES (at least one quad). A band's input planes and its output planes each
+ * lie in one run of the arrays, and channels are independent: a band is the layer on its
+ * channels, with its quads of the packed weights ([oc4][taps] v128) and of the bias.
+ */
+function bandsOfChannels(p: ConvPlan): Piece[] {
+  const hw = p.h * p.w, ohw = p.oh * p.ow;
+  const width = 4 * Math.max(1, Math.floor(CHANNEL_BAND_BYTES / (16 * hw)));
+  const bands: Piece[] = [];
+  for (let c0 = 0; c0 < p.c; c0 += width) {
+    const channels = Math.min(width, p.c - c0);
+    const plan: ConvPlan = { ...p, n: 1, c: channels, oc: channels, groups: channels };
+    const job = planDepthwise(plan, 1, "NCHW", "NCHW");
+    for (let b = 0; b < p.n; b++) {
+      const at = b * p.c + c0;
+      bands.push({ in0: at * hw, in1: (at + channels) * hw, out0: at * ohw, plan, job, weightsAt: (c0 / 4) * p.kh * p.kw * 16, biasAt: c0 * 4 });
+    }
+  }
+  return bands;
+}
+
+/** Bytes of input planes a band of bandsOfChannels holds (at least one quad's four). */
+const CHANNEL_BAND_BYTES = 256 * 1024;
 
 /** Bias for the kernels: oc values, zero-padded to whole quads. */
 function biasQuads(engine: Engine, bias: Float32Array, oc: number): Binding {
