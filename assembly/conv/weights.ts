@@ -23,11 +23,19 @@ export function packConvPanel(
   const oc0 = g * ocgK + panel * NR;
   const group0 = oc0 / ocg;
   const rem0 = oc0 - group0 * ocg;
+  // A panel of real weights in whole quads (the kernel group is one convolution group, its
+  // channels fill whole quads, and the panel is full: every ungrouped layer from 4 channels,
+  // Winograd's products) goes four k at a time, a 4×4 transpose per four output channels.
+  const whole = cg == cgK && ocg == ocgK && (cg & 3) == 0 && panel * NR + NR <= ocgK;
   for (let p0 = 0; p0 < k; p0 += kcBlock) {
     const kc = min(kcBlock, k - p0);
     let out = packedPanel(packed, ocgK, p0, kc, panel);
     let tap = p0 / tapK;
     let ci = p0 - tap * tapK; // channel within the kernel group
+    if (whole) {
+      packWholeQuads(weight + ((<usize>oc0 * <usize>cg * <usize>taps) << 2), <usize>cg * <usize>taps << 2, taps, tapK, tap, ci, kc, out);
+      continue;
+    }
     for (let kk = p0; kk < p0 + kc; kk++) {
       const c = g * cgK + ci;
       const cGroup = c / cg;
@@ -46,4 +54,45 @@ export function packConvPanel(
       if (++ci == tapK) { ci = 0; tap++; }
     }
   }
+}
+
+// packConvPanel's whole-quad panels: kc k (a multiple of 4, from channel ci of `tap`) of
+// the NR output channels whose OIHW rows start at `rows`, `rowBytes` apart.
+function packWholeQuads(rows: usize, rowBytes: usize, taps: i32, tapK: i32, tap: i32, ci: i32, kc: i32, out: usize): void {
+  const step = <usize>taps << 2; // bytes between a filter's consecutive channels
+  for (let kk = 0; kk < kc; kk += 4) {
+    if (tap < taps) {
+      const at = rows + ((<usize>ci * <usize>taps + <usize>tap) << 2);
+      storeQuadRows(channels4(at, step), channels4(at + rowBytes, step), channels4(at + 2 * rowBytes, step), channels4(at + 3 * rowBytes, step), out);
+      const at4 = at + 4 * rowBytes;
+      storeQuadRows(channels4(at4, step), channels4(at4 + rowBytes, step), channels4(at4 + 2 * rowBytes, step), channels4(at4 + 3 * rowBytes, step), out + 16);
+    } else {
+      for (let r: usize = 0; r < 8; r++) v128.store(out + (r << 4), v128.splat<i32>(0));
+    }
+    out += NR << 4;
+    ci += 4;
+    if (ci == tapK) { ci = 0; tap++; }
+  }
+}
+
+// Four consecutive channels of one filter at one tap: `step` bytes apart.
+@inline function channels4(at: usize, step: usize): v128 {
+  if (step == 4) return v128.load(at);
+  let v = v128.load32_zero(at);
+  v = v128.load32_lane(at + step, v, 1);
+  v = v128.load32_lane(at + 2 * step, v, 2);
+  return v128.load32_lane(at + 3 * step, v, 3);
+}
+
+// Four output channels' rows of four k (x0..x3: channel j's k values) as four k rows of the
+// panel, NR floats apart, from `out` (the panel row's first or second quad).
+@inline function storeQuadRows(x0: v128, x1: v128, x2: v128, x3: v128, out: usize): void {
+  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), NR << 2);
+  v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), NR << 3);
+  v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 3 * (NR << 2));
 }

@@ -24,20 +24,21 @@ export function winogradWeightsGroup(ctrl: usize, phase: i32, group: i32, tid: i
   const plane = <usize>oc * <usize>c << 2; // bytes of one ξ's matrix
   const o0 = group * WinogradWeightsArgs.ocPerGroup(ctrl), o1 = min(oc, o0 + WinogradWeightsArgs.ocPerGroup(ctrl));
   for (let o = o0; o < o1; o++) {
-    for (let ci = 0; ci < c; ci += 2) {
-      const pair = ci + 1 < c; // an odd last channel goes alone, lane 1 a copy of lane 0
-      const a = weight + (<usize>(o * c + ci) * 9 << 2);
-      const b = pair ? a + 36 : a;
-      const g00 = tap(a, b, 0), g01 = tap(a, b, 1), g02 = tap(a, b, 2);
-      const g10 = tap(a, b, 3), g11 = tap(a, b, 4), g12 = tap(a, b, 5);
-      const g20 = tap(a, b, 6), g21 = tap(a, b, 7), g22 = tap(a, b, 8);
-      let to = out + (<usize>(o * c + ci) << 2);
-      for (let r = 0; r < n; r++) {
+    // One row r of U at a time across the channels, so that stores go to n matrices at
+    // once, not all n²: the matrices lie a multiple of 4 KiB apart in the larger layers,
+    // where n² write streams fell in one cache set and went to memory.
+    for (let r = 0; r < n; r++) {
+      const r0 = g(G, r, 0), r1 = g(G, r, 1), r2 = g(G, r, 2);
+      const row = out + <usize>(r * n) * plane + (<usize>(o * c) << 2);
+      for (let ci = 0; ci < c; ci += 2) {
+        const pair = ci + 1 < c; // an odd last channel goes alone, lane 1 a copy of lane 0
+        const a = weight + (<usize>(o * c + ci) * 9 << 2);
+        const b = pair ? a + 36 : a;
         // Row r of G·g, then U's row r = (G·g)_r · Gᵀ, stored at ξ = r·n + k.
-        const r0 = g(G, r, 0), r1 = g(G, r, 1), r2 = g(G, r, 2);
-        const t0 = f64x2.add(f64x2.add(f64x2.mul(r0, g00), f64x2.mul(r1, g10)), f64x2.mul(r2, g20));
-        const t1 = f64x2.add(f64x2.add(f64x2.mul(r0, g01), f64x2.mul(r1, g11)), f64x2.mul(r2, g21));
-        const t2 = f64x2.add(f64x2.add(f64x2.mul(r0, g02), f64x2.mul(r1, g12)), f64x2.mul(r2, g22));
+        const t0 = f64x2.add(f64x2.add(f64x2.mul(r0, tap(a, b, 0)), f64x2.mul(r1, tap(a, b, 3))), f64x2.mul(r2, tap(a, b, 6)));
+        const t1 = f64x2.add(f64x2.add(f64x2.mul(r0, tap(a, b, 1)), f64x2.mul(r1, tap(a, b, 4))), f64x2.mul(r2, tap(a, b, 7)));
+        const t2 = f64x2.add(f64x2.add(f64x2.mul(r0, tap(a, b, 2)), f64x2.mul(r1, tap(a, b, 5))), f64x2.mul(r2, tap(a, b, 8)));
+        let to = row + (<usize>ci << 2);
         for (let k = 0; k < n; k++, to += plane) {
           const u = f32x4.demote_f64x2_zero(f64x2.add(f64x2.add(f64x2.mul(t0, g(G, k, 0)), f64x2.mul(t1, g(G, k, 1))), f64x2.mul(t2, g(G, k, 2))));
           if (pair) v128.store64_lane(to, u, 0);
