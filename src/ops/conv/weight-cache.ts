@@ -4,9 +4,11 @@
 // context's memory and a call uses the packing only while the array still holds the very
 // same bits: the array is copied in and compared there (assembly/tensor/same-bits.ts),
 // a v128 at a time, far cheaper than packing and than comparing element by element in
-// JavaScript. Entries are dropped least recently used first beyond the context's
-// `weightCacheMiB`, when their array is garbage-collected, and with the context's memory
-// on dispose().
+// JavaScript. An array is kept from its second call on: its first call packs into memory
+// freed when the call is done, so arrays used once (new weights every call) neither fill
+// the cache nor touch memory the context has never used (docs/decisions/weight-cache.md).
+// Entries are dropped least recently used first beyond the context's `weightCacheMiB`,
+// when their array is garbage-collected, and with the context's memory on dispose().
 import { DeviceBuffer } from "../../buffer.ts";
 import { bind, input, scratch, view, type Engine } from "../../run.ts";
 
@@ -22,6 +24,8 @@ interface Entry {
 
 export class WeightCache {
   private readonly byWeights = new WeakMap<Float32Array, Entry>();
+  /** Arrays met once and not kept, with the key they were packed for. */
+  private readonly metOnce = new WeakMap<Float32Array, string>();
   /** Live entries, least recently used first. */
   private readonly lru = new Set<Entry>();
   private bytes = 0;
@@ -36,8 +40,8 @@ export class WeightCache {
 
   /**
    * The packing of `weights` for `key`: the cached one while the array holds the same bits,
-   * else `length` floats packed now by `pack`, kept when they fit the cache. `owned`: the
-   * caller frees the packing when its call is done (it did not fit).
+   * else `length` floats packed now by `pack`, kept when the array has been met before and
+   * they fit the cache. `owned`: the caller frees the packing when its call is done.
    */
   async get(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean }> {
     const hit = this.byWeights.get(weights);
@@ -47,6 +51,7 @@ export class WeightCache {
       return { packed: hit.packed, owned: false };
     }
     if (hit) this.evict(hit);
+    const again = hit !== undefined || this.metOnce.get(weights) === key;
     const bytes = length * 4 + weights.byteLength;
     const arena = this.engine.arena;
     const packed = new DeviceBuffer(arena, Float32Array, length, arena.alloc(length * 4));
@@ -56,7 +61,9 @@ export class WeightCache {
       packed.dispose();
       throw e;
     }
-    if (bytes > this.maxBytes) return { packed, owned: true };
+    if (!again) this.metOnce.set(weights, key);
+    if (!again || bytes > this.maxBytes) return { packed, owned: true };
+    this.metOnce.delete(weights);
     for (const old of this.lru) {
       if (this.bytes + bytes <= this.maxBytes) break;
       this.evict(old);
