@@ -89,49 +89,11 @@ export function input(arena: Arena, x: Operand | null | undefined, length: numbe
 }
 
 /**
- * The array a call returns when it was given no `out`: made when the kernels are done, as a
- * copy of its region (`made`), because a typed array constructed from another is allocated
- * without being zero-filled first, where `new Float32Array(n)` and then `set()` write every
- * byte twice (docs/decisions/new-arrays.md). A call that fills it in pieces takes it
- * beforehand instead (`now`).
- */
-export class NewArray<T extends ElementArray = ElementArray> {
-  #array: T | null = null;
-  constructor(readonly type: ElementType<T>, readonly length: number) {}
-
-  /** The array now, zero-filled, for a call that fills it in pieces. */
-  now(): T {
-    return (this.#array ??= new (this.type as unknown as new (length: number) => T)(this.length));
-  }
-
-  /** The array as a copy of `region` (the kernels' result), unless it was taken beforehand. */
-  made(region: T): T {
-    if (this.#array) this.#array.set(region as ArrayLike<number> & T);
-    else this.#array = new (this.type as unknown as new (source: T) => T)(region);
-    return this.#array;
-  }
-
-  /** The array the call made. */
-  get array(): T {
-    if (!this.#array) throw new Error("simdcl: internal error: a call's new array was read before its kernels ran");
-    return this.#array;
-  }
-}
-
-/** A call's result after its kernels: the operand it was given, else the array it made. */
-export const resultArray = <T>(x: T | NewArray): T => (x instanceof NewArray ? (x.array as T) : x);
-
-/** A call's result before its kernels, for a call that fills it in pieces or in JavaScript. */
-export const arrayNow = <T>(x: T | NewArray): T => (x instanceof NewArray ? (x.now() as T) : x);
-
-/**
  * An operand the kernels write: a device buffer in place, or a region whose `length`
- * elements are copied out to the array afterwards (and in first, with `read`), or to the
- * array the call makes.
+ * elements are copied out to the array afterwards (and in first, with `read`).
  */
-export function output(arena: Arena, x: Operand | NewArray, length: number, name: string, { read = false } = {}): Binding {
+export function output(arena: Arena, x: Operand, length: number, name: string, { read = false } = {}): Binding {
   if (x instanceof DeviceBuffer) return { bytes: 0, device: x };
-  if (x instanceof NewArray) return { bytes: length * x.type.BYTES_PER_ELEMENT, after: (at) => void x.made(view(arena, x.type, at, length)) };
   const type = typeOf(x);
   return {
     bytes: length * x.BYTES_PER_ELEMENT,

@@ -16,7 +16,7 @@
 import { checkEpilogue, checkInt, checkLength, checkOptions, checkPacked, checkShape, deviceBuffers, describe, recheckLength, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, NewArray, arrayNow, bind, input, none, output, resultArray, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, none, output, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
 import { MR } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
@@ -324,9 +324,9 @@ const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh
 
 async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const shape: Shape4 = [p.n, p.oc, p.oh, p.ow];
-  const result = p.out ?? new NewArray(Float32Array, tensorLength(p.outputLayout, shape));
-  const done = () => ({ data: resultArray(result), shape, layout: p.outputLayout });
-  if (p.n === 0) return { data: arrayNow(result), shape, layout: p.outputLayout };
+  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
+  const tensor = { data: result, shape, layout: p.outputLayout };
+  if (p.n === 0) return tensor;
   // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
   // Depthwise reads NHWC where it lies (its window kernels in place, else its row copy
   // gathers each pixel's quad) and NCHW through its row copy (4×4 transposes), and writes
@@ -352,10 +352,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const channelBands = arrays && p.layout === "NCHW" && p.outputLayout === "NCHW" && p.oc === p.c && p.h * p.w * p.c * 4 > CHANNEL_BAND_BYTES;
   const copyBound = (strips || channelBands) && p.kh * p.kw * (p.oc / p.c) <= COPY_BOUND_MACS * p.sh * p.sw;
   const threads = copyBound ? 1 : threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
-  if (nhwcMatmul(p)) {
-    await runNHWCMatmul(engine, p, result, threads);
-    return done();
-  }
+  if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
   // NCHW needs no pass either: a 1×1 layer packs it where it lies, and a GEMM whose k
   // fits one block stores it (each tile transposed on its way out).
@@ -375,7 +372,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   };
   try {
     if (solo && (strips || channelBands)) {
-      await runPieces(engine, p, arrayNow(result) as Float32Array, regions.weights, regions.bias, strips ? stripsOfRows(p) : bandsOfChannels(p));
+      await runPieces(engine, p, result as Float32Array, regions.weights, regions.bias, strips ? stripsOfRows(p) : bandsOfChannels(p));
     } else if (depthwise) {
       const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written);
       regions.scratch = scratch(threads * job.scratchStride);
@@ -399,7 +396,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   } finally {
     if (prepared?.owned) prepared.packed.dispose();
   }
-  return done();
+  return tensor;
 }
 
 /**
@@ -412,7 +409,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
 const nhwcMatmul = (p: ConvPlan) =>
   p.algorithm === "1x1" && p.groups === 1 && p.layout === "NHWC" && p.outputLayout === "NHWC" && !(p.weight instanceof PackedConv);
 
-async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand | NewArray<Float32Array>, threads: number): Promise<void> {
+async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, tensor: Conv2dResult, threads: number): Promise<Conv2dResult> {
   const weight = p.weight as Float32Array;
   const [m, n, k] = [p.n * p.h * p.w, p.oc, p.c];
   const length = packedBLength(k, n);
@@ -421,11 +418,11 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand | N
     : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
   if (threads === 1 && !(p.input instanceof DeviceBuffer) && !(result instanceof DeviceBuffer) && m > BAND_BYTES / ((n + k) * 4)) {
     try {
-      await runBands(engine, p.input, arrayNow(result) as Float32Array, prepared?.packed ?? null, pack, length, m, n, k, p);
+      await runBands(engine, p.input, result as Float32Array, prepared?.packed ?? null, pack, length, m, n, k, p);
     } finally {
       if (prepared?.owned) prepared.packed.dispose();
     }
-    return;
+    return tensor;
   }
   const blocks = gemmBlocks(threads, m, n, k);
   const regions = {
@@ -442,6 +439,7 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand | N
   } finally {
     if (prepared?.owned) prepared.packed.dispose();
   }
+  return tensor;
 }
 
 /** Bytes of input and output rows a band of runBands holds: well inside a core's L2. */

@@ -3,7 +3,7 @@
 import { checkBool, checkEpilogue, checkF32Operand, checkInt, checkLength, checkNumber, checkOptions, checkPacked, deviceBuffers, describe, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { MR, NR } from "../schema.gen.ts";
-import { HOST, NewArray, arrayNow, bind, enoughGroups, halve, input, none, output, resultArray, scratch, threadsFor, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, enoughGroups, halve, input, none, output, scratch, threadsFor, type Engine, type OpHost } from "../../run.ts";
 
 export type { Activation };
 
@@ -272,9 +272,9 @@ function emptySum(p: GemmPlan, result: F32Operand): F32Operand {
 
 async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   const { m, n, k, ldc } = p;
-  const result = p.c ?? new NewArray(Float32Array, m * n);
-  if (m === 0 || n === 0) return arrayNow(result);
-  if (k === 0) return emptySum(p, arrayNow(result));
+  const result = p.c ?? new Float32Array(m * n);
+  if (m === 0 || n === 0) return result;
+  if (k === 0) return emptySum(p, result);
 
   const threads = threadsFor(engine, m * n * k, SOLO_BELOW);
   const { mc, nc, kc, mBlocks, groups, scratchStride } = gemmBlocks(threads, m, n, k);
@@ -297,5 +297,5 @@ async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
     };
     return engine.run("gemm", args, [packed ? 0 : Math.ceil(n / NR), groups], { solo: threads === 1 });
   });
-  return resultArray(result);
+  return result;
 }

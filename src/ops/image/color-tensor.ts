@@ -4,7 +4,7 @@
 // a = f32(scale/std), b = f32(−mean/std): within 2⁻²³·(|x·a| + |b|) of the exact value.
 import { checkBool, checkLayout, checkNumber, checkOptions, checkF32Operand, checkLength, describe, deviceBuffers } from "../../errors.ts";
 import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
-import { HOST, NewArray, bind, output, resultArray, view, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, output, view, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Layout, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkImage, imageRows, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
@@ -142,11 +142,11 @@ async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
   const arena = engine.arena;
   const { src, layout } = p;
   const length = tensorLength(layout, p.shape);
-  const result = p.out ?? new NewArray(Float32Array, length);
+  const result = p.out ?? new Float32Array(length);
   const regions = { src: imageRows(arena, src), dst: output(arena, result, length, "toTensor out") };
   const n: Normalisation = { oc: p.shape[1], layout, consts: p.consts };
   await bind(arena, regions, (at) => tensorInto(engine, { at: at.src, stride: src.stride, channels: src.channels, width: src.width, height: src.height }, at.dst, n));
-  return { data: resultArray(result), shape: p.shape, layout };
+  return { data: result, shape: p.shape, layout };
 }
 
 /**

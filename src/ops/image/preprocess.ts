@@ -5,7 +5,7 @@
 // The result is exactly what resize, place and toTensor give one after another.
 import { checkBool, checkF32Operand, checkInt, checkLength, checkOptions, describe, deviceBuffers, oneOf, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
-import { HOST, NewArray, arrayNow, bind, output, resultArray, scratch, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, scratch, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkNormalisation, padPixel, tensorInto, type Normalisation, type ToTensorOptions } from "./color-tensor.ts";
 import { imageCall } from "./color-common.ts";
@@ -106,7 +106,7 @@ async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<Preproc
   const cn = src.channels;
   const shape: Shape4 = [1, norm.oc, H, W];
   const length = tensorLength(norm.layout, shape);
-  const result = p.out ?? new NewArray(Float32Array, length);
+  const result = p.out ?? new Float32Array(length);
   // The tensor rows the frame covers, [top, top + rows): the letterbox's bands above and
   // below are all padding, written as floats directly instead of normalised.
   const cover = place.x < 0 || place.y < 0;
@@ -127,7 +127,7 @@ async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<Preproc
     const left = cover ? -place.x * cn : 0;
     await tensorInto(engine, { at: at.canvas + left, stride: rowBytes, channels: cn, width: W, height: rows }, at.dst, norm, tensor.planeStride);
   });
-  return { data: resultArray(result), shape, layout: norm.layout, placement: place };
+  return { data: result, shape, layout: norm.layout, placement: place };
 }
 
 /**
@@ -135,7 +135,7 @@ async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<Preproc
  * one block of pixels (NHWC, NC4HW4): in place in a device buffer, else a region of just
  * those rows, copied out plane by plane. The other rows get the padding's floats.
  */
-function tensorRows(engine: Engine, out: F32Operand | NewArray<Float32Array>, n: Normalisation, W: number, H: number, top: number, rows: number, pad: Float32Array) {
+function tensorRows(engine: Engine, out: F32Operand, n: Normalisation, W: number, H: number, top: number, rows: number, pad: Float32Array) {
   const planar = n.layout === "NCHW";
   const blocks = planar ? n.oc : 1;
   const rowFloats = W * (planar ? 1 : pad.length);
@@ -147,17 +147,14 @@ function tensorRows(engine: Engine, out: F32Operand | NewArray<Float32Array>, n:
   }
   const name = "preprocess out";
   const block = rows * rowFloats;
-  // A new array that the rows cover whole is a copy of the region (NewArray says why).
-  if (out instanceof NewArray && top === 0 && rows === H) return { binding: output(engine.arena, out, length, name), planeStride: block * 4 };
-  const array = arrayNow(out);
   const binding: Binding = {
     bytes: blocks * block * 4,
-    before: () => recheckLength(name, array, length),
+    before: () => recheckLength(name, out, length),
     after: (at) => {
-      recheckLength(name, array, length);
+      recheckLength(name, out, length);
       const region = view(engine.arena, Float32Array, at, blocks * block);
-      for (let b = 0; b < blocks; b++) array.set(region.subarray(b * block, (b + 1) * block), (b * H + top) * rowFloats);
-      fill(array);
+      for (let b = 0; b < blocks; b++) out.set(region.subarray(b * block, (b + 1) * block), (b * H + top) * rowFloats);
+      fill(out);
     },
   };
   return { binding, planeStride: block * 4 };

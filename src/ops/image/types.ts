@@ -4,7 +4,7 @@
 import { checkInt, checkOptions, describe, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
-import { NewArray, view, type Binding } from "../../run.ts";
+import { view, type Binding } from "../../run.ts";
 
 /** 8-bit pixels (ImageData's Uint8ClampedArray included) or f32, in an array or a device buffer. */
 export type U8Pixels = Uint8Array | Uint8ClampedArray | DeviceBuffer<Uint8Array> | DeviceBuffer<Uint8ClampedArray>;
@@ -105,30 +105,26 @@ export function imageRows(arena: Arena, img: CheckedImage, y0 = 0, y1 = img.heig
 
 /**
  * Where an op writes an image of width×height×channels (rows dense): `out` (a device buffer
- * in place, or an array copied into), or a new array of the kind asked for, made from the
- * kernels' region when they are done (run.ts, NewArray): until then the image's `data` is
- * not yet set.
+ * in place, or an array copied into), or a new array of the kind asked for.
  */
 export function imageOutput(arena: Arena, name: string, out: unknown, width: number, height: number, channels: number, kind: "u8" | "f32"): { image: Image; binding: Binding } {
   const length = width * height * channels;
   const Type = kind === "u8" ? Uint8Array : Float32Array;
-  if (out === undefined) {
-    const type = Type as ElementType;
-    const made = new NewArray(type, length);
-    const image: Image = { data: null as unknown as Pixels, width, height, channels, stride: width * channels };
-    return { image, binding: { bytes: length * type.BYTES_PER_ELEMENT, after: (at) => void (image.data = made.made(view(arena, type, at, length)) as Pixels) } };
+  let data: Pixels;
+  if (out === undefined) data = new Type(length);
+  else {
+    const esz = elementSize(out);
+    if (esz !== (kind === "u8" ? 1 : 4)) {
+      throw new TypeError(`simdcl: ${name} must be ${kind === "u8" ? "a Uint8Array or Uint8ClampedArray" : "a Float32Array"} (or a device buffer of one) for this call, got ${describe(out)}`);
+    }
+    if (out instanceof DeviceBuffer) {
+      if (out.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed buffer`);
+      if (!out.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
+    }
+    const have = (out as { length: number }).length;
+    if (have < length) throw new RangeError(`simdcl: ${name} has ${have} elements, needs at least ${length} (${width}×${height}×${channels})`);
+    data = out as Pixels;
   }
-  const esz = elementSize(out);
-  if (esz !== (kind === "u8" ? 1 : 4)) {
-    throw new TypeError(`simdcl: ${name} must be ${kind === "u8" ? "a Uint8Array or Uint8ClampedArray" : "a Float32Array"} (or a device buffer of one) for this call, got ${describe(out)}`);
-  }
-  if (out instanceof DeviceBuffer) {
-    if (out.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed buffer`);
-    if (!out.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
-  }
-  const have = (out as { length: number }).length;
-  if (have < length) throw new RangeError(`simdcl: ${name} has ${have} elements, needs at least ${length} (${width}×${height}×${channels})`);
-  const data = out as Pixels;
   const image: Image = { data, width, height, channels, stride: width * channels };
   if (data instanceof DeviceBuffer) return { image, binding: { bytes: 0, device: data } };
   const array = data;

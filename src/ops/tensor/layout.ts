@@ -4,7 +4,7 @@
 import { checkF32Operand, checkLayout, checkLength, checkOptions, checkShape, describe, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, NewArray, bind, input, output, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, output, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { NC4_TO_NCHW, NC4_TO_NHWC, NCHW_TO_NC4, NHWC_TO_NC4 } from "../schema.gen.ts";
 import { quads, tensorLength, type Layout, type PlainLayout, type Shape4, type ShapeLike, type Tensor } from "./types.ts";
 
@@ -58,10 +58,12 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
 async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   const length = tensorLength(p.to, p.shape);
   if (length === 0) return new Float32Array(0);
-  const result = new NewArray(Float32Array, length);
-  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape), `${p.to === "NC4HW4" ? "toNC4HW4" : "fromNC4HW4"} x`), dst: output(engine.arena, result, length, "") };
-  await bind(engine.arena, regions, (at) => convertLayout(engine, p.from, p.to, p.shape, at.src, at.dst));
-  return result.array;
+  const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape), `${p.to === "NC4HW4" ? "toNC4HW4" : "fromNC4HW4"} x`), dst: { bytes: length * 4 } };
+  return bind(engine.arena, regions, async (at) => {
+    await convertLayout(engine, p.from, p.to, p.shape, at.src, at.dst);
+    // slice(): a new array filled by the copy, not zeroed first (a fresh zeroed one costs about as much as the conversion).
+    return view(engine.arena, Float32Array, at.dst, length).slice();
+  });
 }
 
 /**
@@ -126,7 +128,7 @@ export function tensorInput(engine: Engine, name: string, x: F32Operand, shape: 
  * directly) and the caller wants in `layout`, into `out`: a device buffer in place when
  * the layouts agree; otherwise converted, and copied out to an array.
  */
-export function tensorOutput(engine: Engine, name: string, out: F32Operand | NewArray<Float32Array>, shape: Shape4, written: Layout, layout: Layout, solo = false): Binding {
+export function tensorOutput(engine: Engine, name: string, out: F32Operand, shape: Shape4, written: Layout, layout: Layout, solo = false): Binding {
   const length = tensorLength(layout, shape);
   if (written === layout) return output(engine.arena, out, length, name);
   const kernelBytes = tensorLength(written, shape) * 4;
@@ -136,8 +138,7 @@ export function tensorOutput(engine: Engine, name: string, out: F32Operand | New
     bytes: device ? kernelBytes : regionBytes(kernelBytes) + length * 4,
     after: async (at) => {
       await convertLayout(engine, written, layout, shape, at, device ? device.offset : convertedAt(at), solo);
-      if (out instanceof NewArray) out.made(view(engine.arena, Float32Array, convertedAt(at), length));
-      else if (!device) {
+      if (!device) {
         recheckLength(name, out as Float32Array, length);
         (out as Float32Array).set(view(engine.arena, Float32Array, convertedAt(at), length));
       }
