@@ -31,6 +31,13 @@ function gemmKQuads(c: number, kg: number, kh: number, kw: number): number {
   return compactK(c, kg, kh, kw) ? Math.ceil((kh * kw * c) / 4) : kh * kw * quads(c / kg);
 }
 
+/**
+ * k-quads per KC block: k cut into blocks as equal as they can be, each about KCQ. A k a
+ * little over one block (3×3 over 32 channels: 72 quads) stays one block, so a tile is
+ * finished in one pass (and can be stored as NCHW) instead of a second pass for the rest.
+ */
+const kBlockQuads = (kq: number) => Math.ceil(kq / Math.max(1, Math.round(kq / KCQ)));
+
 /** NR-wide weight panels over all kernel groups: phase 0's work-groups. */
 const weightPanels = (oc: number, kg: number) => kg * Math.ceil(oc / kg / NR);
 
@@ -86,7 +93,7 @@ export function packGemmWeights(
 ): Promise<void> {
   const [oc, , kh, kw] = shape;
   const kg = layout.kg ?? kernelGroups(c, oc, groups);
-  const kcq = layout.kcq ?? Math.min(KCQ, gemmKQuads(c, kg, kh, kw));
+  const kcq = layout.kcq ?? kBlockQuads(gemmKQuads(c, kg, kh, kw));
   const p = { n: 0, c, h: 0, w: 0, oc, kh, kw, groups, sh: 1, sw: 1, dh: 1, dw: 1, pad: [0, 0, 0, 0], oh: 0, ow: 0, act: 0 };
   const args = gemmConvArgs({
     p, kg, input: 0, weight: weightAt, packed: packedAt, out: 0, bias: 0, scratch: 0, scratchStride: 0,
@@ -113,7 +120,7 @@ export function planGemmConv(p: ConvShape, threads: number): GemmConvPlan {
   const nBlocks = Math.ceil(nK / nc);
   const count = (mc: number) => p.n * kg * nBlocks * Math.ceil(m / mc);
   const mc = fitBlock(threads, Math.min(MC, Math.ceil(m / MR) * MR), 4 * MR, MR, count);
-  const kcq = Math.min(KCQ, kq);
+  const kcq = kBlockQuads(kq);
   // 64 zero bytes, a 128-byte tile, a 128-byte stage (NCHW output), the packed A block,
   // and for compact k four pixels' k values end to end (assembly/conv/conv-gemm.ts).
   const block = mc * kcq * 64 / MR;
