@@ -6,6 +6,7 @@
 // convolution as one block-diagonal GEMM, are zero.
 import { NR } from "../runtime/schema.gen";
 import { packedPanel } from "../gemm/pack";
+import { storeTransposedRows } from "../simd/transpose";
 
 // One NR-wide panel of kernel group g, every KC block. The kernel group spans input
 // channels [g·cgK, +cgK) and output channels [g·ocgK, +ocgK); the convolution's own groups
@@ -60,15 +61,13 @@ export function packConvPanel(
 // the NR output channels whose OIHW rows start at `rows`, `rowBytes` apart.
 function packWholeQuads(rows: usize, rowBytes: usize, taps: i32, tapK: i32, tap: i32, ci: i32, kc: i32, out: usize): void {
   const step = <usize>taps << 2; // bytes between a filter's consecutive channels
+  // (Whole quads leave no k past the last tap: k = taps · tapK.)
   for (let kk = 0; kk < kc; kk += 4) {
-    if (tap < taps) {
-      const at = rows + ((<usize>ci * <usize>taps + <usize>tap) << 2);
-      storeQuadRows(channels4(at, step), channels4(at + rowBytes, step), channels4(at + 2 * rowBytes, step), channels4(at + 3 * rowBytes, step), out);
-      const at4 = at + 4 * rowBytes;
-      storeQuadRows(channels4(at4, step), channels4(at4 + rowBytes, step), channels4(at4 + 2 * rowBytes, step), channels4(at4 + 3 * rowBytes, step), out + 16);
-    } else {
-      for (let r: usize = 0; r < 8; r++) v128.store(out + (r << 4), v128.splat<i32>(0));
-    }
+    const at = rows + ((<usize>ci * <usize>taps + <usize>tap) << 2);
+    // Output channels 0–3, then 4–7: four k rows of the panel, each quad a 4×4 transpose.
+    storeTransposedRows(channels4(at, step), channels4(at + rowBytes, step), channels4(at + 2 * rowBytes, step), channels4(at + 3 * rowBytes, step), out, NR << 2);
+    const at4 = at + 4 * rowBytes;
+    storeTransposedRows(channels4(at4, step), channels4(at4 + rowBytes, step), channels4(at4 + 2 * rowBytes, step), channels4(at4 + 3 * rowBytes, step), out + 16, NR << 2);
     out += NR << 4;
     ci += 4;
     if (ci == tapK) { ci = 0; tap++; }
@@ -82,17 +81,4 @@ function packWholeQuads(rows: usize, rowBytes: usize, taps: i32, tapK: i32, tap:
   v = v128.load32_lane(at + step, v, 1);
   v = v128.load32_lane(at + 2 * step, v, 2);
   return v128.load32_lane(at + 3 * step, v, 3);
-}
-
-// Four output channels' rows of four k (x0..x3: channel j's k values) as four k rows of the
-// panel, NR floats apart, from `out` (the panel row's first or second quad).
-@inline function storeQuadRows(x0: v128, x1: v128, x2: v128, x3: v128, out: usize): void {
-  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-  v128.store(out, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  v128.store(out, i32x4.shuffle(t0, t1, 2, 3, 6, 7), NR << 2);
-  v128.store(out, i32x4.shuffle(t2, t3, 0, 1, 4, 5), NR << 3);
-  v128.store(out, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 3 * (NR << 2));
 }
