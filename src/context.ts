@@ -37,7 +37,8 @@ export interface ContextOptions {
   kernels?: Partial<KernelConfig>;
   /**
    * How much conv2d may keep of the weights it packed for plain Float32Array weights, in
-   * MiB, so that the same weights given again are not packed again (0 turns it off).
+   * MiB, so that the same weights given again are not packed again: an array is kept from
+   * its second call on (0 turns it off).
    * Default 256.
    */
   weightCacheMiB?: number;
