@@ -6,7 +6,9 @@
 // thread): the same layers on tensors made from the arrays and read back with dataSync(),
 // its filters held as tensors (packed once), ReLU6 fused as a converted model runs it
 // (tf.fused.conv2d, tf.fused.depthwiseConv2d). Five rounds (a chain allocates ~45 MB of
-// results per run, and the garbage collector's timing moves single rounds), medians. The
+// results per run, and the garbage collector's timing moves single rounds), medians. simdcl
+// again with an array per layer made once and passed as `out` (no result allocated per
+// call; XNNPACK's dataSync() has no such option). The
 // copy floor: what the plain arrays cost alone, each layer's input copied in and a new
 // output array filled, nothing computed. The bound: the copy floor plus the chain's work at
 // the best one-thread rate measured in the same run (the f32x4 ceiling kernel's or a resident
@@ -74,6 +76,20 @@ async function main() {
     }
     return x;
   };
+  // The same with an array per layer allocated once and passed as `out`: a new result
+  // array can cost more than the layer when the process takes its pages fresh from the system.
+  const outs = sizes.map(([, outLength]) => new Float32Array(outLength));
+  const simdclOut = (ctx: typeof cl) => async () => {
+    let x: Float32Array = input, h = SIZE;
+    for (const [i, l] of layers.entries()) {
+      const y = await ctx.conv2d(x, [1, l.c, h, h], weights[i].oihw, weights[i].shape, {
+        stride: l.stride, padding: "same", groups: l.depthwise ? l.c : 1, activation: "relu6", layout: "NHWC", out: outs[i],
+      });
+      x = y.data;
+      h = y.shape[2];
+    }
+    return x;
+  };
   const xnnpack = () => {
     let x: Float32Array = input, h = SIZE;
     for (const [i, l] of layers.entries()) {
@@ -91,6 +107,8 @@ async function main() {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   if (!(a.length === b.length && worst < 1e-3)) throw new Error(`chain: simdcl and XNNPACK differ by ${worst} (lengths ${a.length}, ${b.length})`);
+  const viaOut = await simdclOut(cl)();
+  if (viaOut.some((v, i) => v !== a[i])) throw new Error("chain: simdcl into out arrays differs from simdcl into new arrays");
 
   // What the plain arrays cost on their own: each layer's input copied into the context's
   // memory and a new output array filled from it, nothing computed (both sides pay these).
@@ -102,8 +120,11 @@ async function main() {
       new Float32Array(outLength).set(staging.array.subarray(0, outLength));
     }
   };
-  const forms = [xnnpack, simdcl(cl), simdcl(cl2), copies];
-  const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl plain NHWC, 1 thread", "simdcl plain NHWC, 2 threads", "copy floor: each layer's arrays in and out, nothing computed"];
+  const forms = [xnnpack, simdcl(cl), simdcl(cl2), copies, simdclOut(cl), simdclOut(cl2)];
+  const names = [
+    "XNNPACK (tfjs-wasm), 1 thread", "simdcl plain NHWC, 1 thread", "simdcl plain NHWC, 2 threads", "copy floor: each layer's arrays in and out, nothing computed",
+    "simdcl plain NHWC into out arrays made once, 1 thread", "simdcl plain NHWC into out arrays made once, 2 threads",
+  ];
   const measured = await measureRounds(forms, { time: 1500, iterations: 8 }, 5);
   const rows: Row[] = measured.map(({ ms, ratio }, i) => ({
     case: `${layers.length} layers, ${SIZE}²`, impl: names[i], ms, rate: flops / (ms * 1e6), vs: i === 0 ? undefined : flops / (ms * 1e6) / ratio,
