@@ -112,6 +112,7 @@ export class Context extends OpMethods implements OpHost {
         return states.get(key) as T;
       },
       run: (op, args, phases, options) => pool.run(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, options),
+      runHere: (op, args, phases) => pool.runHere(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases),
     };
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
   }

@@ -146,6 +146,19 @@ export class Pool {
   private running = 0;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * Run a job on the calling thread alone and at once, when every Worker is out of the last
+   * job: true once it is done (no promise made); false, having done nothing, otherwise.
+   */
+  runHere(op: number, args: ArrayLike<number>, argCount: number, phases: number[]): boolean {
+    if (phases.length > J.MAX_PHASES || argCount > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
+    this.throwIfFailed();
+    this.checkLiveness();
+    if (Atomics.load(this.words, J.ACK) < this.workers.length) return false;
+    this.runAlone(op, args, argCount, phases, undefined);
+    return true;
+  }
+
   // The job itself. A job on the caller alone, with every Worker out of the last one,
   // returns no promise: a small layer's call would pay for one at every level.
   private runJob(op: number, args: ArrayLike<number>, argCount: number, phases: number[], solo: boolean, overlap: RunOptions["overlap"]): Promise<void> | void {

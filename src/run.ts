@@ -20,6 +20,11 @@ export interface Engine {
   state<T>(key: symbol, make: () => T): T;
   /** Run one job of `op`: its arguments, and the work-groups of each phase. */
   run<K extends OpName>(op: K, args: OpArgs[K], phases: number[], options?: RunOptions): Promise<void>;
+  /**
+   * Run one job on the calling thread now, if the pool can take it at once: true when it is
+   * done; false, having done nothing, when a Worker is still leaving the last job (then use run).
+   */
+  runHere<K extends OpName>(op: K, args: OpArgs[K], phases: number[]): boolean;
 }
 
 /** What a Context gives its op methods. */

@@ -12,6 +12,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
+import { HOST } from "../dist/run.js";
 import { contextsPerThreadCount, random, randomF32, rejects, withContext } from "./helpers.js";
 import { conv2dReference, toNC4HW4Reference, toNHWCReference } from "./reference.js";
 
@@ -523,6 +524,31 @@ test("the weight cache: the same array again gives the same answer, and a change
     }
   }
   await rejects(createContext({ weightCacheMiB: -1 }), RangeError, /weightCacheMiB must be a finite number ≥ 0/);
+});
+
+test("the weight cache's check, on the caller at once or (the pool busy) as a job in turn, gives the same answers", async () => {
+  const rand = random(414);
+  const shape = [1, 8, 10, 10], wShape = [8, 1, 3, 3], options = { padding: 1, groups: 8 };
+  for (const busy of [false, true]) {
+    await withContext(createContext, { threads: 2 }, async (cl) => {
+      const engine = cl[HOST].engine;
+      let here = 0, later = 0;
+      const runHere = engine.runHere, run = engine.run;
+      // busy: as when a Worker is still leaving the last job, so the check must wait its turn.
+      engine.runHere = (op, ...rest) => (busy ? false : (here += op === "sameBits", runHere(op, ...rest)));
+      engine.run = (op, ...rest) => ((later += op === "sameBits"), run(op, ...rest));
+      const x = randomF32(rand, 800, 1);
+      const weight = randomF32(rand, 72, 1);
+      const first = await cl.conv2d(x, shape, weight, wShape, options);
+      for (let i = 0; i < 2; i++) assert.equal(Array.from((await cl.conv2d(x, shape, weight, wShape, options)).data), Array.from(first.data));
+      weight[5] += 1;
+      const changed = await cl.conv2d(x, shape, weight, wShape, options);
+      checkClose(changed.data, conv2dReference(x, shape, weight, wShape, { pad: [1, 1, 1, 1], groups: 8 }), 9, `busy ${busy}`);
+      assert.ok(changed.data.some((v, i) => v !== first.data[i]), `busy ${busy}: the change shows`);
+      // The entry, kept from the second call, was checked on the third and after the change.
+      assert.equal([here, later], busy ? [0, 2] : [2, 0], `busy ${busy}: checks on the caller at once, and as jobs in turn`);
+    });
+  }
 });
 
 test("the weight cache sees one changed value anywhere: first, either side of its 4 KiB compare blocks, in a block's lone last v128, the last of a length not in v128s", async () => {

@@ -24,7 +24,7 @@ import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNHWC } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
-import { WeightCache } from "./weight-cache.ts";
+import { WeightCache, type Prepared } from "./weight-cache.ts";
 import { planWinograd, transformWeights, winogradArgs, winogradFits, winogradPackedLength, winogradPays, winogradRawLength } from "./winograd.ts";
 
 export type ConvAlgorithm = "1x1" | "im2col" | "winograd" | "depthwise";
@@ -262,10 +262,11 @@ const packedWeights = (algorithm: ConvAlgorithm, h: PackedConv) => ({ packed: al
 
 /**
  * Plain weights packed before the call for its algorithm: the context's weight cache's
- * (packed now if the array is new to it or changed). Null when the cache is off: the call
- * packs them itself. `owned`: the call frees them when it is done.
+ * (packed now if the array is new to it or changed; a hit checked at once comes back as
+ * it is, not as a promise). Null when the cache is off: the call packs them itself.
+ * `owned`: the call frees them when it is done.
  */
-async function preparedWeights(engine: Engine, p: ConvPlan, wShape: Shape4): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean } | null> {
+function preparedWeights(engine: Engine, p: ConvPlan, wShape: Shape4): Prepared | Promise<Prepared> | null {
   if (engine.cacheBytes === 0) return null;
   const weight = p.weight as Float32Array;
   const cache = engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes));
@@ -362,7 +363,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
   // (A handle's packing needs no await: a microtask per call counts on small layers.)
-  const prepared = p.weight instanceof PackedConv ? packedWeights(p.algorithm, p.weight) : await preparedWeights(engine, p, wShape);
+  const pending = p.weight instanceof PackedConv ? packedWeights(p.algorithm, p.weight) : preparedWeights(engine, p, wShape);
+  const prepared = pending instanceof Promise ? await pending : pending;
   const regions = {
     input: gathers || inNHWC || inNCHW ? input(engine.arena, p.input, tensorLength(p.layout, [p.n, p.c, p.h, p.w]), "conv2d input") : tensorInput(engine, "conv2d input", p.input, [p.n, p.c, p.h, p.w], p.layout, solo),
     weights: prepared ? { bytes: 0, device: prepared.packed } : weightRegion(engine, p, p.weight as Float32Array, wShape),

@@ -10,7 +10,13 @@
 // Entries are dropped least recently used first beyond the context's `weightCacheMiB`,
 // when their array is garbage-collected, and with the context's memory on dispose().
 import { DeviceBuffer } from "../../buffer.ts";
-import { bind, input, scratch, view, type Engine } from "../../run.ts";
+import { view, type Engine } from "../../run.ts";
+
+/** A packing for a call, and whether the call frees it when done. */
+export interface Prepared {
+  packed: DeviceBuffer<Float32Array>;
+  owned: boolean;
+}
 
 interface Entry {
   /** What the packing is for: algorithm, weight shape, groups. */
@@ -41,15 +47,28 @@ export class WeightCache {
   /**
    * The packing of `weights` for `key`: the cached one while the array holds the same bits,
    * else `length` floats packed now by `pack`, kept when the array has been met before and
-   * they fit the cache. `owned`: the caller frees the packing when its call is done.
+   * they fit the cache. `owned`: the caller frees the packing when its call is done. A hit
+   * checked on the caller at once comes back as it is, not as a promise (a small layer's
+   * call would pay for the promises).
    */
-  async get(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Promise<{ packed: DeviceBuffer<Float32Array>; owned: boolean }> {
+  get(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Prepared | Promise<Prepared> {
     const hit = this.byWeights.get(weights);
-    if (hit && hit.key === key && (await this.unchanged(hit, weights))) {
-      this.lru.delete(hit);
-      this.lru.add(hit);
-      return { packed: hit.packed, owned: false };
+    if (hit && hit.key === key) {
+      const same = this.unchanged(hit, weights);
+      if (same === true) return this.use(hit);
+      if (same !== false) return same.then((yes) => (yes ? this.use(hit) : this.repack(weights, key, length, pack, hit)));
     }
+    return this.repack(weights, key, length, pack, hit);
+  }
+
+  private use(e: Entry): Prepared {
+    this.lru.delete(e);
+    this.lru.add(e);
+    return { packed: e.packed, owned: false };
+  }
+
+  // A miss: the array is new, changed, or packed for another key (`hit`: its entry, if any).
+  private async repack(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>, hit: Entry | undefined): Promise<Prepared> {
     if (hit) this.evict(hit);
     const again = hit !== undefined || this.metOnce.get(weights) === key;
     const bytes = length * 4 + weights.byteLength;
@@ -85,15 +104,27 @@ export class WeightCache {
     e.copy.dispose();
   }
 
-  /** Whether `weights` still holds the bits of the entry's copy. */
-  private async unchanged(e: Entry, weights: Float32Array): Promise<boolean> {
+  /**
+   * Whether `weights` still holds the bits of the entry's copy: the array copied into the
+   * context's memory and compared there, on the caller at once when the pool can take the
+   * job now (an answer, no promise), else as a job run in turn.
+   */
+  private unchanged(e: Entry, weights: Float32Array): boolean | Promise<boolean> {
     if (e.copy.length !== weights.length) return false;
+    const arena = this.engine.arena;
     const bytes = weights.byteLength;
-    const regions = { given: input(this.engine.arena, weights, weights.length, "conv2d weight"), result: scratch(16) };
-    return bind(this.engine.arena, regions, async (at) => {
-      await this.engine.run("sameBits", { a: e.copy.offset, b: at.given, bytes, result: at.result }, [1], { solo: true });
-      return view(this.engine.arena, Int32Array, at.result, 1)[0] === 1;
-    });
+    const { base, offsets: [given, result] } = arena.carve([bytes, 16]);
+    const answer = () => view(arena, Int32Array, result, 1)[0] === 1;
+    let later: Promise<boolean> | null = null;
+    try {
+      view(arena, Float32Array, given, weights.length).set(weights);
+      const args = { a: e.copy.offset, b: given, bytes, result };
+      if (this.engine.runHere("sameBits", args, [1])) return answer();
+      later = this.engine.run("sameBits", args, [1], { solo: true }).then(answer);
+      return later.finally(() => arena.release(base));
+    } finally {
+      if (!later && base) arena.release(base);
+    }
   }
 
   /** The context is gone, and its memory with it: forget every entry, free nothing. */
