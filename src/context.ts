@@ -112,7 +112,7 @@ export class Context extends OpMethods implements OpHost {
         return states.get(key) as T;
       },
       run: (op, args, phases, options) => pool.run(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, options),
-      runHere: (op, args, phases) => pool.runHere(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases),
+      runSolo: (op, args, phases) => pool.start(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, { solo: true }),
     };
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
   }

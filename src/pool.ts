@@ -112,7 +112,15 @@ export class Pool {
    * Run a job to completion. Arguments are the first `argCount` of `args`, u32 words (f32
    * bits written by the op).
    */
-  run(op: number, args: ArrayLike<number>, argCount: number, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> {
+  run(op: number, args: ArrayLike<number>, argCount: number, phases: number[], options: RunOptions = {}): Promise<void> {
+    return this.start(op, args, argCount, phases, options) ?? DONE;
+  }
+
+  /**
+   * Run a job as run() does, but return nothing when it was done on the caller at once (a
+   * job alone with every Worker out of the last one): no promise for the caller to wait on.
+   */
+  start(op: number, args: ArrayLike<number>, argCount: number, phases: number[], { solo = false, overlap }: RunOptions = {}): Promise<void> | void {
     let pending: Promise<void> | void;
     try {
       if (phases.length > J.MAX_PHASES || argCount > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
@@ -120,7 +128,7 @@ export class Pool {
     } catch (e) {
       return Promise.reject(e);
     }
-    return pending ? this.holding(pending) : DONE;
+    return pending ? this.holding(pending) : undefined;
   }
 
   // A job in flight keeps the process alive (the caller may be asleep in waitAsync, which
@@ -145,19 +153,6 @@ export class Pool {
   }
   private running = 0;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
-
-  /**
-   * Run a job on the calling thread alone and at once, when every Worker is out of the last
-   * job: true once it is done (no promise made); false, having done nothing, otherwise.
-   */
-  runHere(op: number, args: ArrayLike<number>, argCount: number, phases: number[]): boolean {
-    if (phases.length > J.MAX_PHASES || argCount > J.MAX_ARGS) throw new Error("simdcl: internal error, job too large");
-    this.throwIfFailed();
-    this.checkLiveness();
-    if (Atomics.load(this.words, J.ACK) < this.workers.length) return false;
-    this.runAlone(op, args, argCount, phases, undefined);
-    return true;
-  }
 
   // The job itself. A job on the caller alone, with every Worker out of the last one,
   // returns no promise: a small layer's call would pay for one at every level.

@@ -21,10 +21,10 @@ export interface Engine {
   /** Run one job of `op`: its arguments, and the work-groups of each phase. */
   run<K extends OpName>(op: K, args: OpArgs[K], phases: number[], options?: RunOptions): Promise<void>;
   /**
-   * Run one job on the calling thread now, if the pool can take it at once: true when it is
-   * done; false, having done nothing, when a Worker is still leaving the last job (then use run).
+   * Run one job on the calling thread alone: nothing when it was done at once (every Worker
+   * out of the last job), else a promise, as run() with `solo`.
    */
-  runHere<K extends OpName>(op: K, args: OpArgs[K], phases: number[]): boolean;
+  runSolo<K extends OpName>(op: K, args: OpArgs[K], phases: number[]): Promise<void> | void;
 }
 
 /** What a Context gives its op methods. */

@@ -526,27 +526,41 @@ test("the weight cache: the same array again gives the same answer, and a change
   await rejects(createContext({ weightCacheMiB: -1 }), RangeError, /weightCacheMiB must be a finite number ≥ 0/);
 });
 
-test("the weight cache's check, on the caller at once or (the pool busy) as a job in turn, gives the same answers", async () => {
+test("the weight cache's check, on the caller at once or (the pool busy) as a job in turn: same answers, no repacking on a hit, no memory kept", async () => {
   const rand = random(414);
-  const shape = [1, 8, 10, 10], wShape = [8, 1, 3, 3], options = { padding: 1, groups: 8 };
+  const shape = [1, 16, 9, 9], wShape = [20, 16, 1, 1]; // 1×1: its packing is a job, counted below
   for (const busy of [false, true]) {
-    await withContext(createContext, { threads: 2 }, async (cl) => {
+    // Idle: one thread, no Worker to wait for. Busy: as when a Worker is still leaving the
+    // last job, the check is a job in turn (a promise), as run() gives it.
+    await withContext(createContext, { threads: busy ? 2 : 1 }, async (cl) => {
       const engine = cl[HOST].engine;
-      let here = 0, later = 0;
-      const runHere = engine.runHere, run = engine.run;
-      // busy: as when a Worker is still leaving the last job, so the check must wait its turn.
-      engine.runHere = (op, ...rest) => (busy ? false : (here += op === "sameBits", runHere(op, ...rest)));
-      engine.run = (op, ...rest) => ((later += op === "sameBits"), run(op, ...rest));
-      const x = randomF32(rand, 800, 1);
-      const weight = randomF32(rand, 72, 1);
-      const first = await cl.conv2d(x, shape, weight, wShape, options);
-      for (let i = 0; i < 2; i++) assert.equal(Array.from((await cl.conv2d(x, shape, weight, wShape, options)).data), Array.from(first.data));
+      const { runSolo, run } = engine;
+      let atOnce = 0, inTurn = 0, packs = 0;
+      engine.runSolo = (op, args, phases) => {
+        if (busy) return run(op, args, phases, { solo: true }).then(() => void (inTurn += op === "sameBits"));
+        const done = runSolo(op, args, phases);
+        if (!done && op === "sameBits") atOnce++;
+        return done;
+      };
+      engine.run = (op, args, phases, options) => ((packs += op === "conv" && phases[0] > 0), run(op, args, phases, options));
+      const x = randomF32(rand, 16 * 81, 1);
+      const weight = randomF32(rand, 320, 1);
+      const first = await cl.conv2d(x, shape, weight, wShape);
+      const inUse = [];
+      for (let i = 0; i < 3; i++) {
+        assert.equal(Array.from((await cl.conv2d(x, shape, weight, wShape)).data), Array.from(first.data), `busy ${busy}: call ${i + 2}`);
+        inUse.push(engine.arena.bytesInUse);
+      }
+      // Kept from the second call on; the hits after it pack nothing and keep no memory.
+      assert.equal([inUse[1], inUse[2]], [inUse[0], inUse[0]], `busy ${busy}: memory in use after each hit`);
+      assert.is(packs, 2, `busy ${busy}: packed on the first two calls only`);
       weight[5] += 1;
-      const changed = await cl.conv2d(x, shape, weight, wShape, options);
-      checkClose(changed.data, conv2dReference(x, shape, weight, wShape, { pad: [1, 1, 1, 1], groups: 8 }), 9, `busy ${busy}`);
+      const changed = await cl.conv2d(x, shape, weight, wShape);
+      checkClose(changed.data, conv2dReference(x, shape, weight, wShape, {}), 16, `busy ${busy}: changed weights`);
       assert.ok(changed.data.some((v, i) => v !== first.data[i]), `busy ${busy}: the change shows`);
-      // The entry, kept from the second call, was checked on the third and after the change.
-      assert.equal([here, later], busy ? [0, 2] : [2, 0], `busy ${busy}: checks on the caller at once, and as jobs in turn`);
+      assert.is(packs, 3, `busy ${busy}: packed again once changed`);
+      // Checked on calls 3, 4 and after the change, each time one way.
+      assert.equal([atOnce, inTurn], busy ? [0, 3] : [3, 0], `busy ${busy}: checks at once, and in turn`);
     });
   }
 });

@@ -262,16 +262,22 @@ const packedWeights = (algorithm: ConvAlgorithm, h: PackedConv) => ({ packed: al
 
 /**
  * Plain weights packed before the call for its algorithm: the context's weight cache's
- * (packed now if the array is new to it or changed; a hit checked at once comes back as
- * it is, not as a promise). Null when the cache is off: the call packs them itself.
- * `owned`: the call frees them when it is done.
+ * (packed now if the array is new to it or changed). Null when the cache is off: the call
+ * packs them itself. `owned`: the call frees them when it is done.
  */
 function preparedWeights(engine: Engine, p: ConvPlan, wShape: Shape4): Prepared | Promise<Prepared> | null {
-  if (engine.cacheBytes === 0) return null;
   const weight = p.weight as Float32Array;
-  const cache = engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes));
   const key = `${p.algorithm} [${wShape.join(", ")}] / ${p.groups}`;
-  return cache.get(weight, key, packedLength(p.algorithm, p.c, wShape, p.groups), (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at));
+  return cachedWeights(engine, weight, key, packedLength(p.algorithm, p.c, wShape, p.groups), (at) => packWeights(engine, p.algorithm, weight, p.c, wShape, p.groups, at));
+}
+
+/**
+ * `weight` packed by `pack` (`length` floats) for `key`, from the context's weight cache;
+ * null when the cache is off. A hit checked at once comes back as it is, not as a promise.
+ */
+function cachedWeights(engine: Engine, weight: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Prepared | Promise<Prepared> | null {
+  if (engine.cacheBytes === 0) return null;
+  return engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes)).get(weight, key, length, pack);
 }
 
 /**
@@ -362,7 +368,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const written: Layout = outNCHW || (depthwise && p.outputLayout === "NCHW") ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const solo = threads === 1;
   const wShape: Shape4 = [p.oc, p.c / p.groups, p.kh, p.kw];
-  // (A handle's packing needs no await: a microtask per call counts on small layers.)
+  // (A handle's packing, or a cache hit checked at once, needs no await: a microtask per
+  // call counts on small layers.)
   const pending = p.weight instanceof PackedConv ? packedWeights(p.algorithm, p.weight) : preparedWeights(engine, p, wShape);
   const prepared = pending instanceof Promise ? await pending : pending;
   const regions = {
@@ -416,8 +423,8 @@ async function runNHWCMatmul(engine: Engine, p: ConvPlan, result: F32Operand, te
   const [m, n, k] = [p.n * p.h * p.w, p.oc, p.c];
   const length = packedBLength(k, n);
   const pack = (at: number) => packBInto(engine, weight, n * k, { k, n, ldb: k, transB: true }, at, "conv2d weight");
-  const prepared = engine.cacheBytes === 0 ? null
-    : await engine.state(WEIGHT_CACHE, () => new WeightCache(engine, engine.cacheBytes)).get(weight, `gemm [${n}, ${k}]`, length, pack);
+  const pending = cachedWeights(engine, weight, `gemm [${n}, ${k}]`, length, pack);
+  const prepared = pending instanceof Promise ? await pending : pending;
   if (threads === 1 && !(p.input instanceof DeviceBuffer) && !(result instanceof DeviceBuffer) && m > BAND_BYTES / ((n + k) * 4)) {
     try {
       await runBands(engine, p.input, result as Float32Array, prepared?.packed ?? null, pack, length, m, n, k, p);

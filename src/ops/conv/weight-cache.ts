@@ -10,6 +10,7 @@
 // Entries are dropped least recently used first beyond the context's `weightCacheMiB`,
 // when their array is garbage-collected, and with the context's memory on dispose().
 import { DeviceBuffer } from "../../buffer.ts";
+import { recheckLength } from "../../errors.ts";
 import { view, type Engine } from "../../run.ts";
 
 /** A packing for a call, and whether the call frees it when done. */
@@ -49,14 +50,15 @@ export class WeightCache {
    * else `length` floats packed now by `pack`, kept when the array has been met before and
    * they fit the cache. `owned`: the caller frees the packing when its call is done. A hit
    * checked on the caller at once comes back as it is, not as a promise (a small layer's
-   * call would pay for the promises).
+   * call would pay for the promises). May throw (a detached array, a failed pool): callers
+   * are async functions, where that rejects their call.
    */
   get(weights: Float32Array, key: string, length: number, pack: (at: number) => Promise<void>): Prepared | Promise<Prepared> {
     const hit = this.byWeights.get(weights);
     if (hit && hit.key === key) {
       const same = this.unchanged(hit, weights);
       if (same === true) return this.use(hit);
-      if (same !== false) return same.then((yes) => (yes ? this.use(hit) : this.repack(weights, key, length, pack, hit)));
+      if (same instanceof Promise) return same.then((yes) => (yes ? this.use(hit) : this.repack(weights, key, length, pack, hit)));
     }
     return this.repack(weights, key, length, pack, hit);
   }
@@ -106,25 +108,29 @@ export class WeightCache {
 
   /**
    * Whether `weights` still holds the bits of the entry's copy: the array copied into the
-   * context's memory and compared there, on the caller at once when the pool can take the
-   * job now (an answer, no promise), else as a job run in turn.
+   * context's memory and compared there by a job on the caller, an answer at once when the
+   * pool can take the job now, else a promise of one.
    */
   private unchanged(e: Entry, weights: Float32Array): boolean | Promise<boolean> {
-    if (e.copy.length !== weights.length) return false;
+    const length = weights.length;
+    if (e.copy.length !== length) return false;
     const arena = this.engine.arena;
-    const bytes = weights.byteLength;
-    const { base, offsets: [given, result] } = arena.carve([bytes, 16]);
-    const answer = () => view(arena, Int32Array, result, 1)[0] === 1;
-    let later: Promise<boolean> | null = null;
+    const { base, offsets: [given, result] } = arena.carve([length * 4, 16]);
+    let done: Promise<void> | void;
     try {
-      view(arena, Float32Array, given, weights.length).set(weights);
-      const args = { a: e.copy.offset, b: given, bytes, result };
-      if (this.engine.runHere("sameBits", args, [1])) return answer();
-      later = this.engine.run("sameBits", args, [1], { solo: true }).then(answer);
-      return later.finally(() => arena.release(base));
-    } finally {
-      if (!later && base) arena.release(base);
+      // (Carving may grow the memory, which detaches an array that is a view of it.)
+      recheckLength("conv2d weight", weights, length);
+      view(arena, Float32Array, given, length).set(weights);
+      done = this.engine.runSolo("sameBits", { a: e.copy.offset, b: given, bytes: length * 4, result }, [1]);
+    } catch (err) {
+      arena.release(base);
+      throw err;
     }
+    const answer = () => view(arena, Int32Array, result, 1)[0] === 1;
+    if (done) return done.then(answer).finally(() => arena.release(base));
+    const same = answer();
+    arena.release(base);
+    return same;
   }
 
   /** The context is gone, and its memory with it: forget every entry, free nothing. */
