@@ -267,6 +267,35 @@ test("#11.6 an input detached after the call is made gets simdcl's error, not th
   });
 });
 
+test("#11.6 a weight array that is a view of the context's memory, detached as the memory grows for the weight cache's check, gets simdcl's error", async () => {
+  // One thread: unshared memory where the engine has no relaxed SIMD (Node 20), whose growth
+  // detaches the views of it; shared memory's views survive growth, and the call goes on.
+  await withContext(createContext, { threads: 1 }, async (cl) => {
+    const arena = cl[debug].arena;
+    const w = cl.buffer(Float32Array, 72);
+    w.array.fill(0.25);
+    const weight = w.array;
+    const x = new Float32Array(8 * 64).fill(1);
+    const conv = (wt) => cl.conv2d(x, [1, 8, 8, 8], wt, [8, 1, 3, 3], { padding: 1, groups: 8 });
+    await conv(weight);
+    await conv(weight); // kept from the second call on: the next one is checked against the copy
+    // Take every free span of the memory, so that the check's region makes it grow.
+    for (;;) {
+      const largest = Math.max(0, ...arena.free.map((span) => span.size));
+      if (largest < 256) break;
+      arena.alloc(largest - 64); // (alloc adds a 64-byte overhang)
+    }
+    if (arena.shared) {
+      assert.is((await conv(weight)).data[9 * 8 + 1], 2.25, "shared memory: the view survives growth");
+      return;
+    }
+    await rejects(conv(weight), RangeError, /simdcl: conv2d weight was detached after the call was made/);
+    assert.is(weight.length, 0, "the view was detached");
+    const again = await conv(new Float32Array(72).fill(0.25));
+    assert.is(again.data[9 * 8 + 1], 2.25, "the context goes on");
+  });
+});
+
 test("#11.6 disposed buffers and handles are TypeErrors", async () => {
   await withContext(createContext, { threads: 1 }, async (cl) => {
     const buf = cl.buffer(Float32Array, 16);
