@@ -65,31 +65,20 @@ async function main() {
     }
   }
 
-  const simdcl = (ctx: typeof cl) => async () => {
+  // `outs`: an array per layer made once and passed as `out` (a new result array can cost
+  // more than the layer when the process takes its pages fresh from the system).
+  const simdcl = (ctx: typeof cl, outs?: Float32Array[]) => async () => {
     let x: Float32Array = input, h = SIZE;
     for (const [i, l] of layers.entries()) {
       const y = await ctx.conv2d(x, [1, l.c, h, h], weights[i].oihw, weights[i].shape, {
-        stride: l.stride, padding: "same", groups: l.depthwise ? l.c : 1, activation: "relu6", layout: "NHWC",
+        stride: l.stride, padding: "same", groups: l.depthwise ? l.c : 1, activation: "relu6", layout: "NHWC", out: outs?.[i],
       });
       x = y.data as Float32Array;
       h = y.shape[2];
     }
     return x;
   };
-  // The same with an array per layer allocated once and passed as `out`: a new result
-  // array can cost more than the layer when the process takes its pages fresh from the system.
   const outs = sizes.map(([, outLength]) => new Float32Array(outLength));
-  const simdclOut = (ctx: typeof cl) => async () => {
-    let x: Float32Array = input, h = SIZE;
-    for (const [i, l] of layers.entries()) {
-      const y = await ctx.conv2d(x, [1, l.c, h, h], weights[i].oihw, weights[i].shape, {
-        stride: l.stride, padding: "same", groups: l.depthwise ? l.c : 1, activation: "relu6", layout: "NHWC", out: outs[i],
-      });
-      x = y.data;
-      h = y.shape[2];
-    }
-    return x;
-  };
   const xnnpack = () => {
     let x: Float32Array = input, h = SIZE;
     for (const [i, l] of layers.entries()) {
@@ -107,7 +96,7 @@ async function main() {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   if (!(a.length === b.length && worst < 1e-3)) throw new Error(`chain: simdcl and XNNPACK differ by ${worst} (lengths ${a.length}, ${b.length})`);
-  const viaOut = await simdclOut(cl)();
+  const viaOut = await simdcl(cl, outs)();
   if (viaOut.some((v, i) => v !== a[i])) throw new Error("chain: simdcl into out arrays differs from simdcl into new arrays");
 
   // What the plain arrays cost on their own: each layer's input copied into the context's
@@ -120,7 +109,7 @@ async function main() {
       new Float32Array(outLength).set(staging.array.subarray(0, outLength));
     }
   };
-  const forms = [xnnpack, simdcl(cl), simdcl(cl2), copies, simdclOut(cl), simdclOut(cl2)];
+  const forms = [xnnpack, simdcl(cl), simdcl(cl2), copies, simdcl(cl, outs), simdcl(cl2, outs)];
   const names = [
     "XNNPACK (tfjs-wasm), 1 thread", "simdcl plain NHWC, 1 thread", "simdcl plain NHWC, 2 threads", "copy floor: each layer's arrays in and out, nothing computed",
     "simdcl plain NHWC into out arrays made once, 1 thread", "simdcl plain NHWC into out arrays made once, 2 threads",

@@ -258,7 +258,7 @@ async function packWeights(engine: Engine, algorithm: ConvAlgorithm, weight: Flo
 const WEIGHT_CACHE = Symbol("conv2d weight cache");
 
 /** A handle's packing for the call's algorithm. */
-const packedWeights = (algorithm: ConvAlgorithm, h: PackedConv) => ({ packed: algorithm === "winograd" ? h.winograd! : h.panels, owned: false });
+const packedWeights = (algorithm: ConvAlgorithm, h: PackedConv): Prepared => ({ packed: algorithm === "winograd" ? h.winograd! : h.panels, owned: false });
 
 /**
  * Plain weights packed before the call for its algorithm: the context's weight cache's
