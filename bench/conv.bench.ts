@@ -33,6 +33,9 @@ const LAYERS: Layer[] = [
   { name: "depthwise 3×3 112²×32", c: 32, h: 112, w: 112, oc: 32, k: 3, stride: 1, pad: 1, depthwise: true },
   { name: "depthwise 3×3/2 56²×144", c: 144, h: 56, w: 56, oc: 144, k: 3, stride: 2, pad: 1, depthwise: true },
   { name: "depthwise 5×5 28²×96", c: 96, h: 28, w: 28, oc: 96, k: 5, stride: 1, pad: 2, depthwise: true },
+  // Small layers: MobileNetV2's and V3's last stage at 224² (rows seven wide).
+  { name: "depthwise 3×3 7²×960", c: 960, h: 7, w: 7, oc: 960, k: 3, stride: 1, pad: 1, depthwise: true },
+  { name: "depthwise 5×5 7²×672", c: 672, h: 7, w: 7, oc: 672, k: 5, stride: 1, pad: 2, depthwise: true },
   { name: "depthwise 31×31 28²×64", c: 64, h: 28, w: 28, oc: 64, k: 31, stride: 1, pad: 15, depthwise: true },
 ];
 

@@ -8,7 +8,8 @@
 // picks; docs/decisions/depthwise.md):
 // - in place: outputs whose window lies inside the row go in blocks straight from the
 //   input; the few at the left and right edges go one by one, each over its own taps,
-//   unless a sliding-window kernel has an edge block for the row's padding;
+//   unless a sliding-window kernel has an edge block for the row's padding (or, for a
+//   row seven or eight wide at stride 1, a block of the whole row);
 // - padded copy, for large kernels, where most windows cross an edge, for channel
 //   multipliers, for NCHW input, and for NHWC input the window kernels cannot read in
 //   place: the group first copies the rows it reads into scratch, zero-padded left and
@@ -26,7 +27,7 @@
 import { Config, DepthwiseArgs, LAYOUT_NCHW, LAYOUT_NHWC } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
 import { quadsToPlanes, transpose4x4 } from "../simd/transpose";
-import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N } from "./windows.gen";
+import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasRowBlock, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N, windowRow, windowRowN } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 
@@ -126,13 +127,17 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   const pin = Config.depthwisePinned(ctrl);
   const half = (kw - 1) >> 1;
   const leftEdge = window && !copy && half > 0 && pl == half;
-  const rightBlock = window && !copy && half > 0 && ow - 8 >= start && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
+  const rightEdge = window && !copy && half > 0 && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
+  // A row too narrow for a left and a right edge block (seven or eight wide at stride 1)
+  // is one block, both paddings skipped, and nothing else.
+  const narrow = leftEdge && rightEdge && hasRowBlock(kw, sw, ow);
+  const rightBlock = rightEdge && ow - 8 >= start;
   // Blocks go up to `stop`, the right edge block's first column if there is one. Where
   // blocks of seven exist, `sevens` of them (the left edge block first) and blocks of
   // eight tile [0 or start, stop) exactly: a 14-wide row takes two sevens, not an eight
   // and an overlapping eight.
   const stop = rightBlock ? ow - 8 : end;
-  const sevens = window && hasSevens(kw, sw) ? exactSevens(stop - (leftEdge ? 0 : start)) : 0;
+  const sevens = window && !narrow && hasSevens(kw, sw) ? exactSevens(stop - (leftEdge ? 0 : start)) : 0;
   const leftBlock = leftEdge && end >= (sevens > 0 ? 7 : 8);
   for (let oq = oq0; oq < oq0 + count; oq += quads) {
     // This quad's input rows (copied into the one scratch, or where they lie), weights,
@@ -143,7 +148,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     const weights = DepthwiseArgs.weights(ctrl) + (<usize>oq * quadWeights);
     const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
     const out = out0 + <usize>k * quadOut;
-    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, from, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, leftBlock, rightBlock, sevens, start, stop, act, pin);
+    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, from, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, narrow, leftBlock, rightBlock, sevens, start, stop, act, pin);
     if (nchwOut) writeBlock(ctrl, b, oq, oy0, oy1, rowBuf);
   }
 }
@@ -153,7 +158,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
 @inline function quadRows(
   ctrl: usize, b: i32, oq: i32, oy0: i32, oy1: i32, r0: i32, r1: i32, rowsAt: usize, rowBytes: usize, colShift: i32, ps: usize, os: usize,
   weights: usize, biasAt: usize, out: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize, rowBuf: usize,
-  direct: bool, strided: bool, window: bool, leftBlock: bool, rightBlock: bool, sevens: i32, start: i32, stop: i32, act: i32, pin: bool,
+  direct: bool, strided: bool, window: bool, narrow: bool, leftBlock: bool, rightBlock: bool, sevens: i32, start: i32, stop: i32, act: i32, pin: bool,
 ): void {
   const ow = DepthwiseArgs.ow(ctrl), w = DepthwiseArgs.w(ctrl);
   const kh = DepthwiseArgs.kh(ctrl), kw = DepthwiseArgs.kw(ctrl);
@@ -181,7 +186,11 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     const taps = kyHi - kyLo;
     const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
     let ox = 0, sev = sevens;
-    if (leftBlock && sev > 0) {
+    if (narrow) {
+      if (strided) windowRowN(kw, sw, ow, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
+      else windowRow(kw, sw, ow, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance);
+      ox = ow;
+    } else if (leftBlock && sev > 0) {
       if (strided) window7N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window7(kw, sw, LEFT_EDGE, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = 7;

@@ -4,7 +4,7 @@ import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
 import { LAYOUT_NC4HW4, LAYOUT_NCHW, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
 import { quads, type Layout, type Shape4 } from "../tensor/types.ts";
 import { withGeometry, type ConvShape } from "./geometry.ts";
-import { hasWindow } from "./windows.gen.ts";
+import { hasRowBlock, hasWindow } from "./windows.gen.ts";
 
 /** A depthwise group's padded input rows stay under this many bytes (L2-resident). */
 const DEPTHWISE_SCRATCH = 96 * 1024;
@@ -46,7 +46,10 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = 
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
   // NHWC is read in place by the window kernels when its quads are whole.
   const nhwcInPlace = hasWindow(p.kw, p.sw, p.dw) && p.c % 4 === 0;
-  const copy = p.oc !== p.c || 2 * (end - start) < p.ow || inLayout === "NCHW" || (inLayout === "NHWC" && !nhwcInPlace);
+  // A row with a block of its own (seven or eight wide, both paddings skipped) is all blocks.
+  const half = (p.kw - 1) >> 1;
+  const rowBlock = p.dw === 1 && hasRowBlock(p.kw, p.sw, p.ow) && p.pad[1] === half && (p.ow - 1) * p.sw - half + p.kw - 1 === p.w - 1 + half;
+  const copy = p.oc !== p.c || (2 * (end - start) < p.ow && !rowBlock) || inLayout === "NCHW" || (inLayout === "NHWC" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
   // A group is quads' row blocks, or with NHWC on either side a row block of every quad.
