@@ -504,7 +504,7 @@ function copyRows(ctrl: usize, b: i32, oq: i32, r0: i32, r1: i32, w: i32, pl: i3
 // pixel at `to`: from NHWC each pixel's quad, from NCHW four pixels of four planes through
 // a 4×4 transpose, or lane by lane (a last quad of fewer than four channels, a
 // multiplier), zero past c.
-function gatherRow(row: usize, pixelStep: usize, channelStep: usize, c: i32, w: i32, oq: i32, mult: i32, to: usize): void {
+@inline function gatherRow(row: usize, pixelStep: usize, channelStep: usize, c: i32, w: i32, oq: i32, mult: i32, to: usize): void {
   const c0 = 4 * oq; // the first output channel; with a multiplier, input channel (c0 + l) / mult
   let x = 0;
   if (mult == 1 && c0 + 4 <= c) {
@@ -516,6 +516,12 @@ function gatherRow(row: usize, pixelStep: usize, channelStep: usize, c: i32, w: 
     // (NCHW: simd/transpose.ts's planesToQuads does this too, but here its copy measured 5%
     // slower on 3×3/2 layers, where the gather is a large share of the call.)
     for (; x + 4 <= w; x += 4) transpose4x4(from + (<usize>x << 2), channelStep, to + (<usize>x << 4));
+    // A row's last pixels: one more transpose over its last four, the same values again
+    // where it overlaps (lane by lane, with a division each, cost more than the kernel).
+    if (x < w && w >= 4) {
+      transpose4x4(from + (<usize>(w - 4) << 2), channelStep, to + (<usize>(w - 4) << 4));
+      return;
+    }
   }
   for (; x < w; x++) {
     for (let l = 0; l < 4; l++) {
