@@ -33,11 +33,11 @@ const VARIANTS = [["", 8, null], ["L", 8, "left"], ["R", 8, "right"], ["x4", 4, 
 const SEVENS = [[3, 2], [3, 1], [5, 1]];
 const SEVEN_VARIANTS = [["x7", 7, null], ["L7", 7, "left"]];
 const SEVEN_EDGES = { x7: "WHOLE", L7: "LEFT_EDGE" };
-// Whole rows of seven and eight at stride 1, both paddings skipped: a row that narrow has
+// Whole rows four to eight wide at stride 1, both paddings skipped: a row that narrow has
 // no room for a left and a right edge block, and took single pixels and a block of four
-// (3×3 7²×960 ran at 0.6× XNNPACK).
+// (3×3 7²×960 ran at 0.6× XNNPACK, 4²×384 at 0.3×).
 const ROWS = [[3, 1], [5, 1]];
-const ROW_VARIANTS = [["B7", 7, "both"], ["B8", 8, "both"]];
+const ROW_VARIANTS = [4, 5, 6, 7, 8].map((outs) => [`B${outs}`, outs, "both"]);
 const has = (list, kw, s) => list.some(([k, t]) => k === kw && t === s);
 const variantsOf = (kw, s) => [...VARIANTS, ...(has(SEVENS, kw, s) ? SEVEN_VARIANTS : []), ...(has(ROWS, kw, s) ? ROW_VARIANTS : [])];
 const EDGES = { "": "WHOLE", L: "LEFT_EDGE", R: "RIGHT_EDGE" };
@@ -49,7 +49,7 @@ function kernel(kw, stride, [suffix, outs, skip], pinned) {
   const accs = Array.from({ length: outs }, (_, o) => `a${o}`);
   const what = { left: ", the row's left padding skipped", right: ", the row's right padding skipped", both: ", a whole row, both paddings skipped" }[skip] ?? "";
   const lines = [
-    `// ${{ 8: "Eight", 7: "Seven", 4: "Four" }[outs]} outputs, kernel width ${kw}, stride ${stride}${what}${pinned ? ", partial sums stored" : ""}: see scripts/gen-windows.mjs.`,
+    `// ${{ 8: "Eight", 7: "Seven", 6: "Six", 5: "Five", 4: "Four" }[outs]} outputs, kernel width ${kw}, stride ${stride}${what}${pinned ? ", partial sums stored" : ""}: see scripts/gen-windows.mjs.`,
     `export function window${kw}s${stride}${suffix}${pinned ? "P" : ""}(row0: usize, rowStep: usize, weights: usize, taps: i32, out0: usize, bias: usize, act: i32, blocks: i32, rows: i32, rowAdvance: usize, outAdvance: usize): void {`,
   ];
   const body = [
@@ -207,7 +207,7 @@ const text = [
   "",
   "// Whether a whole row `width` outputs wide, both paddings (kw - 1) / 2, has a block of its own.",
   `export function hasRowBlock(kw: i32, stride: i32, width: i32): bool {`,
-  `  return (${ROW_VARIANTS.map(([, outs]) => `width == ${outs}`).join(" || ")}) && (${ROWS.map(([kw, s]) => `(kw == ${kw} && stride == ${s})`).join(" || ")});`,
+  `  return width >= ${ROW_VARIANTS[0][1]} && width <= ${ROW_VARIANTS.at(-1)[1]} && (${ROWS.map(([kw, s]) => `(kw == ${kw} && stride == ${s})`).join(" || ")});`,
   `}`,
   "",
   "// A whole row's block (hasRowBlock must hold); `at` is its first tap column, left of the row.",
@@ -226,7 +226,7 @@ writeFileSync("src/ops/conv/windows.gen.ts", [
   "}",
   "/** Whether a whole row this wide, both paddings (kw - 1) / 2, has a block of its own (as the kernel's hasRowBlock). */",
   "export function hasRowBlock(kw: number, stride: number, width: number): boolean {",
-  `  return (${ROW_VARIANTS.map(([, outs]) => `width === ${outs}`).join(" || ")}) && (${ROWS.map(([kw, s]) => `(kw === ${kw} && stride === ${s})`).join(" || ")});`,
+  `  return width >= ${ROW_VARIANTS[0][1]} && width <= ${ROW_VARIANTS.at(-1)[1]} && (${ROWS.map(([kw, s]) => `(kw === ${kw} && stride === ${s})`).join(" || ")});`,
   "}",
   "",
 ].join("\n"));

@@ -9,7 +9,7 @@
 // - in place: outputs whose window lies inside the row go in blocks straight from the
 //   input; the few at the left and right edges go one by one, each over its own taps,
 //   unless a sliding-window kernel has an edge block for the row's padding (or, for a
-//   row seven or eight wide at stride 1, a block of the whole row);
+//   row four to eight wide at stride 1, a block of the whole row);
 // - padded copy, for large kernels, where most windows cross an edge, for channel
 //   multipliers, for NCHW input, and for NHWC input the window kernels cannot read in
 //   place: the group first copies the rows it reads into scratch, zero-padded left and
@@ -107,11 +107,20 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   const nchwOut = DepthwiseArgs.outLayout(ctrl) == LAYOUT_NCHW;
   const direct = !nhwcOut || (window && (oc & 3) == 0);
   const os: usize = nhwcOut && direct ? <usize>oc << 2 : 16;
-  const strided = ps != 16 || os != 16;
+  const pin = Config.depthwisePinned(ctrl);
+  const half = (kw - 1) >> 1;
+  const rightEdge = window && half > 0 && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
+  // A row too narrow for a left and a right edge block (four to eight wide at stride 1)
+  // is one block, both paddings skipped (in place, or the copy's zeros), and nothing else.
+  const narrow = rightEdge && pl == half && hasRowBlock(kw, sw, ow);
   // Quads a block at a time: their input pixels share cache lines (NHWC), so each block
-  // reads its lines once from L1, not once per quad from L2.
+  // reads its lines once from L1, not once per quad from L2; and NC4HW4 planes with narrow
+  // rows, whose blocks are too small to pay for a call and a row plan per quad (the
+  // strided kernels, at 16 bytes a pixel).
   // (Not into NCHW's row block, which holds one quad.)
-  const quads = window && !copy && direct && strided && !nchwOut ? count : 1;
+  const manyQuads = window && !copy && direct && !nchwOut && (ps != 16 || os != 16 || narrow);
+  const strided = ps != 16 || os != 16 || manyQuads;
+  const quads = manyQuads ? count : 1;
   const quadIn: usize = nhwcIn ? 16 : (<usize>h * <usize>w) << 4;
   const quadOut: usize = nhwcOut ? 16 : nchwOut ? 0 : (<usize>oh * <usize>ow) << 4;
   const quadWeights = <usize>(kh * kw) << 4;
@@ -124,14 +133,8 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
   // block that skips the padding columns, so its edge pixels need no passes of their own.
-  const pin = Config.depthwisePinned(ctrl);
-  const half = (kw - 1) >> 1;
   const leftEdge = window && !copy && half > 0 && pl == half;
-  const rightEdge = window && !copy && half > 0 && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
-  // A row too narrow for a left and a right edge block (seven or eight wide at stride 1)
-  // is one block, both paddings skipped, and nothing else.
-  const narrow = leftEdge && rightEdge && hasRowBlock(kw, sw, ow);
-  const rightBlock = rightEdge && ow - 8 >= start;
+  const rightBlock = rightEdge && !copy && ow - 8 >= start;
   // Blocks go up to `stop`, the right edge block's first column if there is one. Where
   // blocks of seven exist, `sevens` of them (the left edge block first) and blocks of
   // eight tile [0 or start, stop) exactly: a 14-wide row takes two sevens, not an eight
@@ -187,8 +190,9 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
     let ox = 0, sev = sevens;
     if (narrow) {
-      if (strided) windowRowN(kw, sw, ow, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
-      else windowRow(kw, sw, ow, pin, rowAt - (<usize>pl << 4), rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance);
+      const at = rowAt + <usize>(colShift - pl) * ps;
+      if (strided) windowRowN(kw, sw, ow, pin, at, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
+      else windowRow(kw, sw, ow, pin, at, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance);
       ox = ow;
     } else if (leftBlock && sev > 0) {
       if (strided) window7N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);

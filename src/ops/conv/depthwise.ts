@@ -46,7 +46,7 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = 
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
   // NHWC is read in place by the window kernels when its quads are whole.
   const nhwcInPlace = hasWindow(p.kw, p.sw, p.dw) && p.c % 4 === 0;
-  // A row with a block of its own (seven or eight wide, both paddings skipped) is all blocks.
+  // A row with a block of its own (four to eight wide, both paddings skipped) is all blocks.
   const half = (p.kw - 1) >> 1;
   const rowBlock = p.dw === 1 && hasRowBlock(p.kw, p.sw, p.ow) && p.pad[1] === half && (p.ow - 1) * p.sw - half + p.kw - 1 === p.w - 1 + half;
   const copy = p.oc !== p.c || (2 * (end - start) < p.ow && !rowBlock) || inLayout === "NCHW" || (inLayout === "NHWC" && !nhwcInPlace);
