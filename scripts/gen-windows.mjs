@@ -25,21 +25,35 @@ const SHAPES = [[3, 1], [5, 1], [3, 2]];
 // (the padding columns skipped, so the first pixel needs no pass of its own); eight at
 // the right edge, padded the same; four whole windows, for a row's tail.
 const VARIANTS = [["", 8, null], ["L", 8, "left"], ["R", 8, "right"], ["x4", 4, null]];
-// Blocks of seven, whole and at the left edge, for the shapes whose rows are often a
-// multiple of seven wide (3×3/2: MobileNet's 14- and 7-wide outputs at 224²): with blocks
-// of eight they tile such a row exactly, where eights alone end in an overlapping block.
-// At stride 1 they also serve rows seven wide read from the padded copy (MobileNet's last
-// stage at 224²), which a block of four and single pixels took.
-const SEVENS = [[3, 2], [3, 1], [5, 1]];
-const SEVEN_VARIANTS = [["x7", 7, null], ["L7", 7, "left"]];
-const SEVEN_EDGES = { x7: "WHOLE", L7: "LEFT_EDGE" };
-// Whole rows four to eight wide at stride 1, both paddings skipped: a row that narrow has
-// no room for a left and a right edge block, and took single pixels and a block of four
-// (3×3 7²×960 ran at 0.6× XNNPACK, 4²×384 at 0.3×).
-const ROWS = [[3, 1], [5, 1]];
-const ROW_VARIANTS = [4, 5, 6, 7, 8].map((outs) => [`B${outs}`, outs, "both"]);
-const has = (list, kw, s) => list.some(([k, t]) => k === kw && t === s);
-const variantsOf = (kw, s) => [...VARIANTS, ...(has(SEVENS, kw, s) ? SEVEN_VARIANTS : []), ...(has(ROWS, kw, s) ? ROW_VARIANTS : [])];
+// Blocks of seven, for the shapes whose rows are often a multiple of seven wide (3×3/2:
+// MobileNet's 14- and 7-wide outputs at 224²): with blocks of eight they tile such a row
+// exactly, where eights alone end in an overlapping block. At stride 2, whole and at
+// either edge (TensorFlow's "same" pads an even row on the right only: 14 wide is a
+// seven and a right-edge seven); at stride 1, whole, for rows read from the padded copy.
+const SEVENS = {
+  "3,2": [["x7", 7, null], ["L7", 7, "left"], ["R7", 7, "right"]],
+  "3,1": [["x7", 7, null]],
+  "5,1": [["x7", 7, null]],
+};
+// Whole rows four to eight wide, a block each with the padding skipped where the row has
+// it: too narrow for a left and a right edge block, such a row took single pixels and a
+// block of four (3×3 7²×960 ran at 0.6× XNNPACK, 4²×384 at 0.3×). Only in the N copy
+// (pixels ps bytes apart, 16 for NC4HW4), which also takes every quad of a block.
+const ROW_BLOCKS = {
+  "3,1": [4, 5, 6, 7, 8].map((outs) => [`B${outs}`, outs, "both"]),
+  "5,1": [4, 5, 6, 7, 8].map((outs) => [`B${outs}`, outs, "both"]),
+  "3,2": [
+    ...[4, 5, 6].flatMap((outs) => [[`L${outs}`, outs, "left"], [`R${outs}`, outs, "right"], [`B${outs}`, outs, "both"]]),
+    ["B7", 7, "both"], ["B8", 8, "both"],
+  ],
+};
+const EDGE_OF = { null: "WHOLE", left: "LEFT_EDGE", right: "RIGHT_EDGE", both: "BOTH_EDGES" };
+// Every block of a shape: [suffix, outputs, padding skipped, whether only the N copy exists].
+const variantsOf = (kw, s) => [
+  ...VARIANTS.map((v) => [...v, false]),
+  ...(SEVENS[`${kw},${s}`] ?? []).map((v) => [...v, false]),
+  ...(ROW_BLOCKS[`${kw},${s}`] ?? []).map((v) => [...v, true]),
+];
 const EDGES = { "": "WHOLE", L: "LEFT_EDGE", R: "RIGHT_EDGE" };
 
 function kernel(kw, stride, [suffix, outs, skip], pinned) {
@@ -142,43 +156,46 @@ const call = (kw, s, suffix) =>
 const callN = (kw, s, suffix) =>
   `{ if (pin) window${kw}s${s}${suffix}PN(at, rowStep, wAt, taps, out, bias, act, blocks, rows, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights); else window${kw}s${s}${suffix}N(at, rowStep, wAt, taps, out, bias, act, blocks, rows, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights); }`;
 
-// A dispatcher over the blocks with edges: for each shape and edge, its kernel's call
+// A dispatcher over blocks by edge: for each [kw, stride, suffix, edge], its kernel's call
 // (the strided N copies where `strided`).
-const edged = (name, shapes, edges, strided) => [
+const edged = (name, entries, strided) => [
   `@inline export function ${name}(kw: i32, stride: i32, edge: i32, pin: bool, at: usize, rowStep: usize, wAt: usize, taps: i32, out: usize, bias: usize, act: i32, blocks: i32, rows: i32, rowAdvance: usize, outAdvance: usize${strided ? ", ps: usize, os: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize" : ""}): void {`,
-  ...shapes.flatMap(([kw, s]) => Object.entries(edges).map(([suffix, edge]) => `  if (kw == ${kw} && stride == ${s} && edge == ${edge}) ${(strided ? callN : call)(kw, s, suffix)}`)),
+  ...entries.map(([kw, s, suffix, edge]) => `  if (kw == ${kw} && stride == ${s} && edge == ${edge}) ${(strided ? callN : call)(kw, s, suffix)}`),
   `}`,
 ];
+const eights = SHAPES.flatMap(([kw, s]) => Object.entries(EDGES).map(([suffix, edge]) => [kw, s, suffix, edge]));
+const sevens = Object.entries(SEVENS).flatMap(([shape, vs]) => vs.map(([suffix, , skip]) => [...shape.split(","), suffix, EDGE_OF[skip]]));
+const rowBlocks = Object.entries(ROW_BLOCKS).flatMap(([shape, vs]) => vs.map(([suffix, outs, skip]) => [...shape.split(","), outs, suffix, EDGE_OF[skip]]));
 
-// A dispatcher over the whole-row blocks: for each shape and width, its kernel's call.
-const rowsOf = (name, strided) => [
-  `@inline export function ${name}(kw: i32, stride: i32, width: i32, pin: bool, at: usize, rowStep: usize, wAt: usize, taps: i32, out: usize, bias: usize, act: i32, rows: i32, rowAdvance: usize, outAdvance: usize${strided ? ", ps: usize, os: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize" : ""}): void {`,
+// A dispatcher over the whole-row blocks (N copies): for each shape, width and edge, its call.
+const rowsOf = (name) => [
+  `@inline export function ${name}(kw: i32, stride: i32, width: i32, edge: i32, pin: bool, at: usize, rowStep: usize, wAt: usize, taps: i32, out: usize, bias: usize, act: i32, rows: i32, rowAdvance: usize, outAdvance: usize, ps: usize, os: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize): void {`,
   "  const blocks = 1;",
-  ...ROWS.flatMap(([kw, s]) => ROW_VARIANTS.map(([suffix, outs]) => `  if (kw == ${kw} && stride == ${s} && width == ${outs}) ${(strided ? callN : call)(kw, s, suffix)}`)),
+  ...rowBlocks.map(([kw, s, outs, suffix, edge]) => `  if (kw == ${kw} && stride == ${s} && width == ${outs} && edge == ${edge}) ${callN(kw, s, suffix)}`),
   `}`,
 ];
-
 const text = [
   "// GENERATED by scripts/gen-windows.mjs — do not edit.",
   'import { madd, storeOutput } from "../simd/epilogue";',
   "",
-  ...SHAPES.flatMap(([kw, s]) => variantsOf(kw, s).flatMap((v) => [kernel(kw, s, v, false) + "\n", kernel(kw, s, v, true) + "\n"])),
+  ...SHAPES.flatMap(([kw, s]) => variantsOf(kw, s).filter((v) => !v[3]).flatMap((v) => [kernel(kw, s, v, false) + "\n", kernel(kw, s, v, true) + "\n"])),
   ...SHAPES.flatMap(([kw, s]) => variantsOf(kw, s).flatMap((v) => [strided(kw, s, v, false) + "\n", strided(kw, s, v, true) + "\n"])),
   "// Whether a sliding-window kernel exists for this kernel width, stride and dilation.",
   `export function hasWindow(kw: i32, stride: i32, dilation: i32): bool {`,
   `  return dilation == 1 && (${SHAPES.map(([kw, s]) => `(kw == ${kw} && stride == ${s})`).join(" || ")});`,
   `}`,
   "",
-  "// A block of eight: all its windows inside the row, or at an edge padded by (kw - 1) / 2.",
+  "// A block: all its windows inside the row, or at an edge padded by (kw - 1) / 2 (or both).",
   "export const WHOLE = 0;",
   "export const LEFT_EDGE = 1;",
   "export const RIGHT_EDGE = 2;",
+  "export const BOTH_EDGES = 3;",
   "",
   "// Blocks of eight outputs for kw and stride (hasWindow must hold), one after the other,",
   "// on `rows` output rows (the next row's `at` and `out` rowAdvance and outAdvance bytes on);",
   "// `at` is the first output's first tap column, which lies left of the row at LEFT_EDGE.",
   "// `pin`: the copies that store partial sums (see scripts/gen-windows.mjs).",
-  ...edged("window8", SHAPES, EDGES, false),
+  ...edged("window8", eights, false),
   "",
   "// Four outputs whose windows lie inside the row.",
   `@inline export function window4(kw: i32, stride: i32, pin: bool, at: usize, rowStep: usize, wAt: usize, taps: i32, out: usize, bias: usize, act: i32, rows: i32, rowAdvance: usize, outAdvance: usize): void {`,
@@ -188,32 +205,31 @@ const text = [
   "",
   "// window8 and window4 over pixels ps bytes apart in the input and os in the output, `quads`",
   "// channel quads a block (quadIn, quadOut and quadWeights bytes apart).",
-  ...edged("window8N", SHAPES, EDGES, true),
+  ...edged("window8N", eights, true),
   "",
   `@inline export function window4N(kw: i32, stride: i32, pin: bool, at: usize, rowStep: usize, wAt: usize, taps: i32, out: usize, bias: usize, act: i32, rows: i32, rowAdvance: usize, outAdvance: usize, ps: usize, os: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize): void {`,
   "  const blocks = 1;",
   ...SHAPES.map(([kw, s]) => `  if (kw == ${kw} && stride == ${s}) ${callN(kw, s, "x4")}`),
   `}`,
   "",
-  "// Whether blocks of seven exist for this kernel width and stride (with a window).",
-  `export function hasSevens(kw: i32, stride: i32): bool {`,
-  `  return ${SEVENS.map(([kw, s]) => `(kw == ${kw} && stride == ${s})`).join(" || ")};`,
+  "// Whether a block of seven exists for this kernel width, stride and edge (with a window).",
+  `export function hasSevens(kw: i32, stride: i32, edge: i32): bool {`,
+  `  return ${sevens.map(([kw, s, , edge]) => `(kw == ${kw} && stride == ${s} && edge == ${edge})`).join(" || ")};`,
   `}`,
   "",
-  "// window8 and window8N with blocks of seven (hasSevens must hold), WHOLE or LEFT_EDGE.",
-  ...edged("window7", SEVENS, SEVEN_EDGES, false),
+  "// Blocks of seven (hasSevens must hold), and over pixels ps bytes apart.",
+  ...edged("window7", sevens, false),
   "",
-  ...edged("window7N", SEVENS, SEVEN_EDGES, true),
+  ...edged("window7N", sevens, true),
   "",
-  "// Whether a whole row `width` outputs wide, both paddings (kw - 1) / 2, has a block of its own.",
-  `export function hasRowBlock(kw: i32, stride: i32, width: i32): bool {`,
-  `  return width >= ${ROW_VARIANTS[0][1]} && width <= ${ROW_VARIANTS.at(-1)[1]} && (${ROWS.map(([kw, s]) => `(kw == ${kw} && stride == ${s})`).join(" || ")});`,
+  "// Whether a whole row `width` outputs wide, with these edges padded by (kw - 1) / 2, has a block of its own.",
+  `export function hasRowBlock(kw: i32, stride: i32, width: i32, edge: i32): bool {`,
+  `  return ${rowBlocks.map(([kw, s, outs, , edge]) => `(kw == ${kw} && stride == ${s} && width == ${outs} && edge == ${edge})`).join(" || ")};`,
   `}`,
   "",
-  "// A whole row's block (hasRowBlock must hold); `at` is its first tap column, left of the row.",
-  ...rowsOf("windowRow", false),
-  "",
-  ...rowsOf("windowRowN", true),
+  "// A whole row's block (hasRowBlock must hold), pixels ps bytes apart; `at` is its first",
+  "// tap column, left of the row at a left edge.",
+  ...rowsOf("windowRowN"),
   "",
 ].join("\n");
 writeFileSync("assembly/conv/windows.gen.ts", text);
@@ -224,9 +240,9 @@ writeFileSync("src/ops/conv/windows.gen.ts", [
   "export function hasWindow(kw: number, stride: number, dilation: number): boolean {",
   `  return dilation === 1 && (${SHAPES.map(([kw, s]) => `(kw === ${kw} && stride === ${s})`).join(" || ")});`,
   "}",
-  "/** Whether a whole row this wide, both paddings (kw - 1) / 2, has a block of its own (as the kernel's hasRowBlock). */",
-  "export function hasRowBlock(kw: number, stride: number, width: number): boolean {",
-  `  return width >= ${ROW_VARIANTS[0][1]} && width <= ${ROW_VARIANTS.at(-1)[1]} && (${ROWS.map(([kw, s]) => `(kw === ${kw} && stride === ${s})`).join(" || ")});`,
+  "/** Whether a whole row this wide, with these edges (1 left, 2 right, 3 both) padded by (kw - 1) / 2, has a block of its own (as the kernel's hasRowBlock). */",
+  "export function hasRowBlock(kw: number, stride: number, width: number, edge: number): boolean {",
+  `  return ${rowBlocks.map(([kw, s, outs, , edge]) => `(kw === ${kw} && stride === ${s} && width === ${outs} && edge === ${{ WHOLE: 0, LEFT_EDGE: 1, RIGHT_EDGE: 2, BOTH_EDGES: 3 }[edge]})`).join(" || ")};`,
   "}",
   "",
 ].join("\n"));

@@ -246,16 +246,24 @@ test("depthwise 3×3/2 rows that sevens and eights tile, over spans of rows with
   }
 });
 
-test("depthwise rows four to eight wide at stride 1 (a block of their own, both paddings skipped): every layout pair, several quads, spans of rows, threads", async () => {
+test("depthwise rows four to eight wide (a block of their own, the padding skipped) and right-edge sevens: every layout pair, several quads, spans of rows, threads", async () => {
   const rand = random(419);
-  // 3×3 and 5×5 at their (k - 1) / 2 padding, 4 to 8 wide (the row blocks), 3 and 9 wide
-  // (the blocks around them); NCHW input takes them over the padded copy's zeros.
+  // 3×3 and 5×5 at stride 1 and their (k - 1) / 2 padding, 4 to 8 wide (the row blocks), 3
+  // and 9 wide (the blocks around them); 3×3/2 with its padding on the left (1), the right
+  // ("same" on an even row) or both (1 on an odd row), 4 to 8 outputs wide, and 14 and 28
+  // ("same": a right-edge seven); NCHW input takes them over the padded copy's zeros.
   const layouts = [["NC4HW4", "NC4HW4"], ["NHWC", "NHWC"], ["NHWC", "NC4HW4"], ["NC4HW4", "NHWC"], ["NCHW", "NCHW"], ["NC4HW4", "NCHW"]];
+  const cases = [
+    [12, 7, 7, 3, 1, 1], [8, 8, 8, 3, 1, 1], [8, 7, 7, 5, 1, 2], [12, 8, 8, 5, 1, 2], [4, 6, 6, 3, 1, 1], [8, 5, 5, 5, 1, 2],
+    [12, 4, 4, 3, 1, 1], [8, 6, 4, 5, 1, 2], [4, 3, 3, 3, 1, 1], [8, 9, 9, 5, 1, 2], [8, 10, 7, 3, 1, 1],
+    [8, 8, 8, 3, 2, 1], [12, 10, 10, 3, 2, "same"], [8, 12, 12, 3, 2, 1], [8, 9, 9, 3, 2, 1], [4, 13, 13, 3, 2, 1],
+    [8, 16, 16, 3, 2, "same"], [12, 14, 14, 3, 2, "same"], [8, 9, 28, 3, 2, "same"], [4, 11, 11, 3, 2, "same"],
+  ];
   for (const [layout, outputLayout] of layouts) {
-    for (const [c, h, w, k] of [[12, 7, 7, 3], [8, 8, 8, 3], [8, 7, 7, 5], [12, 8, 8, 5], [4, 6, 6, 3], [8, 5, 5, 5], [12, 4, 4, 3], [8, 6, 4, 5], [4, 3, 3, 3], [8, 9, 9, 5], [8, 10, 7, 3]]) {
+    for (const [c, h, w, k, stride, padding] of cases) {
       await checkCase(rand, {
         shape: [2, c, h, w], wShape: [c, 1, k, k],
-        options: { layout, outputLayout, groups: c, padding: (k - 1) >> 1, bias: true, activation: "relu6" }, threads: [1, 2], device: c === 8,
+        options: { layout, outputLayout, groups: c, stride, padding, bias: true, activation: "relu6" }, threads: [1, 2], device: c === 8,
       });
     }
   }

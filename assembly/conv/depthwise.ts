@@ -27,7 +27,7 @@
 import { Config, DepthwiseArgs, LAYOUT_NCHW, LAYOUT_NHWC } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
 import { quadsToPlanes, transpose4x4 } from "../simd/transpose";
-import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasRowBlock, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N, windowRow, windowRowN } from "./windows.gen";
+import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasRowBlock, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N, windowRowN } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 
@@ -109,10 +109,14 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   const os: usize = nhwcOut && direct ? <usize>oc << 2 : 16;
   const pin = Config.depthwisePinned(ctrl);
   const half = (kw - 1) >> 1;
-  const rightEdge = window && half > 0 && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
-  // A row too narrow for a left and a right edge block (four to eight wide at stride 1)
-  // is one block, both paddings skipped (in place, or the copy's zeros), and nothing else.
-  const narrow = rightEdge && pl == half && hasRowBlock(kw, sw, ow);
+  // Each edge of a row: padded by (kw - 1) / 2, or not padded (windows inside).
+  const lastCol = (ow - 1) * sw - pl + kw - 1;
+  const leftPad = half > 0 && pl == half, rightPad = half > 0 && lastCol == w - 1 + half;
+  const rightEdge = window && rightPad;
+  // A row four to eight wide, too narrow for a left and a right edge block, is one block
+  // with its padding skipped (in place, or the copy's zeros), and nothing else.
+  const rowEdges = (leftPad ? LEFT_EDGE : WHOLE) | (rightPad ? RIGHT_EDGE : WHOLE);
+  const narrow = window && (leftPad || pl == 0) && (rightPad || lastCol <= w - 1) && hasRowBlock(kw, sw, ow, rowEdges);
   // Quads a block at a time: their input pixels share cache lines (NHWC), so each block
   // reads its lines once from L1, not once per quad from L2; and NC4HW4 planes with narrow
   // rows, whose blocks are too small to pay for a call and a row plan per quad (the
@@ -133,14 +137,21 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
   // block that skips the padding columns, so its edge pixels need no passes of their own.
-  const leftEdge = window && !copy && half > 0 && pl == half;
-  const rightBlock = rightEdge && !copy && ow - 8 >= start;
+  const leftEdge = window && !copy && leftPad;
   // Blocks go up to `stop`, the right edge block's first column if there is one. Where
   // blocks of seven exist, `sevens` of them (the left edge block first) and blocks of
   // eight tile [0 or start, stop) exactly: a 14-wide row takes two sevens, not an eight
-  // and an overlapping eight.
-  const stop = rightBlock ? ow - 8 : end;
-  const sevens = window && !narrow && hasSevens(kw, sw) ? exactSevens(stop - (leftEdge ? 0 : start)) : 0;
+  // and an overlapping eight. The right edge block is seven wide where that lets them
+  // tile and eight would not.
+  const from0 = leftEdge ? 0 : start;
+  const withSevens = window && !narrow && hasSevens(kw, sw, WHOLE) && (!leftEdge || hasSevens(kw, sw, LEFT_EDGE));
+  const canRight = rightEdge && !copy && !narrow;
+  const right7 = canRight && withSevens && hasSevens(kw, sw, RIGHT_EDGE) && ow - 7 >= start
+    && tiles(ow - 7 - from0) && !(ow - 8 >= start && tiles(ow - 8 - from0));
+  const rightWidth = right7 ? 7 : 8;
+  const rightBlock = canRight && ow - rightWidth >= start;
+  const stop = rightBlock ? ow - rightWidth : end;
+  const sevens = withSevens ? exactSevens(stop - from0) : 0;
   const leftBlock = leftEdge && end >= (sevens > 0 ? 7 : 8);
   for (let oq = oq0; oq < oq0 + count; oq += quads) {
     // This quad's input rows (copied into the one scratch, or where they lie), weights,
@@ -151,7 +162,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     const weights = DepthwiseArgs.weights(ctrl) + (<usize>oq * quadWeights);
     const biasAt: usize = bias ? bias + (<usize>oq << 4) : 0;
     const out = out0 + <usize>k * quadOut;
-    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, from, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, narrow, leftBlock, rightBlock, sevens, start, stop, act, pin);
+    quadRows(ctrl, b, oq, oy0, oy1, r0, r1, from, rowBytes, colShift, ps, os, weights, biasAt, out, quads, quadIn, quadOut, quadWeights, rowBuf, direct, strided, window, narrow, rowEdges, leftBlock, rightBlock, rightWidth, sevens, start, stop, act, pin);
     if (nchwOut) writeBlock(ctrl, b, oq, oy0, oy1, rowBuf);
   }
 }
@@ -161,7 +172,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
 @inline function quadRows(
   ctrl: usize, b: i32, oq: i32, oy0: i32, oy1: i32, r0: i32, r1: i32, rowsAt: usize, rowBytes: usize, colShift: i32, ps: usize, os: usize,
   weights: usize, biasAt: usize, out: usize, quads: i32, quadIn: usize, quadOut: usize, quadWeights: usize, rowBuf: usize,
-  direct: bool, strided: bool, window: bool, narrow: bool, leftBlock: bool, rightBlock: bool, sevens: i32, start: i32, stop: i32, act: i32, pin: bool,
+  direct: bool, strided: bool, window: bool, narrow: bool, rowEdges: i32, leftBlock: bool, rightBlock: bool, rightWidth: i32, sevens: i32, start: i32, stop: i32, act: i32, pin: bool,
 ): void {
   const ow = DepthwiseArgs.ow(ctrl), w = DepthwiseArgs.w(ctrl);
   const kh = DepthwiseArgs.kh(ctrl), kw = DepthwiseArgs.kw(ctrl);
@@ -190,9 +201,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     const outRow = direct ? out + <usize>oy * <usize>ow * os : rowBuf;
     let ox = 0, sev = sevens;
     if (narrow) {
-      const at = rowAt + <usize>(colShift - pl) * ps;
-      if (strided) windowRowN(kw, sw, ow, pin, at, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
-      else windowRow(kw, sw, ow, pin, at, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance);
+      windowRowN(kw, sw, ow, rowEdges, pin, rowAt + <usize>(colShift - pl) * ps, rowStep, wAt, taps, outRow, biasAt, act, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       ox = ow;
     } else if (leftBlock && sev > 0) {
       if (strided) window7N(kw, sw, LEFT_EDGE, pin, rowAt - <usize>pl * ps, rowStep, wAt, taps, outRow, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
@@ -247,7 +256,10 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
     if (rightBlock) {
       for (; ox < stop; ox++) ones(n, rowAdvance, outAdvance, quads, quadIn, quadOut, quadWeights, sw, pl, dw, w, kw, colShift, rowAt, rowStep, tapStep, wAt, wRow, taps, ox, outRow, biasAt, act, ps, os);
       const at = rowAt + <usize>(stop * sw - pl) * ps;
-      if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
+      if (rightWidth == 7) {
+        if (strided) window7N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
+        else window7(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
+      } else if (strided) window8N(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + <usize>stop * os, biasAt, act, 1, n, rowAdvance, outAdvance, ps, os, quads, quadIn, quadOut, quadWeights);
       else window8(kw, sw, RIGHT_EDGE, pin, at, rowStep, wAt, taps, outRow + (<usize>stop << 4), biasAt, act, 1, n, rowAdvance, outAdvance);
       ox = ow;
     }
@@ -286,6 +298,11 @@ function writeBlock(ctrl: usize, b: i32, oq: i32, oy0: i32, oy1: i32, block: usi
   const planeStride = (<usize>oh * <usize>ow) << 2;
   const to = DepthwiseArgs.out(ctrl) + <usize>(b * oc + 4 * oq) * planeStride + ((<usize>oy0 * <usize>ow) << 2);
   quadsToPlanes(block, to, planeStride, (oy1 - oy0) * ow, min(4, oc - 4 * oq));
+}
+
+// Whether blocks of seven and eight tile `width` columns exactly (none for 0).
+@inline function tiles(width: i32): bool {
+  return width >= 0 && ((width & 7) == 0 || exactSevens(width) > 0);
 }
 
 // How many blocks of seven, with blocks of eight, tile `width` columns exactly in the

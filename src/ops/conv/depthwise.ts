@@ -46,9 +46,12 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = 
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
   // NHWC is read in place by the window kernels when its quads are whole.
   const nhwcInPlace = hasWindow(p.kw, p.sw, p.dw) && p.c % 4 === 0;
-  // A row with a block of its own (four to eight wide, both paddings skipped) is all blocks.
-  const half = (p.kw - 1) >> 1;
-  const rowBlock = p.dw === 1 && hasRowBlock(p.kw, p.sw, p.ow) && p.pad[1] === half && (p.ow - 1) * p.sw - half + p.kw - 1 === p.w - 1 + half;
+  // A row with a block of its own (four to eight wide, its padding skipped) is all blocks
+  // (as the kernel's `narrow`).
+  const half = (p.kw - 1) >> 1, lastCol = (p.ow - 1) * p.sw - p.pad[1] + lastTap;
+  const leftPad = half > 0 && p.pad[1] === half, rightPad = half > 0 && lastCol === p.w - 1 + half;
+  const rowBlock = hasWindow(p.kw, p.sw, p.dw) && (leftPad || p.pad[1] === 0) && (rightPad || lastCol <= p.w - 1)
+    && hasRowBlock(p.kw, p.sw, p.ow, (leftPad ? 1 : 0) | (rightPad ? 2 : 0));
   const copy = p.oc !== p.c || (2 * (end - start) < p.ow && !rowBlock) || inLayout === "NCHW" || (inLayout === "NHWC" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
