@@ -1,7 +1,8 @@
 // Writes assembly/conv/windows.gen.ts: depthwise sliding-window kernels, one per kernel
 // width and stride where one measured faster than the tap-by-tap block (dilation 1):
 // 3 and 5 wide at stride 1, 3 wide at stride 2 (docs/decisions/depthwise.md).
-// Each computes eight outputs of a row: per tap row it holds the row's kw weights in
+// Each computes a block of a row's outputs (eight; seven or four; or a whole row four to
+// eight wide): per tap row it holds the row's kw weights in
 // registers and loads each input pixel of the window once, feeding every output that
 // reads it. That takes 7·stride + kw loads where a tap-by-tap loop takes 9·kw.
 //
@@ -48,13 +49,14 @@ const ROW_BLOCKS = {
   ],
 };
 const EDGE_OF = { null: "WHOLE", left: "LEFT_EDGE", right: "RIGHT_EDGE", both: "BOTH_EDGES" };
+// The edges' codes, shared by the kernels and the planner.
+const EDGE_CODE = { WHOLE: 0, LEFT_EDGE: 1, RIGHT_EDGE: 2, BOTH_EDGES: 3 };
 // Every block of a shape: [suffix, outputs, padding skipped, whether only the N copy exists].
 const variantsOf = (kw, s) => [
   ...VARIANTS.map((v) => [...v, false]),
   ...(SEVENS[`${kw},${s}`] ?? []).map((v) => [...v, false]),
   ...(ROW_BLOCKS[`${kw},${s}`] ?? []).map((v) => [...v, true]),
 ];
-const EDGES = { "": "WHOLE", L: "LEFT_EDGE", R: "RIGHT_EDGE" };
 
 function kernel(kw, stride, [suffix, outs, skip], pinned) {
   const half = (kw - 1) >> 1;
@@ -163,7 +165,7 @@ const edged = (name, entries, strided) => [
   ...entries.map(([kw, s, suffix, edge]) => `  if (kw == ${kw} && stride == ${s} && edge == ${edge}) ${(strided ? callN : call)(kw, s, suffix)}`),
   `}`,
 ];
-const eights = SHAPES.flatMap(([kw, s]) => Object.entries(EDGES).map(([suffix, edge]) => [kw, s, suffix, edge]));
+const eights = SHAPES.flatMap(([kw, s]) => VARIANTS.filter(([, outs]) => outs === 8).map(([suffix, , skip]) => [kw, s, suffix, EDGE_OF[skip]]));
 const sevens = Object.entries(SEVENS).flatMap(([shape, vs]) => vs.map(([suffix, , skip]) => [...shape.split(","), suffix, EDGE_OF[skip]]));
 const rowBlocks = Object.entries(ROW_BLOCKS).flatMap(([shape, vs]) => vs.map(([suffix, outs, skip]) => [...shape.split(","), outs, suffix, EDGE_OF[skip]]));
 
@@ -186,10 +188,7 @@ const text = [
   `}`,
   "",
   "// A block: all its windows inside the row, or at an edge padded by (kw - 1) / 2 (or both).",
-  "export const WHOLE = 0;",
-  "export const LEFT_EDGE = 1;",
-  "export const RIGHT_EDGE = 2;",
-  "export const BOTH_EDGES = 3;",
+  ...Object.entries(EDGE_CODE).map(([name, code]) => `export const ${name} = ${code};`),
   "",
   "// Blocks of eight outputs for kw and stride (hasWindow must hold), one after the other,",
   "// on `rows` output rows (the next row's `at` and `out` rowAdvance and outAdvance bytes on);",
@@ -222,12 +221,7 @@ const text = [
   "",
   ...edged("window7N", sevens, true),
   "",
-  "// Whether a whole row `width` outputs wide, with these edges padded by (kw - 1) / 2, has a block of its own.",
-  `export function hasRowBlock(kw: i32, stride: i32, width: i32, edge: i32): bool {`,
-  `  return ${rowBlocks.map(([kw, s, outs, , edge]) => `(kw == ${kw} && stride == ${s} && width == ${outs} && edge == ${edge})`).join(" || ")};`,
-  `}`,
-  "",
-  "// A whole row's block (hasRowBlock must hold), pixels ps bytes apart; `at` is its first",
+  "// A whole row's block (the planner's hasRowBlock must hold), pixels ps bytes apart; `at` is its first",
   "// tap column, left of the row at a left edge.",
   ...rowsOf("windowRowN"),
   "",
@@ -240,9 +234,9 @@ writeFileSync("src/ops/conv/windows.gen.ts", [
   "export function hasWindow(kw: number, stride: number, dilation: number): boolean {",
   `  return dilation === 1 && (${SHAPES.map(([kw, s]) => `(kw === ${kw} && stride === ${s})`).join(" || ")});`,
   "}",
-  "/** Whether a whole row this wide, with these edges (1 left, 2 right, 3 both) padded by (kw - 1) / 2, has a block of its own (as the kernel's hasRowBlock). */",
+  "/** Whether a whole row this wide, with these edges (1 left, 2 right, 3 both) padded by (kw - 1) / 2, has a block of its own (the kernel's windowRowN has its block). */",
   "export function hasRowBlock(kw: number, stride: number, width: number, edge: number): boolean {",
-  `  return ${rowBlocks.map(([kw, s, outs, , edge]) => `(kw === ${kw} && stride === ${s} && width === ${outs} && edge === ${{ WHOLE: 0, LEFT_EDGE: 1, RIGHT_EDGE: 2, BOTH_EDGES: 3 }[edge]})`).join(" || ")};`,
+  `  return ${rowBlocks.map(([kw, s, outs, , edge]) => `(kw === ${kw} && stride === ${s} && width === ${outs} && edge === ${EDGE_CODE[edge]})`).join(" || ")};`,
   "}",
   "",
 ].join("\n"));

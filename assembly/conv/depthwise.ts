@@ -9,7 +9,7 @@
 // - in place: outputs whose window lies inside the row go in blocks straight from the
 //   input; the few at the left and right edges go one by one, each over its own taps,
 //   unless a sliding-window kernel has an edge block for the row's padding (or, for a
-//   row four to eight wide at stride 1, a block of the whole row);
+//   row four to eight wide, a block of the whole row);
 // - padded copy, for large kernels, where most windows cross an edge, for channel
 //   multipliers, for NCHW input, and for NHWC input the window kernels cannot read in
 //   place: the group first copies the rows it reads into scratch, zero-padded left and
@@ -27,7 +27,7 @@
 import { Config, DepthwiseArgs, LAYOUT_NCHW, LAYOUT_NHWC } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
 import { quadsToPlanes, transpose4x4 } from "../simd/transpose";
-import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasRowBlock, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N, windowRowN } from "./windows.gen";
+import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N, windowRowN } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 
@@ -109,14 +109,12 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   const os: usize = nhwcOut && direct ? <usize>oc << 2 : 16;
   const pin = Config.depthwisePinned(ctrl);
   const half = (kw - 1) >> 1;
-  // Each edge of a row: padded by (kw - 1) / 2, or not padded (windows inside).
-  const lastCol = (ow - 1) * sw - pl + kw - 1;
-  const leftPad = half > 0 && pl == half, rightPad = half > 0 && lastCol == w - 1 + half;
-  const rightEdge = window && rightPad;
-  // A row four to eight wide, too narrow for a left and a right edge block, is one block
-  // with its padding skipped (in place, or the copy's zeros), and nothing else.
-  const rowEdges = (leftPad ? LEFT_EDGE : WHOLE) | (rightPad ? RIGHT_EDGE : WHOLE);
-  const narrow = window && (leftPad || pl == 0) && (rightPad || lastCol <= w - 1) && hasRowBlock(kw, sw, ow, rowEdges);
+  // A row four to eight wide, too narrow for a left and a right edge block, may be one
+  // block with its padding skipped (in place, or the copy's zeros), and nothing else: the
+  // planner says so, and which edges are padded. (Not from the copy where a whole block of
+  // four, seven or eight fits the row: those have a copy without the N copy's pointer steps.)
+  const rowEdges = DepthwiseArgs.rowBlock(ctrl);
+  const narrow = rowEdges != 0 && !(copy && (ow == 4 || ow == 8 || (ow == 7 && hasSevens(kw, sw, WHOLE))));
   // Quads a block at a time: their input pixels share cache lines (NHWC), so each block
   // reads its lines once from L1, not once per quad from L2; and NC4HW4 planes with narrow
   // rows, whose blocks are too small to pay for a call and a row plan per quad (the
@@ -137,7 +135,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   // Its blocks take every tap column: whole windows, or zero padding in the copy. In place,
   // a row padded by (kw - 1) / 2 (PyTorch's and TensorFlow's usual) starts and ends with a
   // block that skips the padding columns, so its edge pixels need no passes of their own.
-  const leftEdge = window && !copy && leftPad;
+  const leftEdge = window && !copy && half > 0 && pl == half;
   // Blocks go up to `stop`, the right edge block's first column if there is one. Where
   // blocks of seven exist, `sevens` of them (the left edge block first) and blocks of
   // eight tile [0 or start, stop) exactly: a 14-wide row takes two sevens, not an eight
@@ -145,7 +143,7 @@ function rowBlock(ctrl: usize, b: i32, oq0: i32, count: i32, rb: i32, tid: i32):
   // tile and eight would not.
   const from0 = leftEdge ? 0 : start;
   const withSevens = window && !narrow && hasSevens(kw, sw, WHOLE) && (!leftEdge || hasSevens(kw, sw, LEFT_EDGE));
-  const canRight = rightEdge && !copy && !narrow;
+  const canRight = window && !copy && !narrow && half > 0 && (ow - 1) * sw - pl + kw - 1 == w - 1 + half;
   const right7 = canRight && withSevens && hasSevens(kw, sw, RIGHT_EDGE) && ow - 7 >= start
     && tiles(ow - 7 - from0) && !(ow - 8 >= start && tiles(ow - 8 - from0));
   const rightWidth = right7 ? 7 : 8;

@@ -290,6 +290,7 @@ export const ops = {
       outLayout: "i32", // LAYOUT_NC4HW4; LAYOUT_NHWC, in place or a row at a time from scratch; LAYOUT_NCHW, a row block at a time from scratch
       outRowAt: "usize", // where that row (row block) lies in a thread's scratch (bytes from its start)
       quadsPerGroup: "i32", // no NHWC side: output quads a work-group takes, one after another
+      rowBlock: "i32", // a row four to eight wide taken as one block: its padded edges (1 left, 2 right, 3 both); 0: none
     },
   },
   winograd: {

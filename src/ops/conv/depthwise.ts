@@ -25,7 +25,7 @@ export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into
 
 export interface DepthwiseJob {
   rows: number; paddedW: number; scratchStride: number; groups: number; quadsPerGroup: number;
-  inLayout: number; outLayout: number; outRowAt: number;
+  inLayout: number; outLayout: number; outRowAt: number; rowBlock: number;
 }
 
 const LAYOUT_CODES: Record<Layout, number> = { NC4HW4: LAYOUT_NC4HW4, NCHW: LAYOUT_NCHW, NHWC: LAYOUT_NHWC };
@@ -46,12 +46,14 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = 
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
   // NHWC is read in place by the window kernels when its quads are whole.
   const nhwcInPlace = hasWindow(p.kw, p.sw, p.dw) && p.c % 4 === 0;
-  // A row with a block of its own (four to eight wide, its padding skipped) is all blocks
-  // (as the kernel's `narrow`).
+  // A row four to eight wide may be one block of its own, its padding skipped (each edge
+  // padded by (kw - 1) / 2 or not at all), in place or over the copy's zeros; then all
+  // of it is blocks. The kernel takes the row's edges from `rowBlock` (0: no such block).
   const half = (p.kw - 1) >> 1, lastCol = (p.ow - 1) * p.sw - p.pad[1] + lastTap;
   const leftPad = half > 0 && p.pad[1] === half, rightPad = half > 0 && lastCol === p.w - 1 + half;
+  const edges = (leftPad ? 1 : 0) | (rightPad ? 2 : 0);
   const rowBlock = hasWindow(p.kw, p.sw, p.dw) && (leftPad || p.pad[1] === 0) && (rightPad || lastCol <= p.w - 1)
-    && hasRowBlock(p.kw, p.sw, p.ow, (leftPad ? 1 : 0) | (rightPad ? 2 : 0));
+    && hasRowBlock(p.kw, p.sw, p.ow, edges) ? edges : 0;
   const copy = p.oc !== p.c || (2 * (end - start) < p.ow && !rowBlock) || inLayout === "NCHW" || (inLayout === "NHWC" && !nhwcInPlace);
   const paddedW = copy ? Math.max(p.pad[1] + p.w, (p.ow - 1) * p.sw + lastTap + 1) : 0;
   const inRows = (rows: number) => Math.min(p.h, (rows - 1) * p.sh + (p.kh - 1) * p.dh + 1);
@@ -79,7 +81,7 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = 
   const groups = perQuad ? groupsOf(quadsPerGroup) : planes * rowBlocks;
   return {
     rows, paddedW, scratchStride: rowsBytes + outRowBytes, groups, quadsPerGroup,
-    inLayout: LAYOUT_CODES[inLayout], outLayout: LAYOUT_CODES[outLayout], outRowAt: rowsBytes,
+    inLayout: LAYOUT_CODES[inLayout], outLayout: LAYOUT_CODES[outLayout], outRowAt: rowsBytes, rowBlock,
   };
 }
 
@@ -87,6 +89,6 @@ export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number
   return withGeometry(p, {
     mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
     scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
-    inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt, quadsPerGroup: j.quadsPerGroup,
+    inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt, quadsPerGroup: j.quadsPerGroup, rowBlock: j.rowBlock,
   });
 }
