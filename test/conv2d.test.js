@@ -297,6 +297,27 @@ test("compact im2col (few channels, such as RGB) reads NHWC where it lies: k blo
   });
 });
 
+test("im2col reads NHWC with whole channel quads where it lies: kernel groups, block-diagonal groups, batches, k blocks, device buffers", async () => {
+  const rand = random(418);
+  const cases = [
+    { shape: [2, 8, 11, 13], wShape: [12, 8, 3, 3], options: { stride: 2, padding: 1, bias: true, activation: "relu6" } },
+    // Kernel groups (each group's channels whole quads): a group's quads start 4·cg·g bytes into a pixel.
+    { shape: [1, 16, 9, 10], wShape: [8, 8, 3, 3], options: { groups: 2, padding: [1, 2, 0, 1], dilation: 2 } },
+    { shape: [2, 12, 7, 7], wShape: [24, 4, 3, 3], options: { groups: 3, stride: [2, 1], padding: 1, bias: true } },
+    // Groups not in whole output quads: one kernel group, block-diagonal weights.
+    { shape: [1, 8, 6, 9], wShape: [6, 4, 3, 3], options: { groups: 2, padding: 1, activation: "relu" } },
+    // 96 channels at 3×3: k in several blocks.
+    { shape: [1, 96, 7, 6], wShape: [20, 96, 3, 3], options: { padding: 1 } },
+    { shape: [1, 4, 5, 16], wShape: [4, 4, 1, 5], options: { stride: [1, 3], padding: [0, 2, 0, 0] } },
+  ];
+  for (const c of cases) {
+    for (const outputLayout of ["NHWC", "NC4HW4", "NCHW"]) {
+      await checkCase(rand, { ...c, options: { ...c.options, layout: "NHWC", outputLayout, algorithm: "im2col" }, threads: [1, 2] });
+    }
+    await checkCase(rand, { ...c, options: { ...c.options, layout: "NHWC", algorithm: "im2col" }, threads: [2], device: true });
+  }
+});
+
 test("depthwise fuzz: rows long enough for the blocks of eight, their tails and edges", async () => {
   const rand = random(412);
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));

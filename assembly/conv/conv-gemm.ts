@@ -61,14 +61,14 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const nc = min(ncBlock, nK - j0);
 
   const inPlane = (<usize>h * <usize>w) << 4;
-  // NHWC input (compact k only, one kernel group): a pixel's channels 4·c bytes apart,
-  // its quads 16 bytes apart; NC4HW4: pixels 16 bytes apart, quads a plane apart.
-  // NCHW input (1×1 only): channels a plane of h·w floats apart.
+  // NHWC input (compact k, or every kernel group's channels whole quads): a pixel's
+  // channels 4·c bytes apart, its quads 16 bytes apart; NC4HW4: pixels 16 bytes apart,
+  // quads a plane apart. NCHW input (1×1 only): channels a plane of h·w floats apart.
   const inNHWC = ConvArgs.inNHWC(ctrl), inNCHW = ConvArgs.inNCHW(ctrl);
-  const pixelIn: usize = inNHWC ? <usize>cgK << 2 : 16;
+  const pixelIn: usize = inNHWC ? <usize>(cgK * kGroups) << 2 : 16;
   const quadIn: usize = inNHWC ? 16 : inPlane;
   const planeIn = inPlane >> 2;
-  const src = ConvArgs.input(ctrl) + (inNHWC ? <usize>b * <usize>h * <usize>w * pixelIn
+  const src = ConvArgs.input(ctrl) + (inNHWC ? <usize>b * <usize>h * <usize>w * pixelIn + (<usize>(g * cgK) << 2)
     : inNCHW ? <usize>(b * cgK * kGroups + g * cgK) * planeIn
     : <usize>(b * ConvArgs.c4(ctrl) + g * cq4) * inPlane);
   // Where output (pixel, channel) goes: NC4HW4 (a pixel's quad 16 bytes on, the next quad
@@ -102,7 +102,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
       if (direct && inNCHW) packPointwisePlanar(src, planeIn, i0 + ir, m, cgK, q0, qc, panel);
       else if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
       else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
-      else packIm2col(src, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);
+      else packIm2col(src, pixelIn, quadIn, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);
     }
     const first = q0 == 0;
     const last = q0 + qc >= kq;

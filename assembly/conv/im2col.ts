@@ -11,15 +11,17 @@ import { storeTransposed, transpose4x4 } from "../simd/transpose";
 const NOWHERE: i32 = -0x40000000;
 
 // One pixel's source for tap (iy, ix): its channel quad 0, or the zero v128.
-@inline function tapSource(src: usize, h: i32, w: i32, iy: i32, ix: i32, zero: usize): usize {
+@inline function tapSource(src: usize, ps: usize, h: i32, w: i32, iy: i32, ix: i32, zero: usize): usize {
   if (<u32>iy >= <u32>h || <u32>ix >= <u32>w) return zero;
-  return src + ((<usize>iy * <usize>w + <usize>ix) << 4);
+  return src + (<usize>iy * <usize>w + <usize>ix) * ps;
 }
 
 // Pack pixels [p, p+mr) (mr ≤ 4; the rest zero) for k-quads [kq0, kq0+kqc) into dst.
-// src: channel quad 0 of this batch and group; cq4 input quads per tap.
+// src: channel quad 0 of this batch and group; cq4 input quads per tap; pixels ps bytes
+// apart and a pixel's quads qs bytes apart (NC4HW4: 16 and a plane; NHWC with whole
+// quads, read where it lies: 4·c and 16).
 export function packIm2col(
-  src: usize, h: i32, w: i32, ow: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  src: usize, ps: usize, qs: usize, h: i32, w: i32, ow: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
   cq4: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize, zero: usize,
 ): void {
   // Each pixel's window origin in input coordinates.
@@ -31,7 +33,6 @@ export function packIm2col(
   if (mr > 2) { if (++ox == ow) { ox = 0; oy++; } y2 = oy * sh - pt; x2 = ox * sw - pl; }
   if (mr > 3) { if (++ox == ow) { ox = 0; oy++; } y3 = oy * sh - pt; x3 = ox * sw - pl; }
 
-  const plane = (<usize>h * <usize>w) << 4;
   let tap = kq0 / cq4;
   let cq = kq0 - tap * cq4;
   let out = dst;
@@ -39,13 +40,13 @@ export function packIm2col(
   while (left > 0) {
     const ky = tap / kw;
     const dy = ky * dh, dx = (tap - ky * kw) * dw;
-    let s0 = tapSource(src, h, w, y0 + dy, x0 + dx, zero);
-    let s1 = tapSource(src, h, w, y1 + dy, x1 + dx, zero);
-    let s2 = tapSource(src, h, w, y2 + dy, x2 + dx, zero);
-    let s3 = tapSource(src, h, w, y3 + dy, x3 + dx, zero);
+    let s0 = tapSource(src, ps, h, w, y0 + dy, x0 + dx, zero);
+    let s1 = tapSource(src, ps, h, w, y1 + dy, x1 + dx, zero);
+    let s2 = tapSource(src, ps, h, w, y2 + dy, x2 + dx, zero);
+    let s3 = tapSource(src, ps, h, w, y3 + dy, x3 + dx, zero);
     // A pixel in the padding stays on the zero v128 for every channel quad.
-    const t0: usize = s0 == zero ? 0 : plane, t1: usize = s1 == zero ? 0 : plane;
-    const t2: usize = s2 == zero ? 0 : plane, t3: usize = s3 == zero ? 0 : plane;
+    const t0: usize = s0 == zero ? 0 : qs, t1: usize = s1 == zero ? 0 : qs;
+    const t2: usize = s2 == zero ? 0 : qs, t3: usize = s3 == zero ? 0 : qs;
     s0 += <usize>cq * t0; s1 += <usize>cq * t1; s2 += <usize>cq * t2; s3 += <usize>cq * t3;
     const count = min(left, cq4 - cq);
     for (let i = 0; i < count; i++) {

@@ -57,7 +57,7 @@ interface GemmConvJob {
   mBlocks: number; nBlocks: number; packPhase: boolean; direct: boolean;
   /** The output goes out as NHWC rather than NC4HW4. */
   outNHWC?: boolean;
-  /** The input is NHWC, read where it lies (only with compact k: readsNHWC). */
+  /** The input is NHWC, read where it lies (readsNHWC). */
   inNHWC?: boolean;
   /** The input is NCHW, read where it lies (1×1 only). */
   inNCHW?: boolean;
@@ -78,12 +78,14 @@ export function gemmConvArgs(j: GemmConvJob): ConvArgs {
 }
 
 /**
- * Whether an im2col layer reads NHWC input where it lies: with compact k, a pixel's
- * channels are already its k values end to end, so the packing takes them from NHWC as
- * easily as from NC4HW4 and the layout pass is saved.
+ * Whether an im2col layer reads NHWC input where it lies, saving the layout pass: with
+ * compact k, a pixel's channels are already its k values end to end; with every kernel
+ * group's channels in whole quads, a pixel's quads are 16 bytes apart instead of a plane,
+ * and the packing's 4×4 transposes take them as they lie.
  */
 export function readsNHWC(p: ConvShape & { algorithm: string; layout: string }): boolean {
-  return p.algorithm === "im2col" && p.layout === "NHWC" && compactK(p.c, kernelGroups(p.c, p.oc, p.groups), p.kh, p.kw);
+  const kg = kernelGroups(p.c, p.oc, p.groups);
+  return p.algorithm === "im2col" && p.layout === "NHWC" && (compactK(p.c, kg, p.kh, p.kw) || (p.c / kg) % 4 === 0);
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */
