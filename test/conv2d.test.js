@@ -318,6 +318,36 @@ test("im2col reads NHWC with whole channel quads where it lies: kernel groups, b
   }
 });
 
+test("im2col reads NCHW where it lies: strides 1, 2 and 3, tiles across rows, padding, dilation, groups, partial quads, k blocks, device buffers", async () => {
+  const rand = random(419);
+  const cases = [
+    { shape: [2, 8, 11, 13], wShape: [12, 8, 3, 3], options: { stride: 2, padding: 1, bias: true, activation: "relu6" } },
+    { shape: [1, 16, 9, 10], wShape: [8, 8, 3, 3], options: { groups: 2, padding: [1, 2, 0, 1], dilation: 2 } },
+    { shape: [2, 12, 7, 7], wShape: [24, 4, 3, 3], options: { groups: 3, stride: [2, 1], padding: 1, bias: true } },
+    { shape: [1, 8, 6, 9], wShape: [6, 4, 3, 3], options: { groups: 2, padding: 1, activation: "relu" } },
+    // 18 channels: a partial last quad without compact k; 96 at 3×3: k in several blocks.
+    { shape: [2, 18, 9, 7], wShape: [5, 18, 3, 3], options: { stride: 3, padding: 2 } },
+    { shape: [1, 96, 7, 6], wShape: [20, 96, 3, 3], options: { padding: 1 } },
+    { shape: [1, 20, 5, 16], wShape: [4, 20, 1, 5], options: { stride: [1, 2], padding: [0, 2, 0, 1] } },
+  ];
+  for (const c of cases) {
+    for (const outputLayout of ["NCHW", "NC4HW4", "NHWC"]) {
+      await checkCase(rand, { ...c, options: { ...c.options, layout: "NCHW", outputLayout, algorithm: "im2col" }, threads: [1, 2] });
+    }
+    await checkCase(rand, { ...c, options: { ...c.options, algorithm: "im2col" }, threads: [2], device: true });
+  }
+  // The partial last quad's missing channels are zeros, never the next image's planes:
+  // an infinity in image 1 (which zero weights would turn into NaN) leaves image 0 alone.
+  await withContext(createContext, { threads: 1 }, async (cl) => {
+    const shape = [2, 18, 6, 8], wShape = [4, 18, 3, 3];
+    const x = randomF32(rand, 2 * 18 * 48, 1), weight = randomF32(rand, 4 * 18 * 9, 1);
+    x.fill(Infinity, 18 * 48, 20 * 48);
+    const { data } = await cl.conv2d(x, shape, weight, wShape, { padding: 1, algorithm: "im2col" });
+    const ref = conv2dReference(x.slice(0, 18 * 48), [1, 18, 6, 8], weight, wShape, { pad: [1, 1, 1, 1] });
+    checkClose(data.subarray(0, 4 * 48), ref, 18 * 9, "image 0 beside an infinity in image 1");
+  });
+});
+
 test("depthwise fuzz: rows long enough for the blocks of eight, their tails and edges", async () => {
   const rand = random(412);
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));

@@ -15,7 +15,7 @@
 // layers run as one kernel group with block-diagonal weights (weights.ts).
 import { Config, ConvArgs, NR } from "../runtime/schema.gen";
 import { packedPanel } from "../gemm/pack";
-import { packIm2col, packIm2colCompact, packPointwise, packPointwisePlanar } from "./im2col";
+import { packIm2col, packIm2colCompact, packIm2colPlanar, packPointwise, packPointwisePlanar } from "./im2col";
 import { transpose4x4Out } from "../simd/transpose";
 import { packConvPanel } from "./weights";
 import { microkernel } from "../gemm/micro";
@@ -63,7 +63,8 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const inPlane = (<usize>h * <usize>w) << 4;
   // NHWC input (compact k, or every kernel group's channels whole quads): a pixel's
   // channels 4·c bytes apart, its quads 16 bytes apart; NC4HW4: pixels 16 bytes apart,
-  // quads a plane apart. NCHW input (1×1 only): channels a plane of h·w floats apart.
+  // quads a plane apart. NCHW input (1×1, or im2col without compact k): channels a plane of
+  // h·w floats apart.
   const inNHWC = ConvArgs.inNHWC(ctrl), inNCHW = ConvArgs.inNCHW(ctrl);
   const pixelIn: usize = inNHWC ? <usize>(cgK * kGroups) << 2 : 16;
   const quadIn: usize = inNHWC ? 16 : inPlane;
@@ -102,6 +103,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
       if (direct && inNCHW) packPointwisePlanar(src, planeIn, i0 + ir, m, cgK, q0, qc, panel);
       else if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
       else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
+      else if (inNCHW) packIm2colPlanar(src, planeIn, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cgK, cq4, i0 + ir, mr, q0, qc, panel);
       else packIm2col(src, pixelIn, quadIn, h, w, ow, kw, sh, sw, pt, pl, dh, dw, cq4, i0 + ir, mr, q0, qc, panel, zero);
     }
     const first = q0 == 0;

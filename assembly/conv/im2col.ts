@@ -60,6 +60,67 @@ export function packIm2col(
   }
 }
 
+// The same from NCHW where it lies: a k row of the panel is one channel at one tap for the
+// four pixels, so where the four lie in one row of the image, side by side (stride 1) it
+// is one load of the channel's plane, every other (stride 2) two loads and a shuffle; no
+// transposes. Elsewhere (the padding, a tile across two rows, other strides) lane by lane.
+// src: channel 0 of this batch and group, planes `plane` bytes apart; channels from c on
+// (a partial last quad) are zeros.
+export function packIm2colPlanar(
+  src: usize, plane: usize, h: i32, w: i32, ow: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+  c: i32, cq4: i32, p: i32, mr: i32, kq0: i32, kqc: i32, dst: usize,
+): void {
+  const zero = f32x4.splat(0);
+  let oy = p / ow, ox = p - oy * ow;
+  // Each pixel's window origin; a missing pixel (past mr) is far outside the image.
+  const y0 = oy * sh - pt, x0 = ox * sw - pl;
+  let y1 = NOWHERE, x1 = NOWHERE, y2 = NOWHERE, x2 = NOWHERE, y3 = NOWHERE, x3 = NOWHERE;
+  if (mr > 1) { if (++ox == ow) { ox = 0; oy++; } y1 = oy * sh - pt; x1 = ox * sw - pl; }
+  if (mr > 2) { if (++ox == ow) { ox = 0; oy++; } y2 = oy * sh - pt; x2 = ox * sw - pl; }
+  if (mr > 3) { if (++ox == ow) { ox = 0; oy++; } y3 = oy * sh - pt; x3 = ox * sw - pl; }
+  // One image row, evenly spaced: the loads' case, given the tap's row and columns are inside.
+  const inRow = mr == 4 && y3 == y0 && (sw == 1 || sw == 2);
+  let tap = kq0 / cq4;
+  let cq = kq0 - tap * cq4;
+  let out = dst;
+  for (let left = kqc; left > 0; tap++, cq = 0) {
+    const ky = tap / kw;
+    const dy = ky * dh, dx = (tap - ky * kw) * dw;
+    const count = min(left, cq4 - cq);
+    const iy = y0 + dy, ix = x0 + dx;
+    const c1 = min(c, (cq + count) << 2);
+    let ch = cq << 2;
+    let at = src + <usize>ch * plane;
+    if (inRow && <u32>iy < <u32>h && ix >= 0 && x3 + dx < w) {
+      at += (<usize>iy * <usize>w + <usize>ix) << 2;
+      if (sw == 1) {
+        for (; ch < c1; ch++, at += plane, out += 16) v128.store(out, v128.load(at));
+      } else {
+        // (The second load may read one float past the row: the next row's, or the arena's overhang.)
+        for (; ch < c1; ch++, at += plane, out += 16) v128.store(out, i32x4.shuffle(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
+      }
+    } else {
+      const a0 = tapOffset(h, w, y0 + dy, x0 + dx), a1 = tapOffset(h, w, y1 + dy, x1 + dx);
+      const a2 = tapOffset(h, w, y2 + dy, x2 + dx), a3 = tapOffset(h, w, y3 + dy, x3 + dx);
+      for (; ch < c1; ch++, at += plane, out += 16) {
+        let v = zero;
+        if (a0 >= 0) v = f32x4.replace_lane(v, 0, load<f32>(at + <usize>a0));
+        if (a1 >= 0) v = f32x4.replace_lane(v, 1, load<f32>(at + <usize>a1));
+        if (a2 >= 0) v = f32x4.replace_lane(v, 2, load<f32>(at + <usize>a2));
+        if (a3 >= 0) v = f32x4.replace_lane(v, 3, load<f32>(at + <usize>a3));
+        v128.store(out, v);
+      }
+    }
+    for (; ch < (cq + count) << 2; ch++, out += 16) v128.store(out, zero);
+    left -= count;
+  }
+}
+
+// A tap's byte offset in its channel plane, or -1 in the padding.
+@inline function tapOffset(h: i32, w: i32, iy: i32, ix: i32): i32 {
+  return <u32>iy < <u32>h && <u32>ix < <u32>w ? (iy * w + ix) << 2 : -1;
+}
+
 // A 1×1 stride-1 unpadded layer's A is the input itself: pixels [p, p+4) of k-quad q are
 // 64 contiguous bytes of channel plane q, transposed into the panel. (Past the last pixel
 // it reads the next plane or the arena's overhang; those rows are never stored.)

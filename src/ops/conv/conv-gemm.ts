@@ -59,7 +59,7 @@ interface GemmConvJob {
   outNHWC?: boolean;
   /** The input is NHWC, read where it lies (readsNHWC). */
   inNHWC?: boolean;
-  /** The input is NCHW, read where it lies (1×1 only). */
+  /** The input is NCHW, read where it lies (readsNCHW). */
   inNCHW?: boolean;
   /** The output goes out as NCHW (one k block only). */
   outNCHW?: boolean;
@@ -86,6 +86,15 @@ export function gemmConvArgs(j: GemmConvJob): ConvArgs {
 export function readsNHWC(p: ConvShape & { algorithm: string; layout: string }): boolean {
   const kg = kernelGroups(p.c, p.oc, p.groups);
   return p.algorithm === "im2col" && p.layout === "NHWC" && (compactK(p.c, kg, p.kh, p.kw) || (p.c / kg) % 4 === 0);
+}
+
+/**
+ * Whether a GEMM layer reads NCHW input where it lies, saving the layout pass: a 1×1
+ * layer, and im2col without compact k, whose panel rows are one channel's four pixels,
+ * loaded from its plane where they lie side by side (assembly/conv/im2col.ts).
+ */
+export function readsNCHW(p: ConvShape & { algorithm: string; layout: string }): boolean {
+  return p.layout === "NCHW" && (p.algorithm === "1x1" || (p.algorithm === "im2col" && !compactK(p.c, kernelGroups(p.c, p.oc, p.groups), p.kh, p.kw)));
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */

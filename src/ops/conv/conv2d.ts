@@ -21,7 +21,7 @@ import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBL
 import { MR } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
-import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNHWC } from "./conv-gemm.ts";
+import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNCHW, readsNHWC } from "./conv-gemm.ts";
 import { depthwiseArgs, packDepthwise, planDepthwise, type DepthwiseJob } from "./depthwise.ts";
 import { checkPadding, checkPair, outputSize, type ConvShape } from "./geometry.ts";
 import { WeightCache, type Prepared } from "./weight-cache.ts";
@@ -361,9 +361,9 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const threads = copyBound ? 1 : threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
-  // NCHW needs no pass either: a 1×1 layer packs it where it lies, and a GEMM whose k
-  // fits one block stores it (each tile transposed on its way out).
-  const inNCHW = p.algorithm === "1x1" && p.layout === "NCHW";
+  // NCHW needs no pass either: a 1×1 layer and im2col (but compact k) pack it where it
+  // lies, and a GEMM whose k fits one block stores it (each tile transposed on its way out).
+  const inNCHW = readsNCHW(p);
   const outNCHW = gemmJob !== null && gemmJob.kBlocks === 1 && p.outputLayout === "NCHW";
   const written: Layout = outNCHW || (depthwise && p.outputLayout === "NCHW") ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
   const solo = threads === 1;
