@@ -297,45 +297,37 @@ test("compact im2col (few channels, such as RGB) reads NHWC where it lies: k blo
   });
 });
 
-test("im2col reads NHWC with whole channel quads where it lies: kernel groups, block-diagonal groups, batches, k blocks, device buffers", async () => {
-  const rand = random(418);
-  const cases = [
-    { shape: [2, 8, 11, 13], wShape: [12, 8, 3, 3], options: { stride: 2, padding: 1, bias: true, activation: "relu6" } },
-    // Kernel groups (each group's channels whole quads): a group's quads start 4·cg·g bytes into a pixel.
-    { shape: [1, 16, 9, 10], wShape: [8, 8, 3, 3], options: { groups: 2, padding: [1, 2, 0, 1], dilation: 2 } },
-    { shape: [2, 12, 7, 7], wShape: [24, 4, 3, 3], options: { groups: 3, stride: [2, 1], padding: 1, bias: true } },
-    // Groups not in whole output quads: one kernel group, block-diagonal weights.
-    { shape: [1, 8, 6, 9], wShape: [6, 4, 3, 3], options: { groups: 2, padding: 1, activation: "relu" } },
-    // 96 channels at 3×3: k in several blocks.
-    { shape: [1, 96, 7, 6], wShape: [20, 96, 3, 3], options: { padding: 1 } },
-    { shape: [1, 4, 5, 16], wShape: [4, 4, 1, 5], options: { stride: [1, 3], padding: [0, 2, 0, 0] } },
-  ];
-  for (const c of cases) {
+// Layers for im2col reading NHWC (whole quads) and NCHW where they lie, in every output layout.
+const IM2COL_READS = [
+  { shape: [2, 8, 11, 13], wShape: [12, 8, 3, 3], options: { stride: 2, padding: 1, bias: true, activation: "relu6" } },
+  // Kernel groups (each group's channels whole quads): a group's quads start 4·cg·g bytes into an NHWC pixel.
+  { shape: [1, 16, 9, 10], wShape: [8, 8, 3, 3], options: { groups: 2, padding: [1, 2, 0, 1], dilation: 2 } },
+  { shape: [2, 12, 7, 7], wShape: [24, 4, 3, 3], options: { groups: 3, stride: [2, 1], padding: 1, bias: true } },
+  // Groups not in whole output quads: one kernel group, block-diagonal weights.
+  { shape: [1, 8, 6, 9], wShape: [6, 4, 3, 3], options: { groups: 2, padding: 1, activation: "relu" } },
+  // 18 channels: a partial last quad without compact k (NHWC keeps its pass); 96 at 3×3: k in several blocks.
+  { shape: [2, 18, 9, 7], wShape: [5, 18, 3, 3], options: { stride: 3, padding: 2 } },
+  { shape: [1, 96, 7, 6], wShape: [20, 96, 3, 3], options: { padding: 1 } },
+  { shape: [1, 4, 5, 16], wShape: [4, 4, 1, 5], options: { stride: [1, 3], padding: [0, 2, 0, 0] } },
+  { shape: [1, 20, 5, 16], wShape: [4, 20, 1, 5], options: { stride: [1, 2], padding: [0, 2, 0, 1] } },
+];
+
+async function checkIm2colReads(rand, layout) {
+  for (const c of IM2COL_READS) {
     for (const outputLayout of ["NHWC", "NC4HW4", "NCHW"]) {
-      await checkCase(rand, { ...c, options: { ...c.options, layout: "NHWC", outputLayout, algorithm: "im2col" }, threads: [1, 2] });
+      await checkCase(rand, { ...c, options: { ...c.options, layout, outputLayout, algorithm: "im2col" }, threads: [1, 2] });
     }
-    await checkCase(rand, { ...c, options: { ...c.options, layout: "NHWC", algorithm: "im2col" }, threads: [2], device: true });
+    await checkCase(rand, { ...c, options: { ...c.options, layout, algorithm: "im2col" }, threads: [2], device: true });
   }
+}
+
+test("im2col reads NHWC with whole channel quads where it lies: kernel groups, block-diagonal groups, batches, k blocks, device buffers", async () => {
+  await checkIm2colReads(random(418), "NHWC");
 });
 
 test("im2col reads NCHW where it lies: strides 1, 2 and 3, tiles across rows, padding, dilation, groups, partial quads, k blocks, device buffers", async () => {
   const rand = random(419);
-  const cases = [
-    { shape: [2, 8, 11, 13], wShape: [12, 8, 3, 3], options: { stride: 2, padding: 1, bias: true, activation: "relu6" } },
-    { shape: [1, 16, 9, 10], wShape: [8, 8, 3, 3], options: { groups: 2, padding: [1, 2, 0, 1], dilation: 2 } },
-    { shape: [2, 12, 7, 7], wShape: [24, 4, 3, 3], options: { groups: 3, stride: [2, 1], padding: 1, bias: true } },
-    { shape: [1, 8, 6, 9], wShape: [6, 4, 3, 3], options: { groups: 2, padding: 1, activation: "relu" } },
-    // 18 channels: a partial last quad without compact k; 96 at 3×3: k in several blocks.
-    { shape: [2, 18, 9, 7], wShape: [5, 18, 3, 3], options: { stride: 3, padding: 2 } },
-    { shape: [1, 96, 7, 6], wShape: [20, 96, 3, 3], options: { padding: 1 } },
-    { shape: [1, 20, 5, 16], wShape: [4, 20, 1, 5], options: { stride: [1, 2], padding: [0, 2, 0, 1] } },
-  ];
-  for (const c of cases) {
-    for (const outputLayout of ["NCHW", "NC4HW4", "NHWC"]) {
-      await checkCase(rand, { ...c, options: { ...c.options, layout: "NCHW", outputLayout, algorithm: "im2col" }, threads: [1, 2] });
-    }
-    await checkCase(rand, { ...c, options: { ...c.options, algorithm: "im2col" }, threads: [2], device: true });
-  }
+  await checkIm2colReads(rand, "NCHW");
   // The partial last quad's missing channels are zeros, never the next image's planes:
   // an infinity in image 1 (which zero weights would turn into NaN) leaves image 0 alone.
   await withContext(createContext, { threads: 1 }, async (cl) => {
