@@ -305,9 +305,11 @@ const IM2COL_READS = [
   { shape: [2, 12, 7, 7], wShape: [24, 4, 3, 3], options: { groups: 3, stride: [2, 1], padding: 1, bias: true } },
   // Groups not in whole output quads: one kernel group, block-diagonal weights.
   { shape: [1, 8, 6, 9], wShape: [6, 4, 3, 3], options: { groups: 2, padding: 1, activation: "relu" } },
-  // 18 channels: a partial last quad without compact k (NHWC keeps its pass); 96 at 3×3: k in several blocks.
+  // 18 channels: a partial last quad without compact k (NHWC keeps its pass); 96 at 3×3: k in three blocks of whole taps.
   { shape: [2, 18, 9, 7], wShape: [5, 18, 3, 3], options: { stride: 3, padding: 2 } },
   { shape: [1, 96, 7, 6], wShape: [20, 96, 3, 3], options: { padding: 1 } },
+  // 20 channels at 5×5: 125 k-quads in blocks of 63, the second starting inside a tap.
+  { shape: [1, 20, 6, 7], wShape: [4, 20, 5, 5], options: { padding: 2 } },
   { shape: [1, 4, 5, 16], wShape: [4, 4, 1, 5], options: { stride: [1, 3], padding: [0, 2, 0, 0] } },
   { shape: [1, 20, 5, 16], wShape: [4, 20, 1, 5], options: { stride: [1, 2], padding: [0, 2, 0, 1] } },
 ];

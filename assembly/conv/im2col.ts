@@ -1,10 +1,12 @@
-// im2col packing for NC4HW4: the A operand of a convolution's GEMM, one MC×KC block at a
-// time, never the whole matrix. Row i of A is output pixel i; its k-quads run over
-// (ky, kx, input channel quad), so k-quad q of pixel i is the v128 of input channels
-// 4·cq..4·cq+3 at the input pixel under tap (ky, kx). A panel holds four pixels in GEMM's
-// layout (gemm/pack.ts): per k, the four pixels' values in one v128, so each k-quad is a
-// 4×4 transpose of the four pixels' v128s. Taps that fall in the padding read a zero v128
-// instead, so packing is branch-free loads, shuffles and stores.
+// im2col packing: the A operand of a convolution's GEMM, one MC×KC block at a time, never
+// the whole matrix. Row i of A is output pixel i; its k-quads run over (ky, kx, input
+// channel quad), so k-quad q of pixel i is the v128 of input channels 4·cq..4·cq+3 at the
+// input pixel under tap (ky, kx). A panel holds four pixels in GEMM's layout
+// (gemm/pack.ts): per k, the four pixels' values in one v128. From NC4HW4 (or NHWC in
+// whole quads) each k-quad is a 4×4 transpose of the four pixels' v128s, taps in the
+// padding reading a zero v128, so packing is branch-free loads, shuffles and stores; from
+// NCHW (packIm2colPlanar) a k row is loaded from its channel's plane; with compact k
+// (packIm2colCompact) k runs over channels with no padding lanes.
 import { storeTransposed, transpose4x4 } from "../simd/transpose";
 
 // Far outside any image, so a tile's missing pixels always read the zero v128.

@@ -264,8 +264,8 @@ export const ops = {
       compact: "bool", // k runs over (ky, kx, channel) with no padding lanes (few channels)
       outNHWC: "bool", // the output is NHWC (a pixel's oc floats together), not NC4HW4
       oc: "i32",
-      inNHWC: "bool", // the input is NHWC, read where it lies by the compact packing
-      inNCHW: "bool", // the input is NCHW, read where it lies by the 1×1 packing (direct)
+      inNHWC: "bool", // the input is NHWC, read where it lies (compact k, or whole quads)
+      inNCHW: "bool", // the input is NCHW, read where it lies (1×1, or im2col but with compact k)
       outNCHW: "bool", // the output is NCHW: each tile staged, then stored a channel's pixels at a time (one k block only)
     },
   },

@@ -94,7 +94,9 @@ export function readsNHWC(p: ConvShape & { algorithm: string; layout: string }):
  * loaded from its plane where they lie side by side (assembly/conv/im2col.ts).
  */
 export function readsNCHW(p: ConvShape & { algorithm: string; layout: string }): boolean {
-  return p.layout === "NCHW" && (p.algorithm === "1x1" || (p.algorithm === "im2col" && !compactK(p.c, kernelGroups(p.c, p.oc, p.groups), p.kh, p.kw)));
+  // (The kernels' plane offsets are 32-bit: a plane of 2²⁸ pixels or more takes the
+  // conversion pass, which says it cannot fit.)
+  return p.layout === "NCHW" && p.h * p.w < 2 ** 28 && (p.algorithm === "1x1" || (p.algorithm === "im2col" && !compactK(p.c, kernelGroups(p.c, p.oc, p.groups), p.kh, p.kw)));
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */

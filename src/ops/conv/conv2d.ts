@@ -343,7 +343,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again
   // for every block cost more than one conversion pass: 31×31 went 0.89× in an A/B.)
   const gathers = depthwise && p.layout !== "NC4HW4" && p.kh * p.kw <= 25;
-  // Compact im2col (few channels, such as an RGB first layer) packs NHWC where it lies.
+  // im2col packs NHWC where it lies with compact k (few channels, such as an RGB first
+  // layer) or whole quads.
   const inNHWC = readsNHWC(p);
   // Depthwise from an array the caller has just copied in: its lines sit in the caller's
   // cache, and a second thread's share of this little arithmetic costs more to fetch than
