@@ -12,7 +12,8 @@ import { storeTransposed, transpose4x4 } from "../simd/transpose";
 // Far outside any image, so a tile's missing pixels always read the zero v128.
 const NOWHERE: i32 = -0x40000000;
 
-// One pixel's source for tap (iy, ix): its channel quad 0, or the zero v128.
+// One pixel's source for tap (iy, ix), pixels ps bytes apart from src: its first value, or
+// `zero` (the zero v128's address, or a sentinel) in the padding.
 @inline function tapSource(src: usize, ps: usize, h: i32, w: i32, iy: i32, ix: i32, zero: usize): usize {
   if (<u32>iy >= <u32>h || <u32>ix >= <u32>w) return zero;
   return src + (<usize>iy * <usize>w + <usize>ix) * ps;
@@ -102,14 +103,15 @@ export function packIm2colPlanar(
         for (; ch < c1; ch++, at += plane, out += 16) v128.store(out, i32x4.shuffle(v128.load(at), v128.load(at, 16), 0, 2, 4, 6));
       }
     } else {
-      const a0 = tapOffset(h, w, y0 + dy, x0 + dx), a1 = tapOffset(h, w, y1 + dy, x1 + dx);
-      const a2 = tapOffset(h, w, y2 + dy, x2 + dx), a3 = tapOffset(h, w, y3 + dy, x3 + dx);
+      // Each pixel's offset in a plane, or OUTSIDE in the padding.
+      const a0 = tapSource(0, 4, h, w, y0 + dy, x0 + dx, OUTSIDE), a1 = tapSource(0, 4, h, w, y1 + dy, x1 + dx, OUTSIDE);
+      const a2 = tapSource(0, 4, h, w, y2 + dy, x2 + dx, OUTSIDE), a3 = tapSource(0, 4, h, w, y3 + dy, x3 + dx, OUTSIDE);
       for (; ch < c1; ch++, at += plane, out += 16) {
         let v = zero;
-        if (a0 >= 0) v = f32x4.replace_lane(v, 0, load<f32>(at + <usize>a0));
-        if (a1 >= 0) v = f32x4.replace_lane(v, 1, load<f32>(at + <usize>a1));
-        if (a2 >= 0) v = f32x4.replace_lane(v, 2, load<f32>(at + <usize>a2));
-        if (a3 >= 0) v = f32x4.replace_lane(v, 3, load<f32>(at + <usize>a3));
+        if (a0 != OUTSIDE) v = f32x4.replace_lane(v, 0, load<f32>(at + a0));
+        if (a1 != OUTSIDE) v = f32x4.replace_lane(v, 1, load<f32>(at + a1));
+        if (a2 != OUTSIDE) v = f32x4.replace_lane(v, 2, load<f32>(at + a2));
+        if (a3 != OUTSIDE) v = f32x4.replace_lane(v, 3, load<f32>(at + a3));
         v128.store(out, v);
       }
     }
@@ -118,10 +120,8 @@ export function packIm2colPlanar(
   }
 }
 
-// A tap's byte offset in its channel plane, or -1 in the padding.
-@inline function tapOffset(h: i32, w: i32, iy: i32, ix: i32): i32 {
-  return <u32>iy < <u32>h && <u32>ix < <u32>w ? (iy * w + ix) << 2 : -1;
-}
+// No offset: a tap in the padding (planes stay under 2²⁸ pixels, src/ops/conv/conv-gemm.ts).
+const OUTSIDE: usize = <usize>-1;
 
 // A 1×1 stride-1 unpadded layer's A is the input itself: pixels [p, p+4) of k-quad q are
 // 64 contiguous bytes of channel plane q, transposed into the panel. (Past the last pixel

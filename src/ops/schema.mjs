@@ -265,7 +265,7 @@ export const ops = {
       outNHWC: "bool", // the output is NHWC (a pixel's oc floats together), not NC4HW4
       oc: "i32",
       inNHWC: "bool", // the input is NHWC, read where it lies (compact k, or whole quads)
-      inNCHW: "bool", // the input is NCHW, read where it lies (1×1, or im2col but with compact k)
+      inNCHW: "bool", // the input is NCHW, read where it lies (1×1, or im2col except with compact k)
       outNCHW: "bool", // the output is NCHW: each tile staged, then stored a channel's pixels at a time (one k block only)
     },
   },

@@ -96,7 +96,8 @@ export function readsNHWC(p: ConvShape & { algorithm: string; layout: string }):
 export function readsNCHW(p: ConvShape & { algorithm: string; layout: string }): boolean {
   // (The kernels' plane offsets are 32-bit: a plane of 2²⁸ pixels or more takes the
   // conversion pass, which says it cannot fit.)
-  return p.layout === "NCHW" && p.h * p.w < 2 ** 28 && (p.algorithm === "1x1" || (p.algorithm === "im2col" && !compactK(p.c, kernelGroups(p.c, p.oc, p.groups), p.kh, p.kw)));
+  const kg = kernelGroups(p.c, p.oc, p.groups);
+  return p.layout === "NCHW" && p.h * p.w < 2 ** 28 && (p.algorithm === "1x1" || (p.algorithm === "im2col" && !compactK(p.c, kg, p.kh, p.kw)));
 }
 
 /** Phase 0 alone: OIHW weights at weightAt into packed panels at packedAt. */

@@ -362,8 +362,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const threads = copyBound ? 1 : threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
-  // NCHW needs no pass either: a 1×1 layer and im2col (but compact k) pack it where it
-  // lies, and a GEMM whose k fits one block stores it (each tile transposed on its way out).
+  // NCHW needs no pass either: a 1×1 layer and im2col (except with compact k) pack it
+  // where it lies, and a GEMM whose k fits one block stores it (each tile transposed on its way out).
   const inNCHW = readsNCHW(p);
   const outNCHW = gemmJob !== null && gemmJob.kBlocks === 1 && p.outputLayout === "NCHW";
   const written: Layout = outNCHW || (depthwise && p.outputLayout === "NCHW") ? "NCHW" : (depthwise || gemmFamily) && p.outputLayout === "NHWC" ? "NHWC" : "NC4HW4";
