@@ -20,7 +20,11 @@ export interface ContextOptions {
    * next to simdcl's JavaScript ("simdcl/embedded": the build inside it).
    */
   module?: WebAssembly.Module;
-  /** Largest the memory may grow, in MiB (1 to 4096; the first 64 KiB hold control words). Default 4096. */
+  /**
+   * Largest the memory may grow, in MiB (1 to 4096; the first 64 KiB hold control words).
+   * Default 4096. (A context with Workers on the simd build may make a second, unshared
+   * memory for calls that run on the calling thread alone from arrays: the same bound.)
+   */
   maxMemoryMiB?: number;
   /**
    * How long a waiting Worker spins before it sleeps, in ms (0 to 100). Default 1. The
@@ -38,7 +42,7 @@ export interface ContextOptions {
   /**
    * How much conv2d may keep of the weights it packed for plain Float32Array weights, in
    * MiB, so that the same weights given again are not packed again: an array is kept from
-   * its second call on (0 turns it off).
+   * its second call on (0 turns it off), in each of the context's memories.
    * Default 256.
    */
   weightCacheMiB?: number;
@@ -81,9 +85,12 @@ export class Context extends OpMethods implements OpHost {
   /** @internal What the op methods run with. */
   readonly [HOST]: Host;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Ops' state kept with the context (Engine.state), disposed with it. */
-  private states: Map<symbol, unknown>;
+  private readonly engine: OwnedEngine;
   private closed: Error | null = null;
+
+  /** The unshared engine (see Engine.unshared), once asked for; null when it could not be made. */
+  private own: OwnedEngine | Promise<OwnedEngine | null> | null = null;
+  private ownPool: Pool | null = null;
 
   /** @internal Use createContext(). */
   constructor(
@@ -93,28 +100,32 @@ export class Context extends OpMethods implements OpHost {
     note: string | null,
     kernels: KernelConfig,
     cacheBytes: number,
+    /** With Workers: makes the unshared instance of the single build, when first needed. */
+    private readonly makeUnshared: (() => Promise<Instance>) | null = null,
   ) {
     super();
     this.threads = pool.threads;
     this.variant = variant;
     this.note = note;
     this.kernels = Object.freeze({ ...kernels });
-    // Argument words are encoded here, one job at a time (calls on a context run in order).
-    const words = new Int32Array(J.MAX_ARGS);
-    const floats = new Float32Array(words.buffer);
-    const states = (this.states = new Map<symbol, unknown>());
-    const engine: Engine = {
-      arena,
-      threads: pool.threads,
-      cacheBytes,
-      state: <T>(key: symbol, make: () => T): T => {
-        if (!states.has(key)) states.set(key, make());
-        return states.get(key) as T;
-      },
-      run: (op, args, phases, options) => pool.run(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, options),
-      runSolo: (op, args, phases) => pool.start(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, { solo: true }),
-    };
+    const engine = (this.engine = makeEngine(arena, pool, cacheBytes, makeUnshared ? () => this.unshared(cacheBytes) : () => null));
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
+  }
+
+  // The unshared engine: made once, on the first call that asks for it. If the single build
+  // cannot be loaded (a page that serves only the shared builds), calls stay on the
+  // context's memory, as before there was one.
+  private unshared(cacheBytes: number): Engine | Promise<Engine | null> | null {
+    if (this.own || !this.makeUnshared || this.closed) return this.own;
+    const making = this.makeUnshared().then(
+      ({ arena, pool }) => {
+        if (this.closed) return (this.own = null);
+        this.ownPool = pool;
+        return (this.own = makeEngine(arena, pool, cacheBytes, () => null));
+      },
+      () => (this.own = null),
+    );
+    return (this.own = making);
   }
 
   /**
@@ -136,8 +147,10 @@ export class Context extends OpMethods implements OpHost {
     // Shut the pool down even when a failure closed the context: its Workers may still run.
     if (!this.closed || this.pool.failed === null) this.closed = new Error("simdcl: this context has been disposed");
     this.pool.shutdown(this.closed);
-    for (const s of this.states.values()) (s as { dispose?: () => void }).dispose?.();
-    this.states.clear();
+    this.engine.dispose();
+    if (this.own && !(this.own instanceof Promise)) this.own.dispose();
+    this.ownPool?.shutdown(this.closed);
+    this.own = this.ownPool = null;
   }
 
   /** Test hooks: not part of the stable API. */
@@ -227,7 +240,32 @@ export async function createContextWith(options: ContextOptions = {}, load: type
     module = await load(variant);
   }
   const threads = variant === "single" ? 1 : requested;
-  const shared = variant !== "single";
+  const pools = { spinMs, stallTimeoutMs };
+  const { arena, pool } = await instantiate(module, variant !== "single", maxPages, kernels, (memory) =>
+    threads > 1 ? startWorkers(module, memory, threads - 1, spinMs) : Promise.resolve([]), pools);
+  // With Workers on the simd build, calls that run on the caller alone from arrays run on
+  // an unshared instance of the single build (Engine.unshared), for the reason one thread
+  // does (docs/decisions/one-thread-build.md); not where relaxed SIMD (FMA) runs, which
+  // also wins there, nor with a module handed in.
+  const makeUnshared = threads > 1 && variant === "simd" && !o.module
+    ? async () => instantiate(await load("single"), false, maxPages, kernels, async () => [], pools)
+    : null;
+  return new Context(arena, pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20, makeUnshared);
+}
+
+/** An engine, and the release of the ops' state it keeps (with the context's dispose()). */
+type OwnedEngine = Engine & { dispose(): void };
+
+/** A build's instance: its memory's arena, and the pool that runs its jobs. */
+interface Instance {
+  arena: Arena;
+  pool: Pool;
+}
+
+async function instantiate(
+  module: WebAssembly.Module, shared: boolean, maxPages: number, kernels: KernelConfig,
+  workers: (memory: WebAssembly.Memory) => Promise<PlatformWorker[]>, options: { spinMs: number; stallTimeoutMs: number },
+): Promise<Instance> {
   // Control words plus 1 MiB to start with (less where the maximum is smaller: maxMemoryMiB
   // 1 leaves 960 KiB); the arena grows the rest on demand.
   const initial = Math.min(J.CONTROL_BYTES / PAGE + 16, maxPages);
@@ -236,9 +274,34 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   new Int32Array(memory.buffer).set(encodeConfig(kernels), J.CONFIG);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;
-  const workers = threads > 1 ? await startWorkers(module, memory, threads - 1, spinMs) : [];
-  const pool = new Pool(memory, runPhase, workers, { spinMs, stallTimeoutMs });
-  return new Context(new Arena(memory, maxPages), pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20);
+  const pool = new Pool(memory, runPhase, await workers(memory), options);
+  return { arena: new Arena(memory, maxPages), pool };
+}
+
+/**
+ * The engine ops run with over one instance: its arena and pool, the argument words of
+ * one job at a time (calls on a context run in order), and ops' state (caches).
+ */
+function makeEngine(arena: Arena, pool: Pool, cacheBytes: number, unshared: Engine["unshared"]): OwnedEngine {
+  const states = new Map<symbol, unknown>();
+  const words = new Int32Array(J.MAX_ARGS);
+  const floats = new Float32Array(words.buffer);
+  return {
+    arena,
+    threads: pool.threads,
+    cacheBytes,
+    state: <T>(key: symbol, make: () => T): T => {
+      if (!states.has(key)) states.set(key, make());
+      return states.get(key) as T;
+    },
+    run: (op, args, phases, options) => pool.run(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, options),
+    runSolo: (op, args, phases) => pool.start(OP_IDS[op], words, encodeArgs(op, args, words, floats), phases, { solo: true }),
+    unshared,
+    dispose: () => {
+      for (const s of states.values()) (s as { dispose?: () => void }).dispose?.();
+      states.clear();
+    },
+  };
 }
 
 /**

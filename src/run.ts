@@ -25,6 +25,15 @@ export interface Engine {
    * out of the last job), else a promise, as run() with `solo`.
    */
   runSolo<K extends OpName>(op: K, args: OpArgs[K], phases: number[]): Promise<void> | void;
+  /**
+   * On a context with Workers: an engine on the calling thread over an unshared memory of
+   * its own (the single build), for calls that run on the caller alone from arrays. V8
+   * copies into shared memory a word at a time, into unshared memory with memmove, and
+   * such a call is copies as much as kernels. Made on first use (then a promise), with
+   * its own weight cache; null where there is none (no Workers, a module handed in, or the
+   * single build could not be loaded).
+   */
+  unshared(): Engine | Promise<Engine | null> | null;
 }
 
 /** What a Context gives its op methods. */

@@ -12,7 +12,9 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
+import { createContextWith } from "../dist/context.js";
 import { HOST } from "../dist/run.js";
+import { compileVariant } from "../dist/wasm.js";
 import { contextsPerThreadCount, random, randomF32, rejects, withContext } from "./helpers.js";
 import { conv2dReference, toNC4HW4Reference, toNHWCReference } from "./reference.js";
 
@@ -611,8 +613,12 @@ test("the weight cache's check, on the caller at once or (the pool busy) as a jo
         return done;
       };
       engine.run = (op, args, phases, options) => ((packs += op === "conv" && phases[0] > 0), run(op, args, phases, options));
-      const x = randomF32(rand, 16 * 81, 1);
+      // (From a device buffer: from an array, a call on the caller alone on a context with
+      // Workers runs on its unshared memory, whose pool has no Worker to wait for.)
+      const xs = randomF32(rand, 16 * 81, 1);
       const weight = randomF32(rand, 320, 1);
+      const x = cl.buffer(Float32Array, xs.length);
+      x.array.set(xs);
       const first = await cl.conv2d(x, shape, weight, wShape);
       const inUse = [];
       for (let i = 0; i < 3; i++) {
@@ -624,13 +630,53 @@ test("the weight cache's check, on the caller at once or (the pool busy) as a jo
       assert.is(packs, 2, `busy ${busy}: packed on the first two calls only`);
       weight[5] += 1;
       const changed = await cl.conv2d(x, shape, weight, wShape);
-      checkClose(changed.data, conv2dReference(x, shape, weight, wShape, {}), 16, `busy ${busy}: changed weights`);
+      checkClose(changed.data, conv2dReference(xs, shape, weight, wShape, {}), 16, `busy ${busy}: changed weights`);
       assert.ok(changed.data.some((v, i) => v !== first.data[i]), `busy ${busy}: the change shows`);
       assert.is(packs, 3, `busy ${busy}: packed again once changed`);
       // Checked on calls 3, 4 and after the change, each time one way.
       assert.equal([atOnce, inTurn], busy ? [0, 3] : [3, 0], `busy ${busy}: checks at once, and in turn`);
     });
   }
+});
+
+test("with Workers, calls from arrays that run on the caller alone run on its unshared memory: right results, a weight cache of their own, let go on dispose; without that build they stay", async () => {
+  const rand = random(415);
+  const shape = [1, 24, 14, 14], wShape = [24, 1, 3, 3], options = { groups: 24, stride: 2, padding: 1, activation: "relu6" };
+  const x = randomF32(rand, 24 * 196, 1);
+  const weight = randomF32(rand, 24 * 9, 1);
+  const reference = () => conv2dReference(x, shape, weight, wShape, { groups: 24, stride: [2, 2], pad: [1, 1, 1, 1], activation: "relu6" });
+  const ref = reference();
+  const cl = await createContext({ threads: 2 });
+  const engine = cl[HOST].engine;
+  let own;
+  try {
+    const before = engine.arena.bytesInUse;
+    for (let i = 0; i < 3; i++) checkClose((await cl.conv2d(x, shape, weight, wShape, options)).data, ref, 9, `call ${i + 1}`);
+    own = await engine.unshared();
+    if (cl.variant === "simd") {
+      assert.ok(own && own !== engine && own.threads === 1 && !own.arena.shared, "an unshared engine on the caller");
+      // The weights kept from the second call live in the unshared memory, not the context's.
+      assert.ok(own.arena.bytesInUse > 0, "the unshared memory holds the cached weights");
+      assert.is(engine.arena.bytesInUse, before, "the context's memory is untouched");
+    } else assert.is(own, null, `the ${cl.variant} build: none`);
+    weight[7] += 1;
+    checkClose((await cl.conv2d(x, shape, weight, wShape, options)).data, reference(), 9, "changed weights");
+    // A device buffer keeps the call on the context's memory.
+    const xd = cl.buffer(Float32Array, x.length);
+    xd.array.set(x);
+    checkClose((await cl.conv2d(xd, shape, weight, wShape, options)).data, reference(), 9, "from a device buffer");
+  } finally {
+    cl.dispose();
+  }
+  assert.is(engine.unshared(), null, "dispose() lets the unshared memory go");
+  await rejects(cl.conv2d(x, shape, weight, wShape, options), Error, /disposed/);
+  await withContext(createContext, { threads: 1 }, async (one) => assert.is(one[HOST].engine.unshared(), null, "one thread: none"));
+  // A loader that cannot give the single build: the calls run on the context's memory.
+  const noSingle = (variant) => (variant === "single" ? Promise.reject(new Error("not served")) : compileVariant(variant));
+  await withContext((o) => createContextWith(o, noSingle), { threads: 2 }, async (two) => {
+    checkClose((await two.conv2d(x, shape, weight, wShape, options)).data, reference(), 9, "no single build");
+    assert.is(await two[HOST].engine.unshared(), null, "no unshared engine");
+  });
 });
 
 test("the weight cache sees one changed value anywhere: first, either side of its 4 KiB compare blocks, in a block's lone last v128, the last of a length not in v128s", async () => {

@@ -329,23 +329,15 @@ const COPY_BOUND_MACS = 3;
 /** Multiply-adds of the convolution, the measure of its work. */
 const macs = (p: ConvPlan) => p.n * p.oc * p.oh * p.ow * (p.c / p.groups) * p.kh * p.kw;
 
-async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
-  const shape: Shape4 = [p.n, p.oc, p.oh, p.ow];
-  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
-  const tensor = { data: result, shape, layout: p.outputLayout };
-  if (p.n === 0) return tensor;
-  // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
-  // Depthwise reads NHWC where it lies (its window kernels in place, else its row copy
-  // gathers each pixel's quad) and NCHW through its row copy (4×4 transposes), and writes
-  // both (docs/decisions/depthwise.md).
-  const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
+/**
+ * How a call splits: the threads it runs on, whether depthwise gathers its input where it
+ * lies, and whether a call from arrays goes in strips of rows or bands of channels.
+ */
+function splitOf(engine: Engine, p: ConvPlan): { threads: number; gathers: boolean; strips: boolean; channelBands: boolean } {
   const depthwise = p.algorithm === "depthwise";
   // (Not for large kernels: their row blocks re-read a tall halo, and gathering it again
   // for every block cost more than one conversion pass: 31×31 went 0.89× in an A/B.)
   const gathers = depthwise && p.layout !== "NC4HW4" && p.kh * p.kw <= 25;
-  // im2col packs NHWC where it lies with compact k (few channels, such as an RGB first
-  // layer) or whole quads.
-  const inNHWC = readsNHWC(p);
   // Depthwise from an array the caller has just copied in: its lines sit in the caller's
   // cache, and a second thread's share of this little arithmetic costs more to fetch than
   // it saves, up to a few million multiply-adds (docs/decisions/solo-thresholds.md).
@@ -355,11 +347,37 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // than one. Whatever its size, such a call that does at most a few multiply-adds per input
   // value (3×3 at stride 2: 2.25) is bound by the caller's copies, which a second thread
   // cannot share: it runs alone, in its strips or bands.
-  const arrays = depthwise && gathers && copiedIn && !(result instanceof DeviceBuffer);
+  const arrays = depthwise && gathers && copiedIn && !(p.out instanceof DeviceBuffer);
   const strips = arrays && p.layout === "NHWC" && p.outputLayout === "NHWC" && p.n === 1 && p.h * p.w * p.c * 4 > STRIP_BYTES;
   const channelBands = arrays && p.layout === "NCHW" && p.outputLayout === "NCHW" && p.oc === p.c && p.h * p.w * p.c * 4 > CHANNEL_BAND_BYTES;
   const copyBound = (strips || channelBands) && p.kh * p.kw * (p.oc / p.c) <= COPY_BOUND_MACS * p.sh * p.sw;
   const threads = copyBound ? 1 : threadsFor(engine, macs(p), depthwise && copiedIn ? DEPTHWISE_COPIED_SOLO_BELOW : SOLO_BELOW);
+  return { threads, gathers, strips, channelBands };
+}
+
+async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
+  const shape: Shape4 = [p.n, p.oc, p.oh, p.ow];
+  const split = splitOf(engine, p);
+  // A call from arrays that runs on the caller alone is as much copies as kernels: on a
+  // context with Workers it runs on the caller's unshared memory, whose copies are memmoves.
+  if (split.threads === 1 && engine.threads > 1 && p.n > 0 && !(p.input instanceof DeviceBuffer) && !(p.out instanceof DeviceBuffer) && !(p.weight instanceof PackedConv)) {
+    const pending = engine.unshared();
+    const own = pending instanceof Promise ? await pending : pending;
+    if (own) return runConv2d(own, p);
+  }
+  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
+  const tensor = { data: result, shape, layout: p.outputLayout };
+  if (p.n === 0) return tensor;
+  const { threads, gathers, strips, channelBands } = split;
+  // The GEMM kernels can store NHWC as well as NC4HW4 (a strided store), saving a pass.
+  // Depthwise reads NHWC where it lies (its window kernels in place, else its row copy
+  // gathers each pixel's quad) and NCHW through its row copy (4×4 transposes), and writes
+  // both (docs/decisions/depthwise.md).
+  const gemmFamily = p.algorithm === "1x1" || p.algorithm === "im2col";
+  const depthwise = p.algorithm === "depthwise";
+  // im2col packs NHWC where it lies with compact k (few channels, such as an RGB first
+  // layer) or whole quads.
+  const inNHWC = readsNHWC(p);
   if (nhwcMatmul(p)) return runNHWCMatmul(engine, p, result, tensor, threads);
   const gemmJob = gemmFamily ? planGemmConv(p, threads) : null;
   // NCHW needs no pass either: a 1×1 layer and im2col (except with compact k) pack it
