@@ -88,8 +88,8 @@ export class Context extends OpMethods implements OpHost {
   private readonly engine: OwnedEngine;
   private closed: Error | null = null;
 
-  /** The unshared engine (see Engine.unshared), once asked for; null when it could not be made. */
-  private own: OwnedEngine | Promise<OwnedEngine | null> | null = null;
+  /** The unshared engine (see Engine.unshared), once asked for; false once it could not be made (never retried). */
+  private own: OwnedEngine | Promise<OwnedEngine | null> | false | null = null;
   private ownPool: Pool | null = null;
 
   /** @internal Use createContext(). */
@@ -116,14 +116,18 @@ export class Context extends OpMethods implements OpHost {
   // cannot be loaded (a page that serves only the shared builds), calls stay on the
   // context's memory, as before there was one.
   private unshared(cacheBytes: number): Engine | Promise<Engine | null> | null {
-    if (this.own || !this.makeUnshared || this.closed) return this.own;
+    if (this.own === false || !this.makeUnshared || this.closed) return null;
+    if (this.own) return this.own;
     const making = this.makeUnshared().then(
       ({ arena, pool }) => {
         if (this.closed) return (this.own = null);
         this.ownPool = pool;
         return (this.own = makeEngine(arena, pool, cacheBytes, () => null));
       },
-      () => (this.own = null),
+      () => {
+        this.own = false;
+        return null;
+      },
     );
     return (this.own = making);
   }
@@ -192,7 +196,8 @@ export class Context extends OpMethods implements OpHost {
 
   private throwIfUnusable(): void {
     if (this.closed) throw this.closed;
-    const failure = this.pool.failed;
+    // (A kernel that traps on the unshared instance closes the context as on the shared one.)
+    const failure = this.pool.failed ?? this.ownPool?.failed;
     if (failure) {
       this.closed = new Error(`simdcl: this context stopped after a failure (${failure.message}); create a new one`);
       throw this.closed;
