@@ -245,15 +245,15 @@ export async function createContextWith(options: ContextOptions = {}, load: type
     module = await load(variant);
   }
   const threads = variant === "single" ? 1 : requested;
-  const pools = { spinMs, stallTimeoutMs };
+  const poolOptions = { spinMs, stallTimeoutMs };
   const { arena, pool } = await instantiate(module, variant !== "single", maxPages, kernels, (memory) =>
-    threads > 1 ? startWorkers(module, memory, threads - 1, spinMs) : Promise.resolve([]), pools);
+    threads > 1 ? startWorkers(module, memory, threads - 1, spinMs) : Promise.resolve([]), poolOptions);
   // With Workers on the simd build, calls that run on the caller alone from arrays run on
   // an unshared instance of the single build (Engine.unshared), for the reason one thread
   // does (docs/decisions/one-thread-build.md); not where relaxed SIMD (FMA) runs, which
   // also wins there, nor with a module handed in.
   const makeUnshared = threads > 1 && variant === "simd" && !o.module
-    ? async () => instantiate(await load("single"), false, maxPages, kernels, async () => [], pools)
+    ? async () => instantiate(await load("single"), false, maxPages, kernels, async () => [], poolOptions)
     : null;
   return new Context(arena, pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20, makeUnshared);
 }

@@ -360,7 +360,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   const split = splitOf(engine, p);
   // A call from arrays that runs on the caller alone is as much copies as kernels: on a
   // context with Workers it runs on the caller's unshared memory, whose copies are memmoves.
-  if (split.threads === 1 && engine.threads > 1 && p.n > 0 && !(p.input instanceof DeviceBuffer) && !(p.out instanceof DeviceBuffer) && !(p.weight instanceof PackedConv)) {
+  // (p.buffers: its device buffers, a packed handle's among them.)
+  if (split.threads === 1 && engine.threads > 1 && p.n > 0 && p.buffers.length === 0) {
     const pending = engine.unshared();
     const own = pending instanceof Promise ? await pending : pending;
     if (own) return runConv2d(own, p);
