@@ -173,6 +173,22 @@ export function threadsFor(engine: Engine, work: number, soloBelow: number): num
   return engine.threads === 1 || work < soloBelow ? 1 : engine.threads;
 }
 
+/**
+ * A call that runs on the caller `alone` and uses no device buffer, on a
+ * context with Workers, moves to the caller's unshared engine (Engine.unshared): `run` on
+ * it. Returns that run, or null where the call stays (there is no such engine, or the call
+ * splits, or uses the context's memory). Every op whose plan can run alone from arrays
+ * asks here first, before it allocates anything.
+ */
+export function runAloneUnshared<R>(engine: Engine, alone: boolean, buffers: readonly DeviceBuffer[] | undefined, run: (own: Engine) => Promise<R>): Promise<R> | null {
+  if (!alone || engine.threads === 1 || (buffers !== undefined && buffers.length > 0)) return null;
+  const own = engine.unshared();
+  if (own === null) return null;
+  // (Made on this first call: if it could not be, the call runs here; asked again, the
+  // context answers null at once, so `run` does not come back.)
+  return own instanceof Promise ? own.then((e) => run(e ?? engine)) : run(own);
+}
+
 /** Rows per work-group when `rows` rows are split into bands for `threads` threads, and the groups. */
 export function rowBands(threads: number, rows: number): { rows: number; groups: number } {
   const band = threads === 1 ? rows : Math.max(1, Math.ceil(rows / (GROUPS_PER_THREAD * threads)));

@@ -16,7 +16,7 @@
 import { checkEpilogue, checkInt, checkLength, checkOptions, checkPacked, checkShape, deviceBuffers, describe, recheckLength, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, bind, input, none, output, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, none, output, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
 import { MR } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
@@ -361,11 +361,8 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // A call from arrays that runs on the caller alone is as much copies as kernels: on a
   // context with Workers it runs on the caller's unshared memory, whose copies are memmoves.
   // (p.buffers: its device buffers, a packed handle's among them.)
-  if (split.threads === 1 && engine.threads > 1 && p.n > 0 && p.buffers.length === 0) {
-    const pending = engine.unshared();
-    const own = pending instanceof Promise ? await pending : pending;
-    if (own) return runConv2d(own, p);
-  }
+  const moved = p.n > 0 ? runAloneUnshared(engine, split.threads === 1, p.buffers, (own) => runConv2d(own, p)) : null;
+  if (moved) return moved;
   const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;

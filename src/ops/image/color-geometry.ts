@@ -4,8 +4,8 @@
 // letterboxing and centre crops lives in ./placement.ts.
 import { checkInt, checkNumber, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
 import type { DeviceBuffer } from "../../buffer.ts";
-import { HOST, bind, none, view, type Binding, type Engine, type OpHost } from "../../run.ts";
-import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type Pixels, type ImageInput } from "./types.ts";
+import { HOST, bind, none, runAloneUnshared, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { checkImage, checkImageOutput, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
 
 export { placement, type Placement, type PlacementFit } from "./placement.ts";
@@ -122,7 +122,7 @@ function runOp(host: OpHost, op: string, args: unknown[], layout: (src: CheckedI
     const o = checkOptions(() => `${op} options`, options, known);
     checkNotSource(op, o.out, data);
     const plan = { src, out: o.out, buffers: deviceBuffers(data, o.out), ...layout(src, o) };
-    imageOutput(engine.arena, `${op} out`, o.out, plan.canvasW, plan.canvasH, src.channels, src.esz === 1 ? "u8" : "f32");
+    checkImageOutput(engine.arena, `${op} out`, o.out, plan.canvasW, plan.canvasH, src.channels, src.esz === 1 ? "u8" : "f32");
     return plan;
   }, (plan) => runGeometry(engine, op, plan));
 }
@@ -131,6 +131,9 @@ async function runGeometry(engine: Engine, op: string, p: GeometryPlan): Promise
   const arena = engine.arena;
   const { src } = p;
   const ps = src.channels * src.esz;
+  const split = rowSplit(engine, p.canvasH, p.canvasW * ps * 2);
+  const moved = runAloneUnshared(engine, split.solo, p.buffers, (own) => runGeometry(own, op, p));
+  if (moved) return moved;
   const { image, binding } = imageOutput(arena, `${op} out`, p.out, p.canvasW, p.canvasH, src.channels, src.esz === 1 ? "u8" : "f32");
   const fill = p.fill;
   const regions: Record<"src" | "dst" | "fill", Binding> = {
@@ -138,7 +141,6 @@ async function runGeometry(engine: Engine, op: string, p: GeometryPlan): Promise
     dst: binding,
     fill: fill ? { bytes: 64, before: (at) => view(arena, Uint8Array, at, 64).set(fill) } : none,
   };
-  const split = rowSplit(engine, p.canvasH, p.canvasW * ps * 2);
   await bind(arena, regions, (at) => {
     const args = {
       ps, src: at.src + p.sx * ps, srcStride: src.stride * src.esz, width: p.width, height: p.height, flipX: p.flipX, flipY: p.flipY,

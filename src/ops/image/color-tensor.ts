@@ -4,7 +4,7 @@
 // a = f32(scale/std), b = f32(−mean/std): within 2⁻²³·(|x·a| + |b|) of the exact value.
 import { checkBool, checkLayout, checkNumber, checkOptions, checkF32Operand, checkLength, describe, deviceBuffers } from "../../errors.ts";
 import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
-import { HOST, bind, output, view, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, output, runAloneUnshared, view, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Layout, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkImage, imageRows, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
@@ -141,6 +141,9 @@ function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType
 async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
   const arena = engine.arena;
   const { src, layout } = p;
+  const alone = rowSplit(engine, src.height, src.width * (src.channels + 4 * p.shape[1])).solo;
+  const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runTensor(own, p));
+  if (moved) return moved;
   const length = tensorLength(layout, p.shape);
   const result = p.out ?? new Float32Array(length);
   const regions = { src: imageRows(arena, src), dst: output(arena, result, length, "toTensor out") };

@@ -5,9 +5,9 @@
 // OpenCV's cv.cvtColor.
 import { checkInt, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
 import type { DeviceBuffer } from "../../buffer.ts";
-import { HOST, bind, input, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, runAloneUnshared, type Engine, type OpHost } from "../../run.ts";
 import { COLOR_ADD4, COLOR_DROP4, COLOR_EXPAND, COLOR_GRAY, COLOR_SWAP3, COLOR_SWAP4 } from "../schema.gen.ts";
-import { checkImage, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
+import { checkImage, checkImageOutput, imageOutput, imageRows, type CheckedImage, type Image, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 import { checkNotSource, imageCall, rowSplit } from "./color-common.ts";
 
 /** Interleaved conversions: [source channels, output channels, kernel mode, R and B exchanged]. */
@@ -106,14 +106,14 @@ function planColor(engine: Engine, { data, shape, rest: [code, options] }: Retur
     const extents = planes.map((_, i) => (i === 0 ? [height, width] : [ch, nv12 ? 2 * cw : cw]));
     const length = Math.max(...planes.map((p, i) => p.offset + (extents[i][0] - 1) * p.stride + extents[i][1]));
     if (u8.length < length) throw new RangeError(`simdcl: cvtColor src has ${u8.length} elements, needs at least ${length} for a ${width}×${height} ${nv12 ? "NV12" : "I420"} picture with these planes`);
-    imageOutput(engine.arena, "cvtColor out", o.out, width, height, dcn, "u8"); // checked now; bound when run
+    checkImageOutput(engine.arena, "cvtColor out", o.out, width, height, dcn, "u8");
     return { kind: "yuv", data: u8, length, width, height, planes, nv12, out: o.out, dcn, swap, buffers };
   }
   const [cn, dcn, mode, swap] = INTERLEAVED[code as keyof typeof INTERLEAVED];
   const withChannels = typeof shape === "object" && shape !== null && !("channels" in shape) ? { ...shape, channels: cn } : shape;
   const src = checkImage(engine.arena, "cvtColor src", data, withChannels, ["u8"]);
   if (src.channels !== cn) throw new RangeError(`simdcl: cvtColor src channels must be ${cn} for ${code}, got ${src.channels}`);
-  imageOutput(engine.arena, "cvtColor out", o.out, src.width, src.height, dcn, "u8");
+  checkImageOutput(engine.arena, "cvtColor out", o.out, src.width, src.height, dcn, "u8");
   return { kind: "interleaved", src, out: o.out, cn, dcn, mode, swap, buffers };
 }
 
@@ -134,9 +134,11 @@ function checkPlanes(v: unknown, width: number, height: number, nv12: boolean): 
 
 async function runColor(engine: Engine, p: ColorPlan): Promise<Image> {
   const arena = engine.arena;
+  const split = p.kind === "yuv" ? rowSplit(engine, p.height, p.width * (p.dcn + 2)) : rowSplit(engine, p.src.height, p.src.width * (p.cn + p.dcn));
+  const moved = runAloneUnshared(engine, split.solo, p.buffers, (own) => runColor(own, p));
+  if (moved) return moved;
   if (p.kind === "yuv") {
     const { image, binding } = imageOutput(arena, "cvtColor out", p.out, p.width, p.height, p.dcn, "u8");
-    const split = rowSplit(engine, p.height, p.width * (p.dcn + 2));
     await bind(arena, { src: input(arena, p.data as Uint8Array, p.length, "cvtColor src"), dst: binding }, (at) => {
       const [y, u, v] = p.planes;
       const args = {
@@ -150,7 +152,6 @@ async function runColor(engine: Engine, p: ColorPlan): Promise<Image> {
   }
   const { src } = p;
   const { image, binding } = imageOutput(arena, "cvtColor out", p.out, src.width, src.height, p.dcn, "u8");
-  const split = rowSplit(engine, src.height, src.width * (p.cn + p.dcn));
   await bind(arena, { src: imageRows(arena, src), dst: binding }, (at) => {
     const args = {
       mode: p.mode, swap: p.swap, cn: p.cn, dcn: p.dcn, width: src.width, height: src.height,

@@ -5,7 +5,7 @@
 // Each work-group is a band of output rows; a band reads the halo rows it needs.
 import { checkInt, checkNumber, checkOptions, deviceBuffers, describe, oneOf } from "../../errors.ts";
 import type { DeviceBuffer } from "../../buffer.ts";
-import { GROUPS_PER_THREAD, HOST, bind, none, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { GROUPS_PER_THREAD, HOST, bind, none, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import {
   BORDER_CONSTANT, BORDER_REFLECT101, BORDER_REPLICATE, BOX_F64, BOX_FIXED, BOX_SUM, THRESH_BINARY, THRESH_BINARY_INV, THRESH_NONE,
 } from "../schema.gen.ts";
@@ -285,8 +285,10 @@ function planAdaptive(engine: Engine, data: unknown, shape: unknown, options: un
 async function runFilter(engine: Engine, p: FilterPlan): Promise<Image> {
   const { img, kw, kh } = p;
   const n = img.width * img.channels;
-  const { image, binding: outBinding } = imageOutput(engine.arena, `${p.name} out`, p.out, img.width, img.height, img.channels, p.kind);
   const threads = threadsFor(engine, n * img.height, SOLO_BELOW);
+  const moved = runAloneUnshared(engine, threads === 1, p.buffers, (own) => runFilter(own, p));
+  if (moved) return moved;
+  const { image, binding: outBinding } = imageOutput(engine.arena, `${p.name} out`, p.out, img.width, img.height, img.channels, p.kind);
   // Bands of rows: one per thread's share of groups, no thinner than the window (each band
   // starts its running sums, or its ring of rows, from kh rows).
   const groups = threads === 1 ? 1 : Math.max(1, Math.min(GROUPS_PER_THREAD * threads, Math.floor(img.height / Math.max(kh, 8))));

@@ -4,7 +4,7 @@ import { checkBool, checkDeviceBuffer, checkInt, checkLength, checkOptions, devi
 import type { WaitForWord } from "../../pool.ts";
 import { DeviceBuffer } from "../../buffer.ts";
 import { alignUp } from "../../memory.ts";
-import { HOST, bind, input, none, scratch, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, none, runAloneUnshared, scratch, type Engine, type OpHost } from "../../run.ts";
 import { KIND_F32_F64, KIND_U8_F64, KIND_U8_I32, MAX_STRIP_ROWS, SPLIT_BANDS, SPLIT_NONE, SPLIT_STRIPS, type IntegralArgs } from "../schema.gen.ts";
 
 export interface IntegralOptions {
@@ -187,6 +187,9 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
   const slot2 = squared ? alignUp((band + 1) * pitch * 8, 64) : 0;
 
   const split = !viaWindow && engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
+  // (With Workers, tables through the window are banded: a Worker writes while the caller copies.)
+  const moved = runAloneUnshared(engine, !viaWindow && !split, p.buffers, (own) => runIntegral(own, p));
+  if (moved) return moved;
   const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(MAX_STRIP_ROWS, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
   const strips = Math.ceil(height / strip);
   const chunk = Math.max(64, Math.ceil(n / (engine.threads * 4) / 4) * 4);

@@ -5,12 +5,12 @@
 // The result is exactly what resize, place and toTensor give one after another.
 import { checkBool, checkF32Operand, checkInt, checkLength, checkOptions, describe, deviceBuffers, oneOf, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
-import { HOST, bind, scratch, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, runAloneUnshared, scratch, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkNormalisation, padPixel, tensorInto, type Normalisation, type ToTensorOptions } from "./color-tensor.ts";
-import { imageCall } from "./color-common.ts";
+import { imageCall, rowSplit } from "./color-common.ts";
 import { placement, type Placement, type PlacementFit } from "./placement.ts";
-import { resizeInto } from "./resize.ts";
+import { resizeAlone, resizeInto } from "./resize.ts";
 import type { ResizeMethod } from "./resize-plan.ts";
 import { checkImage, type CheckedImage, type ImageShape, type U8Pixels, type ImageInput } from "./types.ts";
 
@@ -105,12 +105,17 @@ async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<Preproc
   const { src, place, width: W, height: H, norm } = p;
   const cn = src.channels;
   const shape: Shape4 = [1, norm.oc, H, W];
-  const length = tensorLength(norm.layout, shape);
-  const result = p.out ?? new Float32Array(length);
   // The tensor rows the frame covers, [top, top + rows): the letterbox's bands above and
   // below are all padding, written as floats directly instead of normalised.
   const cover = place.x < 0 || place.y < 0;
   const top = cover ? 0 : place.y, rows = cover ? H : place.height;
+  // Both jobs (resize, then normalise) too small to split: on the caller alone.
+  const alone = resizeAlone(engine, src, place.width, place.height, p.method, p.antialias, cover ? -place.y : 0, cover ? -place.y + H : place.height)
+    && rowSplit(engine, rows, W * (cn + 4 * norm.oc)).solo;
+  const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runPreprocess(own, p));
+  if (moved) return moved;
+  const length = tensorLength(norm.layout, shape);
+  const result = p.out ?? new Float32Array(length);
   const tensor = tensorRows(engine, result, norm, W, H, top, rows, padPixel(norm, p.pad));
   // The canvas the tensor is read from: those rows, the tensor's width (fill, contain), or
   // the resized frame's width (cover: its middle columns are read in place).

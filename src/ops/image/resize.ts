@@ -4,11 +4,11 @@
 import { checkBool, checkInt, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
-import { HOST, bind, input, rowBands, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, rowBands, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { RESIZE_COLUMNS_FIRST, RESIZE_FIXED, RESIZE_FIXED_LINEAR, RESIZE_FLOAT, RESIZE_NEAREST } from "../schema.gen.ts";
 import { imageCall } from "./color-common.ts";
 import { COEF_SCALE, foldAxis, resizeScheme, type Axis, type ResizeMethod } from "./resize-plan.ts";
-import { checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
+import { checkImage, checkImageOutput, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
 
 export type { ResizeMethod } from "./resize-plan.ts";
 export type { Image, ImageInput, ImageShape, Pixels } from "./types.ts";
@@ -44,7 +44,8 @@ interface ResizePlan {
   height: number;
   method: ResizeMethod;
   antialias: boolean;
-  output: { image: Image; binding: Binding };
+  /** Where the result goes (checked): undefined for a new array. */
+  out: unknown;
   buffers: DeviceBuffer[];
 }
 
@@ -81,9 +82,9 @@ function planResize(engine: Engine, data: unknown, shape: unknown, options: unkn
     throw new TypeError(`simdcl: resize antialias applies to "bilinear" and "bicubic", got method ${describe(method)}`);
   }
   if (o.out !== undefined && o.out === src.data) throw new RangeError("simdcl: resize out must not be the source's data");
-  const output = imageOutput(engine.arena, "resize out", o.out, width, height, src.channels, src.esz === 1 ? "u8" : "f32");
+  checkImageOutput(engine.arena, "resize out", o.out, width, height, src.channels, src.esz === 1 ? "u8" : "f32");
   const buffers = deviceBuffers(src.data, o.out);
-  return { src, width, height, method: method as ResizeMethod, antialias, output, buffers };
+  return { src, width, height, method: method as ResizeMethod, antialias, out: o.out, buffers };
 }
 
 /**
@@ -205,9 +206,25 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
 const COLUMN_SCALE = 2 ** 14;
 
 async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
-  const values = p.width * p.src.channels;
-  await bind(engine.arena, { dst: p.output.binding }, (at) => resizeInto(engine, p.src, p.width, p.height, p.method, p.antialias, at.dst, values * p.src.esz));
-  return p.output.image;
+  const alone = resizeAlone(engine, p.src, p.width, p.height, p.method, p.antialias);
+  const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runResize(own, p));
+  if (moved) return moved;
+  const { image, binding } = imageOutput(engine.arena, "resize out", p.out, p.width, p.height, p.src.channels, p.src.esz === 1 ? "u8" : "f32");
+  await bind(engine.arena, { dst: binding }, (at) => resizeInto(engine, p.src, p.width, p.height, p.method, p.antialias, at.dst, p.width * p.src.channels * p.src.esz));
+  return image;
+}
+
+/** Work in taps of output rows [y0, y1): a gather is one per output value; columns first sums every source value of ky rows. */
+function resizeTaps(t: Tables, src: CheckedImage, width: number, y0: number, y1: number): number {
+  const values = width * src.channels, dh = y1 - y0;
+  return t.mode === RESIZE_NEAREST ? values * dh
+    : t.mode === RESIZE_COLUMNS_FIRST ? dh * (src.width * src.channels * t.ky + values * t.kx) : values * dh * (t.kx + t.ky);
+}
+
+/** @internal Whether resizing `src` (output rows [y0, y1)) is too little work to split: the caller runs it alone. */
+export function resizeAlone(engine: Engine, src: CheckedImage, width: number, height: number, method: ResizeMethod, antialias: boolean, y0 = 0, y1 = height): boolean {
+  const t = tablesFor(src.width, src.height, width, height, src.channels, src.esz, method, antialias);
+  return threadsFor(engine, resizeTaps(t, src, width, y0, y1), SOLO_BELOW) === 1;
 }
 
 /**
@@ -230,10 +247,7 @@ export async function resizeInto(
   const used = y0 === 0 && y1 === height ? t.used : Int32Array.from(new Set(windowRows)).sort();
   const rows = sourceRows(engine.arena, src, used);
   const yrows = windowRows.map(rows.map);
-  // Work in taps: a gather is one per output value; columns first sums every source value of ky rows.
-  const taps = t.mode === RESIZE_NEAREST ? values * dh
-    : t.mode === RESIZE_COLUMNS_FIRST ? dh * (src.width * cn * t.ky + values * t.kx) : values * dh * (t.kx + t.ky);
-  const threads = threadsFor(engine, taps, SOLO_BELOW);
+  const threads = threadsFor(engine, resizeTaps(t, src, width, y0, y1), SOLO_BELOW);
   const bands = rowBands(threads, dh);
   const regions = {
     src: rows.binding,

@@ -103,6 +103,22 @@ export function imageRows(arena: Arena, img: CheckedImage, y0 = 0, y1 = img.heig
   };
 }
 
+/** An op's `out` image (undefined: a new array), checked as imageOutput() will take it, when the call is made. */
+export function checkImageOutput(arena: Arena, name: string, out: unknown, width: number, height: number, channels: number, kind: "u8" | "f32"): void {
+  if (out === undefined) return;
+  const length = width * height * channels;
+  const esz = elementSize(out);
+  if (esz !== (kind === "u8" ? 1 : 4)) {
+    throw new TypeError(`simdcl: ${name} must be ${kind === "u8" ? "a Uint8Array or Uint8ClampedArray" : "a Float32Array"} (or a device buffer of one) for this call, got ${describe(out)}`);
+  }
+  if (out instanceof DeviceBuffer) {
+    if (out.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed buffer`);
+    if (!out.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
+  }
+  const have = (out as { length: number }).length;
+  if (have < length) throw new RangeError(`simdcl: ${name} has ${have} elements, needs at least ${length} (${width}×${height}×${channels})`);
+}
+
 /**
  * Where an op writes an image of width×height×channels (rows dense): `out` (a device buffer
  * in place, or an array copied into), or a new array of the kind asked for.
@@ -110,21 +126,8 @@ export function imageRows(arena: Arena, img: CheckedImage, y0 = 0, y1 = img.heig
 export function imageOutput(arena: Arena, name: string, out: unknown, width: number, height: number, channels: number, kind: "u8" | "f32"): { image: Image; binding: Binding } {
   const length = width * height * channels;
   const Type = kind === "u8" ? Uint8Array : Float32Array;
-  let data: Pixels;
-  if (out === undefined) data = new Type(length);
-  else {
-    const esz = elementSize(out);
-    if (esz !== (kind === "u8" ? 1 : 4)) {
-      throw new TypeError(`simdcl: ${name} must be ${kind === "u8" ? "a Uint8Array or Uint8ClampedArray" : "a Float32Array"} (or a device buffer of one) for this call, got ${describe(out)}`);
-    }
-    if (out instanceof DeviceBuffer) {
-      if (out.isDisposed) throw new TypeError(`simdcl: ${name} is a disposed buffer`);
-      if (!out.belongsTo(arena)) throw new RangeError(`simdcl: ${name} belongs to another context`);
-    }
-    const have = (out as { length: number }).length;
-    if (have < length) throw new RangeError(`simdcl: ${name} has ${have} elements, needs at least ${length} (${width}×${height}×${channels})`);
-    data = out as Pixels;
-  }
+  checkImageOutput(arena, name, out, width, height, channels, kind);
+  const data = out === undefined ? new Type(length) : (out as Pixels);
   const image: Image = { data, width, height, channels, stride: width * channels };
   if (data instanceof DeviceBuffer) return { image, binding: { bytes: 0, device: data } };
   const array = data;

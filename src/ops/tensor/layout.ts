@@ -4,7 +4,7 @@
 import { checkF32Operand, checkLayout, checkLength, checkOptions, checkShape, describe, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, bind, input, output, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, output, runAloneUnshared, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { NC4_TO_NCHW, NC4_TO_NHWC, NCHW_TO_NC4, NHWC_TO_NC4 } from "../schema.gen.ts";
 import { quads, tensorLength, type Layout, type PlainLayout, type Shape4, type ShapeLike, type Tensor } from "./types.ts";
 
@@ -58,6 +58,8 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
 async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   const length = tensorLength(p.to, p.shape);
   if (length === 0) return new Float32Array(0);
+  const moved = runAloneUnshared(engine, layoutAlone(p.shape), p.buffers, (own) => runLayout(own, p));
+  if (moved) return moved;
   const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape), `${p.to === "NC4HW4" ? "toNC4HW4" : "fromNC4HW4"} x`), dst: { bytes: length * 4 } };
   return bind(engine.arena, regions, async (at) => {
     await convertLayout(engine, p.from, p.to, p.shape, at.src, at.dst);
@@ -75,8 +77,11 @@ export function convertLayout(engine: Engine, from: Layout, to: Layout, [n, c, h
   const hw = h * w;
   const mode = MODES[`${from}>${to}` as keyof typeof MODES];
   const groups = n * quads(c) * Math.ceil(hw / CHUNK);
-  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: solo || n * quads(c) * 4 * hw < SOLO_BELOW });
+  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: solo || layoutAlone([n, c, h, w]) });
 }
+
+/** Whether a layout change of `shape` is too little work to split (a dispatch costs more). */
+const layoutAlone = ([n, c, h, w]: Shape4) => n * quads(c) * 4 * h * w < SOLO_BELOW;
 
 /** A tensor argument: data of `length` elements in `layout`, checked, as ops take them. */
 export function checkTensorData(engine: Engine, name: string, data: unknown, shape: Shape4, layout: Layout): F32Operand {

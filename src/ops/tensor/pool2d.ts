@@ -2,7 +2,7 @@
 // assembly/tensor/pool.ts). A tensor in another layout is converted on the way in and out.
 import { checkBool, checkOptions, checkShape, deviceBuffers, describe } from "../../errors.ts";
 import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
-import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, threadsFor, type Engine, type OpHost } from "../../run.ts";
+import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, runAloneUnshared, threadsFor, type Engine, type OpHost } from "../../run.ts";
 import { POOL_AVG, POOL_MAX } from "../schema.gen.ts";
 import { checkPadding, checkPair, withGeometry, outputSize, type Geometry } from "../conv/geometry.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "./layout.ts";
@@ -83,11 +83,13 @@ function fail(message: string): never {
 
 async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
   const shape: Shape4 = [p.n, p.c, p.oh, p.ow];
+  const planes = p.n * quads(p.c);
+  const threads = threadsFor(engine, planes * p.oh * p.ow * p.kh * p.kw, SOLO_BELOW);
+  const moved = p.n > 0 ? runAloneUnshared(engine, threads === 1, p.buffers, (own) => runPool2d(own, p)) : null;
+  if (moved) return moved;
   const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;
-  const planes = p.n * quads(p.c);
-  const threads = threadsFor(engine, planes * p.oh * p.ow * p.kh * p.kw, SOLO_BELOW);
   // Groups of whole planes, several to a group when a plane is small work, split into
   // rows when there are too few planes for every thread.
   const rows = enoughGroups(threads, planes) ? p.oh : Math.ceil(p.oh / Math.ceil((GROUPS_PER_THREAD * threads) / planes));
