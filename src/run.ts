@@ -174,11 +174,14 @@ export function threadsFor(engine: Engine, work: number, soloBelow: number): num
 }
 
 /**
- * A call that runs on the caller `alone` and uses no device buffer, on a
- * context with Workers, moves to the caller's unshared engine (Engine.unshared): `run` on
- * it. Returns that run, or null where the call stays (there is no such engine, or the call
- * splits, or uses the context's memory). Every op whose plan can run alone from arrays
- * asks here first, before it allocates anything.
+ * A call that uses no device buffer, on a context with Workers, moves to the caller's
+ * unshared engine (Engine.unshared) when it is `alone`: it runs on the caller alone anyway,
+ * or it is bound by its copies, which that engine makes with memmove where V8 11 copies
+ * into shared memory a word at a time (measured in docs/decisions/solo-thresholds.md: such
+ * calls ran slower on two threads than on one). Returns `run` on that engine, or null where
+ * the call stays (no such engine, not alone, or it uses the context's memory) and splits
+ * as its plan says. Every op whose plan can run alone from arrays asks here first, before
+ * it allocates anything.
  */
 export function runAloneUnshared<R>(engine: Engine, alone: boolean, buffers: readonly DeviceBuffer[] | undefined, run: (own: Engine) => Promise<R>): Promise<R> | null {
   if (!alone || engine.threads === 1 || (buffers !== undefined && buffers.length > 0)) return null;

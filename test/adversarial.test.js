@@ -68,7 +68,12 @@ test("#11.1 f32 integral without squared on 2 threads is right and writes nothin
 threadedTest("#11.1 f32 integral without squared: the same bits on 1 and 2 threads", async () => {
   const src = randomF32(random(112), 256 * 256);
   const one = await withContext(createContext, { threads: 1 }, (cl) => cl.integral(src, { width: 256, height: 256 }));
-  const two = await withContext(createContext, { threads: 2, stallTimeoutMs: 3000 }, (cl) => cl.integral(src, { width: 256, height: 256 }));
+  // From a device buffer on two threads: the split (from an array it may run alone, src/run.ts).
+  const two = await withContext(createContext, { threads: 2, stallTimeoutMs: 3000 }, async (cl) => {
+    const buf = cl.buffer(Float32Array, src.length);
+    buf.array.set(src);
+    return cl.integral(buf, { width: 256, height: 256 });
+  });
   assertSame(two.sum, one.sum, "2 threads against 1");
 });
 
@@ -368,8 +373,12 @@ test("#11.7 packed handles and device buffers are immutable", async () => {
 threadedTest("#11.8 a Worker ended without any event is noticed within 3 s, far below stallTimeoutMs", async () => {
   for (const pause of [0, 100]) {
     await withContext(createContext, { threads: 2, stallTimeoutMs: 20000 }, async (cl) => {
-      const src = randomU8(random(81), 1000 * 1000);
-      const expected = integralReference(src, 1000, 1000, 1);
+      const pixels = randomU8(random(81), 1000 * 1000);
+      const expected = integralReference(pixels, 1000, 1000, 1);
+      // From a device buffer, so that the calls split over the Workers (from an array, this
+      // copy-bound op may run on the caller alone: src/run.ts, runAloneUnshared).
+      const src = cl.buffer(Uint8Array, pixels.length);
+      src.array.set(pixels);
       assertSame((await cl.integral(src, { width: 1000, height: 1000 })).sum, expected, "before");
       cl[debug].killWorker(1, { silently: true });
       // terminate() only asks: Chromium's Worker ran on for up to 2 s, and one that takes a

@@ -1,9 +1,10 @@
 // With Workers, a call from arrays that the planner runs on the calling thread alone moves
 // to the context's unshared instance (src/run.ts, runAloneUnshared), whose copies are plain
-// memmoves: every op that can run alone asks for it. Each op here makes a small call on a
-// two-thread context: all its jobs must run on the unshared engine, none on the context's
-// memory, and its result must be the one-thread context's, bit for bit. A call large
-// enough to split, and a call with a device buffer, stay on the context's memory.
+// memmoves, and so does one bound by its copies (a colour change, a shrink): every op that
+// can run alone asks for it. Each op here makes a small call on a two-thread context: all
+// its jobs must run on the unshared engine, none on the context's memory, and its result
+// must be the one-thread context's, bit for bit. Calls with work enough to split, and a
+// call with a device buffer, stay on the context's memory.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createContext } from "../dist/index.js";
@@ -77,12 +78,25 @@ test("every op's small call from arrays runs on the unshared memory, with the on
       if (own) assert.equal(ran, [0, ran[1]], `${name}: no job on the context's memory`);
       assert.equal(got, flat(await call(one)), `${name}: as on one thread`);
     }
-    // Large enough to split: on the context's memory, with its Workers.
+    // Large calls: those bound by their copies run alone there too; those with work
+    // enough to split stay on the context's memory, with its Workers.
     const big = 160, ba = f(big * big), bb = f(big * big), size = { m: big, n: big, k: big };
-    const before = [shared.jobs, unshared.jobs];
-    const c = await two.gemm(ba, bb, size);
-    assert.equal([shared.jobs - before[0] > 0, unshared.jobs - before[1]], [true, 0], "a split call stays");
-    assert.equal(Array.from(c), Array.from(await one.gemm(ba, bb, size)), "and gives the one-thread result");
+    const frame = { data: bytes(320 * 240 * 4), width: 320, height: 240, channels: 4 };
+    const LARGE = [
+      ["a large cvtColor", true, (cl) => cl.cvtColor(frame, "RGBA2BGR")],
+      ["a large shrink", true, (cl) => cl.resize(frame, { width: 100, height: 70 })],
+      ["a large preprocess", true, (cl) => cl.preprocess(frame, { resize: { width: 160, height: 160, fit: "cover" } })],
+      ["a large GEMM", false, (cl) => cl.gemm(ba, bb, size)],
+      ["a large bicubic enlargement", false, (cl) => cl.resize(rgba, { width: 400, height: 300, method: "bicubic" })],
+      ["a large Gaussian blur", false, (cl) => cl.gaussianBlur(frame, { sigma: 2 })],
+    ];
+    for (const [name, alone, call] of LARGE) {
+      const before = [shared.jobs, unshared.jobs];
+      const got = flat(await call(two));
+      const ran = [shared.jobs - before[0] > 0, unshared.jobs - before[1] > 0];
+      if (own) assert.equal(ran, alone ? [false, true] : [true, false], `${name}: ${alone ? "runs alone" : "stays"}`);
+      assert.equal(got, flat(await call(one)), `${name}: as on one thread`);
+    }
     // A device buffer keeps even a small call on the context's memory.
     const device = two.buffer(Float32Array, a.length);
     device.array.set(a);

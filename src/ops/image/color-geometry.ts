@@ -131,9 +131,10 @@ async function runGeometry(engine: Engine, op: string, p: GeometryPlan): Promise
   const arena = engine.arena;
   const { src } = p;
   const ps = src.channels * src.esz;
-  const split = rowSplit(engine, p.canvasH, p.canvasW * ps * 2);
-  const moved = runAloneUnshared(engine, split.solo, p.buffers, (own) => runGeometry(own, op, p));
+  // (From arrays, a crop, flip or placement is all copies.)
+  const moved = runAloneUnshared(engine, true, p.buffers, (own) => runGeometry(own, op, p));
   if (moved) return moved;
+  const split = rowSplit(engine, p.canvasH, p.canvasW * ps * 2);
   const { image, binding } = imageOutput(arena, `${op} out`, p.out, p.canvasW, p.canvasH, src.channels, src.esz === 1 ? "u8" : "f32");
   const fill = p.fill;
   const regions: Record<"src" | "dst" | "fill", Binding> = {

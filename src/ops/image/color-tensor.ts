@@ -141,8 +141,8 @@ function planTensor(engine: Engine, { data, shape, rest: [options] }: ReturnType
 async function runTensor(engine: Engine, p: TensorPlan): Promise<Tensor> {
   const arena = engine.arena;
   const { src, layout } = p;
-  const alone = rowSplit(engine, src.height, src.width * (src.channels + 4 * p.shape[1])).solo;
-  const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runTensor(own, p));
+  // (From arrays, a multiply-add per value: bound by the copies.)
+  const moved = runAloneUnshared(engine, true, p.buffers, (own) => runTensor(own, p));
   if (moved) return moved;
   const length = tensorLength(layout, p.shape);
   const result = p.out ?? new Float32Array(length);

@@ -134,9 +134,10 @@ function checkPlanes(v: unknown, width: number, height: number, nv12: boolean): 
 
 async function runColor(engine: Engine, p: ColorPlan): Promise<Image> {
   const arena = engine.arena;
-  const split = p.kind === "yuv" ? rowSplit(engine, p.height, p.width * (p.dcn + 2)) : rowSplit(engine, p.src.height, p.src.width * (p.cn + p.dcn));
-  const moved = runAloneUnshared(engine, split.solo, p.buffers, (own) => runColor(own, p));
+  // (From arrays, a channel shuffle or a few multiply-adds per byte: bound by the copies.)
+  const moved = runAloneUnshared(engine, true, p.buffers, (own) => runColor(own, p));
   if (moved) return moved;
+  const split = p.kind === "yuv" ? rowSplit(engine, p.height, p.width * (p.dcn + 2)) : rowSplit(engine, p.src.height, p.src.width * (p.cn + p.dcn));
   if (p.kind === "yuv") {
     const { image, binding } = imageOutput(arena, "cvtColor out", p.out, p.width, p.height, p.dcn, "u8");
     await bind(arena, { src: input(arena, p.data as Uint8Array, p.length, "cvtColor src"), dst: binding }, (at) => {

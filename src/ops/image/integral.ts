@@ -161,6 +161,9 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
     }
     return squared ? { sum: new SumArray(outLen), sqsum: new Float64Array(outLen) } : { sum: new SumArray(outLen) };
   }
+  // (From arrays, two adds per value: bound by the copies.)
+  const moved = runAloneUnshared(engine, true, p.buffers, (own) => runIntegral(own, p));
+  if (moved) return moved;
   const n = width * cn;
   const pitch = (width + 1) * cn; // elements of one table row
   const srcEsz = kind === KIND_F32_F64 ? 4 : 1;
@@ -187,9 +190,6 @@ async function runIntegral(engine: Engine, p: IntegralPlan): Promise<IntegralRes
   const slot2 = squared ? alignUp((band + 1) * pitch * 8, 64) : 0;
 
   const split = !viaWindow && engine.threads > 1 && height > 1 && n * height >= SPLIT_MIN_ELEMENTS;
-  // (With Workers, tables through the window are banded: a Worker writes while the caller copies.)
-  const moved = runAloneUnshared(engine, !viaWindow && !split, p.buffers, (own) => runIntegral(own, p));
-  if (moved) return moved;
   const strip = kind === KIND_F32_F64 ? F32_STRIP : split ? Math.min(MAX_STRIP_ROWS, Math.max(16, Math.ceil(height / (engine.threads * 4)))) : height;
   const strips = Math.ceil(height / strip);
   const chunk = Math.max(64, Math.ceil(n / (engine.threads * 4) / 4) * 4);

@@ -8,7 +8,7 @@ import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { HOST, bind, runAloneUnshared, scratch, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { tensorLength, type Shape4, type Tensor } from "../tensor/types.ts";
 import { checkNormalisation, padPixel, tensorInto, type Normalisation, type ToTensorOptions } from "./color-tensor.ts";
-import { imageCall, rowSplit } from "./color-common.ts";
+import { imageCall } from "./color-common.ts";
 import { placement, type Placement, type PlacementFit } from "./placement.ts";
 import { resizeAlone, resizeInto } from "./resize.ts";
 import type { ResizeMethod } from "./resize-plan.ts";
@@ -109,9 +109,9 @@ async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<Preproc
   // below are all padding, written as floats directly instead of normalised.
   const cover = place.x < 0 || place.y < 0;
   const top = cover ? 0 : place.y, rows = cover ? H : place.height;
-  // Both jobs (resize, then normalise) too small to split: on the caller alone.
-  const alone = resizeAlone(engine, src, place.width, place.height, p.method, p.antialias, cover ? -place.y : 0, cover ? -place.y + H : place.height)
-    && rowSplit(engine, rows, W * (cn + 4 * norm.oc)).solo;
+  // From arrays, on the caller alone when its resize would be (normalising is a
+  // multiply-add per value, bound by the copies).
+  const alone = resizeAlone(engine, src, place.width, place.height, p.method, p.antialias, cover ? -place.y : 0, cover ? -place.y + H : place.height);
   const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runPreprocess(own, p));
   if (moved) return moved;
   const length = tensorLength(norm.layout, shape);

@@ -206,8 +206,7 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
 const COLUMN_SCALE = 2 ** 14;
 
 async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
-  const alone = resizeAlone(engine, p.src, p.width, p.height, p.method, p.antialias);
-  const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runResize(own, p));
+  const moved = runAloneUnshared(engine, resizeAlone(engine, p.src, p.width, p.height, p.method, p.antialias), p.buffers, (own) => runResize(own, p));
   if (moved) return moved;
   const { image, binding } = imageOutput(engine.arena, "resize out", p.out, p.width, p.height, p.src.channels, p.src.esz === 1 ? "u8" : "f32");
   await bind(engine.arena, { dst: binding }, (at) => resizeInto(engine, p.src, p.width, p.height, p.method, p.antialias, at.dst, p.width * p.src.channels * p.src.esz));
@@ -221,8 +220,14 @@ function resizeTaps(t: Tables, src: CheckedImage, width: number, y0: number, y1:
     : t.mode === RESIZE_COLUMNS_FIRST ? dh * (src.width * src.channels * t.ky + values * t.kx) : values * dh * (t.kx + t.ky);
 }
 
-/** @internal Whether resizing `src` (output rows [y0, y1)) is too little work to split: the caller runs it alone. */
+/**
+ * @internal Whether resizing `src` (output rows [y0, y1)) runs alone from arrays (see
+ * runAloneUnshared): too little work to split, or bound by its copies, as a shrink with
+ * at most two taps a side is (nearest, bilinear, area without antialias; area at 3 measured
+ * even).
+ */
 export function resizeAlone(engine: Engine, src: CheckedImage, width: number, height: number, method: ResizeMethod, antialias: boolean, y0 = 0, y1 = height): boolean {
+  if (!antialias && method !== "bicubic" && width * height <= src.width * src.height) return true;
   const t = tablesFor(src.width, src.height, width, height, src.channels, src.esz, method, antialias);
   return threadsFor(engine, resizeTaps(t, src, width, y0, y1), SOLO_BELOW) === 1;
 }

@@ -58,7 +58,8 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
 async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   const length = tensorLength(p.to, p.shape);
   if (length === 0) return new Float32Array(0);
-  const moved = runAloneUnshared(engine, layoutAlone(p.shape), p.buffers, (own) => runLayout(own, p));
+  // (A layout change from an array is all copies.)
+  const moved = runAloneUnshared(engine, true, p.buffers, (own) => runLayout(own, p));
   if (moved) return moved;
   const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape), `${p.to === "NC4HW4" ? "toNC4HW4" : "fromNC4HW4"} x`), dst: { bytes: length * 4 } };
   return bind(engine.arena, regions, async (at) => {

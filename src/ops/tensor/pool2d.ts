@@ -85,7 +85,8 @@ async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
   const shape: Shape4 = [p.n, p.c, p.oh, p.ow];
   const planes = p.n * quads(p.c);
   const threads = threadsFor(engine, planes * p.oh * p.ow * p.kh * p.kw, SOLO_BELOW);
-  const moved = p.n > 0 ? runAloneUnshared(engine, threads === 1, p.buffers, (own) => runPool2d(own, p)) : null;
+  // (From arrays, a few compares or adds per value copied: bound by the copies.)
+  const moved = p.n > 0 ? runAloneUnshared(engine, true, p.buffers, (own) => runPool2d(own, p)) : null;
   if (moved) return moved;
   const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
   const tensor = { data: result, shape, layout: p.outputLayout };
