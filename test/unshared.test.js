@@ -82,9 +82,14 @@ test("every op's small call from arrays runs on the unshared memory, with the on
     // enough to split stay on the context's memory, with its Workers.
     const big = 160, ba = f(big * big), bb = f(big * big), size = { m: big, n: big, k: big };
     const frame = { data: bytes(320 * 240 * 4), width: 320, height: 240, channels: 4 };
+    const large = { data: bytes(1280 * 960 * 4), width: 1280, height: 960, channels: 4 };
     const LARGE = [
       ["a large cvtColor", true, (cl) => cl.cvtColor(frame, "RGBA2BGR")],
       ["a large shrink", true, (cl) => cl.resize(frame, { width: 100, height: 70 })],
+      // Many taps, yet fewer than 0.7 a byte copied in and out.
+      ["a steep bicubic shrink", true, (cl) => cl.resize(large, { width: 160, height: 120, method: "bicubic" })],
+      ["an area shrink", true, (cl) => cl.resize(large, { width: 150, height: 110, method: "area" })],
+      ["a bicubic shrink by a third", false, (cl) => cl.resize(large, { width: 427, height: 320, method: "bicubic" })],
       ["a large preprocess", true, (cl) => cl.preprocess(frame, { resize: { width: 160, height: 160, fit: "cover" } })],
       ["a large GEMM", false, (cl) => cl.gemm(ba, bb, size)],
       ["a large bicubic enlargement", false, (cl) => cl.resize(rgba, { width: 400, height: 300, method: "bicubic" })],

@@ -221,15 +221,29 @@ function resizeTaps(t: Tables, src: CheckedImage, width: number, y0: number, y1:
 }
 
 /**
- * @internal Whether resizing `src` (output rows [y0, y1)) runs alone from arrays (see
- * runAloneUnshared): too little work to split, or bound by its copies, as a shrink with
- * at most two taps a side is (nearest, bilinear, area without antialias; area at 3 measured
- * even).
+ * Taps per byte copied (the sampled source rows in, the result out) below which a resize
+ * from arrays is bound by its copies: measured between 0.6 (bilinear and area shrinks, no
+ * faster on two threads) and 0.8 (bicubic by a third, faster).
  */
-export function resizeAlone(engine: Engine, src: CheckedImage, width: number, height: number, method: ResizeMethod, antialias: boolean, y0 = 0, y1 = height): boolean {
-  if (!antialias && method !== "bicubic" && width * height <= src.width * src.height) return true;
+export const COPY_BOUND_TAPS_PER_BYTE = 0.7;
+
+/**
+ * @internal Whether resizing `src` (output rows [y0, y1)) runs alone from arrays (see
+ * runAloneUnshared): too little work to split, or bound by its copies, under `tapsPerByte`
+ * taps per byte copied (`outBytes` copied out: the image's, or what a fused op writes from
+ * it). An area shrink is
+ * too (its taps, sums of whole source rows, cost less than others: 1920×1080 to 224² ran
+ * 0.76× on two threads).
+ */
+export function resizeAlone(
+  engine: Engine, src: CheckedImage, width: number, height: number, method: ResizeMethod, antialias: boolean,
+  { y0 = 0, y1 = height, outBytes = -1, tapsPerByte = COPY_BOUND_TAPS_PER_BYTE }: { y0?: number; y1?: number; outBytes?: number; tapsPerByte?: number } = {},
+): boolean {
+  if (method === "area" && width * height <= src.width * src.height) return true;
   const t = tablesFor(src.width, src.height, width, height, src.channels, src.esz, method, antialias);
-  return threadsFor(engine, resizeTaps(t, src, width, y0, y1), SOLO_BELOW) === 1;
+  const taps = resizeTaps(t, src, width, y0, y1);
+  const copied = t.used.length * src.width * src.channels * src.esz + (outBytes >= 0 ? outBytes : width * (y1 - y0) * src.channels * src.esz);
+  return taps < tapsPerByte * copied || threadsFor(engine, taps, SOLO_BELOW) === 1;
 }
 
 /**
