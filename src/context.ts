@@ -251,10 +251,12 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   // With Workers on the simd build, calls that run on the caller alone from arrays run on
   // an unshared instance of the single build (Engine.unshared), for the reason one thread
   // does (docs/decisions/one-thread-build.md); not where relaxed SIMD (FMA) runs, which
-  // also wins there, nor with a module handed in.
-  const makeUnshared = threads > 1 && variant === "simd" && !o.module
-    ? async () => instantiate(await load("single"), false, maxPages, kernels, async () => [], poolOptions)
-    : null;
+  // also wins there, nor with a module handed in. Its compile starts now, in the
+  // background, so that the first such call does not wait for it; the instance and its
+  // memory are made at that call.
+  const single = threads > 1 && variant === "simd" && !o.module ? load("single") : null;
+  single?.catch(() => undefined); // a failure surfaces at the first call that asks (and is not asked again)
+  const makeUnshared = single ? async () => instantiate(await single, false, maxPages, kernels, async () => [], poolOptions) : null;
   return new Context(arena, pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20, makeUnshared);
 }
 

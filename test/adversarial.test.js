@@ -105,6 +105,29 @@ test("#11.2 packB and packConv handles from another context (live or disposed) a
   }
 });
 
+test("the filters check out when the call is made: a disposed, short or wrong-type out is refused at once, holding nothing", async () => {
+  await withContext(createContext, { threads: 1 }, async (cl) => {
+    const img = { data: new Uint8Array(64 * 64), width: 64, height: 64 };
+    const gone = cl.buffer(Uint8Array, 64 * 64);
+    gone.dispose();
+    const live = cl.buffer(Uint8Array, 64 * 64);
+    live.array.fill(7);
+    for (const [op, call] of [
+      ["boxFilter", (out) => cl.boxFilter(img, { ksize: 3, out })],
+      ["gaussianBlur", (out) => cl.gaussianBlur(img, { sigma: 1, out })],
+      ["adaptiveThreshold", (out) => cl.adaptiveThreshold(img, { maxValue: 255, method: "mean", type: "binary", blockSize: 3, C: 0, out })],
+    ]) {
+      await rejects(call(gone), TypeError, new RegExp(`${op} out is a disposed buffer`));
+      await rejects(call(new Uint8Array(10)), RangeError, new RegExp(`${op} out has 10 elements`));
+      await rejects(call(new Float32Array(64 * 64)), TypeError, new RegExp(`${op} out must be a Uint8Array`));
+    }
+    // The region the disposed buffer had, reused by `live`, was not freed again.
+    const next = cl.buffer(Uint8Array, 64 * 64);
+    assert.ok(next.offset !== live.offset, "a new buffer does not land on a live one");
+    assert.ok(live.array.every((v) => v === 7), "the live buffer keeps its bytes");
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // 3. A source on a resizable ArrayBuffer shrunk after the call is made: the call is
 //    checked again when it runs.
@@ -140,6 +163,22 @@ if (resizable) {
       call = cl.toNC4HW4(x, [1, 3, 4, 4]);
       ab.resize(8);
       await rejects(call, RangeError, /toNC4HW4 x .*after the call was made/);
+      // A shrink by three reads only the rows it samples, packed: checked too (it resolved
+      // with zeros before), and so is preprocess, which resizes the same way.
+      for (const [op, call] of [
+        ["resize", (img) => cl.resize(img, { width: 10, height: 10 })],
+        ["preprocess", (img) => cl.preprocess(img, { resize: { width: 10, height: 10 } })],
+      ]) {
+        const bytes = new ArrayBuffer(33 * 21 * 4, { maxByteLength: 33 * 21 * 4 });
+        const pending = call({ data: new Uint8Array(bytes).fill(77), width: 33, height: 21, channels: 4 });
+        bytes.resize(8);
+        await rejects(pending, RangeError, new RegExp(`${op} src shrank after the call was made`));
+      }
+      // An out array detached after the call is made: named as such (not "has 0 elements").
+      const out = new Uint8Array(8 * 8 * 3);
+      const pending = cl.cvtColor(new Uint8Array(8 * 8 * 4), { width: 8, height: 8, channels: 4 }, "RGBA2RGB", { out });
+      structuredClone(out.buffer, { transfer: [out.buffer] });
+      await rejects(pending, RangeError, /cvtColor out was detached after the call was made/);
       // And the context goes on.
       assertSame((await cl.integral(first, { width: 64, height: 64 })).sum, integralReference(first, 64, 64, 1), "after");
     });

@@ -9,7 +9,7 @@ import { GROUPS_PER_THREAD, HOST, bind, none, runAloneUnshared, scratch, threads
 import {
   BORDER_CONSTANT, BORDER_REFLECT101, BORDER_REPLICATE, BOX_F64, BOX_FIXED, BOX_SUM, THRESH_BINARY, THRESH_BINARY_INV, THRESH_NONE,
 } from "../schema.gen.ts";
-import { checkImage, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
+import { checkImage, checkImageOutput, imageOutput, imageRows, type CheckedImage, type F32Pixels, type Image, type ImageShape, type Pixels, type U8Pixels, type ImageInput } from "./types.ts";
 import { imageCall } from "./color-common.ts";
 import { gaussianSize, gaussianTaps, gaussianTapsFixed, roundHalfEven } from "./filters-kernels.ts";
 
@@ -127,7 +127,9 @@ function dispatch(host: OpHost, args: unknown[], plan: Planner): Promise<Image> 
   const { engine, call } = host[HOST];
   return call(() => {
     const { data, shape, rest } = imageCall(args);
-    return plan(engine, data, shape, rest[0]);
+    const p = plan(engine, data, shape, rest[0]);
+    checkImageOutput(engine.arena, `${p.name} out`, p.out, p.img.width, p.img.height, p.img.channels, p.kind);
+    return p;
   }, (p) => runFilter(engine, p));
 }
 

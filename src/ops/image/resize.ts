@@ -1,7 +1,7 @@
 // resize(): nearest, bilinear, bicubic and area resampling with cv.resize's conventions
 // and arithmetic, and PIL's (torchvision's) antialiased bilinear and bicubic. The
 // coefficients come from resize-plan.ts; the kernel is assembly/image/resize.ts.
-import { checkBool, checkInt, checkOptions, describe, deviceBuffers, oneOf } from "../../errors.ts";
+import { checkBool, checkInt, checkOptions, describe, deviceBuffers, oneOf, recheckLength } from "../../errors.ts";
 import { DeviceBuffer, type ElementType } from "../../buffer.ts";
 import type { Arena } from "../../memory.ts";
 import { HOST, bind, input, rowBands, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
@@ -106,6 +106,7 @@ function sourceRows(arena: Arena, img: CheckedImage, used: Int32Array): { bindin
   const binding: Binding = {
     bytes: used.length * rowElems * img.esz,
     before: (at) => {
+      recheckLength(img.name, data, last * img.stride + rowElems); // it may have been detached or shrunk since the call was made
       const packed = view(arena, Type, at, used.length * rowElems);
       // One copy per run of consecutive rows (a 3× bilinear reads rows in pairs).
       for (let i = 0; i < used.length;) {

@@ -121,12 +121,15 @@ export function checkImageOutput(arena: Arena, name: string, out: unknown, width
 
 /**
  * Where an op writes an image of width×height×channels (rows dense): `out` (a device buffer
- * in place, or an array copied into), or a new array of the kind asked for.
+ * in place, or an array copied into), or a new array of the kind asked for. The op checked
+ * `out` with checkImageOutput when the call was made.
  */
 export function imageOutput(arena: Arena, name: string, out: unknown, width: number, height: number, channels: number, kind: "u8" | "f32"): { image: Image; binding: Binding } {
   const length = width * height * channels;
   const Type = kind === "u8" ? Uint8Array : Float32Array;
-  checkImageOutput(arena, name, out, width, height, channels, kind);
+  // Checked when the call was made (checkImageOutput); an array may have been detached or
+  // shrunk since.
+  if (out !== undefined && !(out instanceof DeviceBuffer)) recheckLength(name, out as Pixels, length);
   const data = out === undefined ? new Type(length) : (out as Pixels);
   const image: Image = { data, width, height, channels, stride: width * channels };
   if (data instanceof DeviceBuffer) return { image, binding: { bytes: 0, device: data } };
