@@ -72,6 +72,27 @@ export interface Binding {
   after?: (at: number) => void | Promise<void>;
 }
 
+/** Bytes from which a new result array skips the zero-fill (well above Buffer's 4 KiB pool slices). */
+const UNFILLED_FROM = 64 << 10;
+/** Node's and Bun's Buffer.allocUnsafe, where there is one. */
+const allocUnsafe: ((size: number) => Uint8Array) | undefined = (globalThis as { Buffer?: { allocUnsafe?: (size: number) => Uint8Array } }).Buffer?.allocUnsafe;
+
+/**
+ * A new array of `length` floats for a call's result, which the call writes whole (its copy
+ * out covers every element). From UNFILLED_FROM bytes, where Buffer.allocUnsafe exists, it
+ * skips the zero-fill of `new Float32Array` that the copy would overwrite at once: a fifth
+ * to a third of a new array's cost (docs/decisions/new-arrays.md). Its ArrayBuffer is its
+ * own, as `new` gives.
+ */
+export function newResult(length: number): Float32Array {
+  const bytes = length * 4;
+  if (allocUnsafe && bytes >= UNFILLED_FROM) {
+    const b = allocUnsafe(bytes);
+    if (b.byteOffset === 0 && b.buffer.byteLength === bytes) return new Float32Array(b.buffer, 0, length);
+  }
+  return new Float32Array(length);
+}
+
 /** A view of `length` elements of `type` at byte offset `at` (taken when needed: the memory may grow). */
 export function view<T extends ElementArray>(arena: Arena, type: ElementType<T>, at: number, length: number): T {
   return arena.view(type, at, length);

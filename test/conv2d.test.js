@@ -725,6 +725,21 @@ test("device buffers: input and output stay in the context's memory", async () =
   for (const b of [input, out, back]) b.dispose();
 });
 
+test("a large new result array owns its whole ArrayBuffer, and every element is written (its memory may not be zero-filled first)", async () => {
+  const rand = random(417);
+  const shape = [1, 8, 48, 48], wShape = [32, 8, 1, 1];
+  const x = randomF32(rand, 8 * 48 * 48, 1);
+  const weight = randomF32(rand, 32 * 8, 1);
+  const ref = conv2dReference(x, shape, weight, wShape, {});
+  for (const cl of Object.values(contexts)) {
+    // Garbage freed just before, for the allocator to hand back.
+    for (let i = 0; i < 4; i++) new Float32Array(32 * 48 * 48).fill(NaN);
+    const { data } = await cl.conv2d(x, shape, weight, wShape);
+    assert.equal([data.byteOffset, data.buffer.byteLength], [0, data.byteLength], "its own buffer");
+    checkClose(data, ref, 8, "every element");
+  }
+});
+
 test("an empty batch gives an empty result", async () => {
   const r = await contexts[2].conv2d(new Float32Array(0), [0, 3, 5, 5], new Float32Array(54), [2, 3, 3, 3]);
   assert.is(r.data.length, 0);

@@ -16,7 +16,7 @@
 import { checkEpilogue, checkInt, checkLength, checkOptions, checkPacked, checkShape, deviceBuffers, describe, recheckLength, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
-import { HOST, bind, input, none, output, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, input, newResult, none, output, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
 import { MR } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
@@ -363,7 +363,7 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   // (p.buffers: its device buffers, a packed handle's among them.)
   const moved = p.n > 0 ? runAloneUnshared(engine, split.threads === 1, p.buffers, (own) => runConv2d(own, p)) : null;
   if (moved) return moved;
-  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
+  const result = p.out ?? newResult(tensorLength(p.outputLayout, shape));
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;
   const { threads, gathers, strips, channelBands } = split;

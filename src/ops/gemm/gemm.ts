@@ -3,7 +3,7 @@
 import { checkBool, checkEpilogue, checkF32Operand, checkInt, checkLength, checkNumber, checkOptions, checkPacked, deviceBuffers, describe, registerPacked, type Activation } from "../../errors.ts";
 import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { MR, NR } from "../schema.gen.ts";
-import { HOST, bind, enoughGroups, halve, input, none, output, runAloneUnshared, scratch, threadsFor, type Engine, type OpHost } from "../../run.ts";
+import { HOST, bind, enoughGroups, halve, input, newResult, none, output, runAloneUnshared, scratch, threadsFor, type Engine, type OpHost } from "../../run.ts";
 
 export type { Activation };
 
@@ -275,7 +275,7 @@ async function runGemm(engine: Engine, p: GemmPlan): Promise<F32Operand> {
   const threads = threadsFor(engine, m * n * k, SOLO_BELOW);
   const moved = m > 0 && n > 0 && k > 0 ? runAloneUnshared(engine, threads === 1, p.buffers, (own) => runGemm(own, p)) : null;
   if (moved) return moved;
-  const result = p.c ?? new Float32Array(m * n);
+  const result = p.c ?? newResult(m * n);
   if (m === 0 || n === 0) return result;
   if (k === 0) return emptySum(p, result);
 

@@ -2,7 +2,7 @@
 // assembly/tensor/pool.ts). A tensor in another layout is converted on the way in and out.
 import { checkBool, checkOptions, checkShape, deviceBuffers, describe } from "../../errors.ts";
 import type { DeviceBuffer, F32Operand } from "../../buffer.ts";
-import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, runAloneUnshared, threadsFor, type Engine, type OpHost } from "../../run.ts";
+import { GROUPS_PER_THREAD, HOST, bind, enoughGroups, newResult, runAloneUnshared, threadsFor, type Engine, type OpHost } from "../../run.ts";
 import { POOL_AVG, POOL_MAX } from "../schema.gen.ts";
 import { checkPadding, checkPair, withGeometry, outputSize, type Geometry } from "../conv/geometry.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "./layout.ts";
@@ -88,7 +88,7 @@ async function runPool2d(engine: Engine, p: PoolPlan): Promise<Tensor> {
   // (From arrays, a few compares or adds per value copied: bound by the copies.)
   const moved = p.n > 0 ? runAloneUnshared(engine, true, p.buffers, (own) => runPool2d(own, p)) : null;
   if (moved) return moved;
-  const result = p.out ?? new Float32Array(tensorLength(p.outputLayout, shape));
+  const result = p.out ?? newResult(tensorLength(p.outputLayout, shape));
   const tensor = { data: result, shape, layout: p.outputLayout };
   if (p.n === 0) return tensor;
   // Groups of whole planes, several to a group when a plane is small work, split into
