@@ -256,7 +256,9 @@ export async function createContextWith(options: ContextOptions = {}, load: type
   // memory are made at that call.
   const single = threads > 1 && variant === "simd" && !o.module ? load("single") : null;
   single?.catch(() => undefined); // a failure surfaces at the first call that asks (and is not asked again)
-  const makeUnshared = single ? async () => instantiate(await single, false, maxPages, kernels, async () => [], poolOptions) : null;
+  const makeUnshared = single
+    ? async () => instantiate(await single, false, maxPages, kernels, async () => [], poolOptions, "the context's second memory (for calls on the calling thread alone from arrays)")
+    : null;
   return new Context(arena, pool, variant, threads < requested ? note : null, kernels, weightCacheMiB * 2 ** 20, makeUnshared);
 }
 
@@ -272,6 +274,7 @@ interface Instance {
 async function instantiate(
   module: WebAssembly.Module, shared: boolean, maxPages: number, kernels: KernelConfig,
   workers: (memory: WebAssembly.Memory) => Promise<PlatformWorker[]>, options: { spinMs: number; stallTimeoutMs: number },
+  label?: string,
 ): Promise<Instance> {
   // Control words plus 1 MiB to start with (less where the maximum is smaller: maxMemoryMiB
   // 1 leaves 960 KiB); the arena grows the rest on demand.
@@ -282,7 +285,7 @@ async function instantiate(
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const runPhase = instance.exports.runPhase as (ctrl: number, phase: number, tid: number) => number;
   const pool = new Pool(memory, runPhase, await workers(memory), options);
-  return { arena: new Arena(memory, maxPages), pool };
+  return { arena: new Arena(memory, maxPages, label), pool };
 }
 
 /**

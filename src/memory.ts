@@ -30,12 +30,15 @@ export class Arena {
   readonly maxBytes: number;
   /** Whether the memory is shared (it then never detaches its views when it grows). */
   readonly shared: boolean;
+  /** What errors call this memory: the context's, or its second one for calls alone. */
+  readonly label: string;
   private free: Span[];
   private used = new Map<number, number>();
   private views: { u8: Uint8Array; i32: Int32Array; f32: Float32Array; f64: Float64Array } | null = null;
 
-  constructor(memory: WebAssembly.Memory, maxPages: number) {
+  constructor(memory: WebAssembly.Memory, maxPages: number, label = "the context's memory") {
     this.memory = memory;
+    this.label = label;
     this.maxBytes = maxPages * PAGE;
     this.shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
     this.free = [{ start: CONTROL_BYTES, size: memory.buffer.byteLength - CONTROL_BYTES }];
@@ -87,7 +90,7 @@ export class Arena {
   checkFits(what: () => string, bytes: number): void {
     if (bytes + CONTROL_BYTES <= this.maxBytes) return;
     throw new RangeError(
-      `simdcl: ${what()} needs ${mib(bytes)} MiB of the context's memory, but that memory is at most ${mib(this.maxBytes)} MiB ` +
+      `simdcl: ${what()} needs ${mib(bytes)} MiB of ${this.label}, but that memory is at most ${mib(this.maxBytes)} MiB ` +
         `(createContext({ maxMemoryMiB }) raises it, up to 4096)`,
     );
   }
@@ -159,7 +162,7 @@ export class Arena {
     const needed = alignUp(end + size - tailFree, PAGE);
     if (needed > this.maxBytes) {
       throw new RangeError(
-        `simdcl: this call needs ${mib(size)} MiB more memory, but the context's memory is ${mib(end)} MiB ` +
+        `simdcl: this call needs ${mib(size)} MiB more memory, but ${this.label} is ${mib(end)} MiB ` +
           `of at most ${mib(this.maxBytes)} MiB (createContext({ maxMemoryMiB }) raises it, up to 4096)`,
       );
     }

@@ -116,4 +116,16 @@ test("every op's small call from arrays runs on the unshared memory, with the on
   }
 });
 
+test("running out of memory names which memory: the context's, or its second one for calls alone", async () => {
+  const cl = await createContext({ threads: 2, maxMemoryMiB: 2 });
+  try {
+    const engine = cl[HOST].engine;
+    assert.throws(() => engine.arena.alloc(3 << 20), (e) => e instanceof RangeError && /but the context's memory is/.test(e.message));
+    const own = await engine.unshared();
+    if (own) assert.throws(() => own.arena.alloc(3 << 20), (e) => e instanceof RangeError && /but the context's second memory \(for calls on the calling thread alone from arrays\) is/.test(e.message));
+  } finally {
+    cl.dispose();
+  }
+});
+
 test.run();
