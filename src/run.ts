@@ -196,7 +196,8 @@ export function threadsFor(engine: Engine, work: number, soloBelow: number): num
 
 /**
  * A call that uses no device buffer, on a context with Workers, moves to the caller's
- * unshared engine (Engine.unshared) when it is `alone`: it runs on the caller alone anyway,
+ * unshared engine (Engine.unshared) when it is `alone` (a test, where it costs something to
+ * make, is asked only where the call could move): it runs on the caller alone anyway,
  * or it is bound by its copies, which that engine makes with memmove where V8 11 copies
  * into shared memory a word at a time (measured in docs/decisions/solo-thresholds.md: such
  * calls ran slower on two threads than on one). Returns `run` on that engine, or null where
@@ -204,8 +205,11 @@ export function threadsFor(engine: Engine, work: number, soloBelow: number): num
  * as its plan says. Every op whose plan can run alone from arrays asks here first, before
  * it allocates anything.
  */
-export function runAloneUnshared<R>(engine: Engine, alone: boolean, buffers: readonly DeviceBuffer[] | undefined, run: (own: Engine) => Promise<R>): Promise<R> | null {
-  if (!alone || engine.threads === 1 || (buffers !== undefined && buffers.length > 0)) return null;
+export function runAloneUnshared<R>(
+  engine: Engine, alone: boolean | (() => boolean), buffers: readonly DeviceBuffer[], run: (own: Engine) => Promise<R>,
+): Promise<R> | null {
+  if (engine.threads === 1 || buffers.length > 0) return null;
+  if (!(typeof alone === "function" ? alone() : alone)) return null;
   const own = engine.unshared();
   if (own === null) return null;
   // (Made on this first call: if it could not be, the call runs here; asked again, the

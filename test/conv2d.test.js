@@ -732,7 +732,7 @@ test("a large new result array owns its whole ArrayBuffer, and every element is 
   const weight = randomF32(rand, 32 * 8, 1);
   const ref = conv2dReference(x, shape, weight, wShape, {});
   for (const cl of Object.values(contexts)) {
-    // Garbage freed just before, for the allocator to hand back.
+    // Garbage of the same size, unreachable, for the allocator to hand back once collected.
     for (let i = 0; i < 4; i++) new Float32Array(32 * 48 * 48).fill(NaN);
     const { data } = await cl.conv2d(x, shape, weight, wShape);
     assert.equal([data.byteOffset, data.buffer.byteLength], [0, data.byteLength], "its own buffer");

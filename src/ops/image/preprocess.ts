@@ -121,7 +121,7 @@ async function runPreprocess(engine: Engine, p: PreprocessPlan): Promise<Preproc
   // (normalising is a multiply-add per value, bound by the copies).
   const length = tensorLength(norm.layout, shape);
   const rowsResized = cover ? { y0: -place.y, y1: -place.y + H } : {};
-  const alone = resizeAlone(engine, src, place.width, place.height, p.method, p.antialias, { ...rowsResized, outBytes: length * 4, tapsPerByte: COPY_BOUND_TAPS_PER_BYTE });
+  const alone = () => resizeAlone(engine, src, place.width, place.height, p.method, p.antialias, { ...rowsResized, outBytes: length * 4, tapsPerByte: COPY_BOUND_TAPS_PER_BYTE });
   const moved = runAloneUnshared(engine, alone, p.buffers, (own) => runPreprocess(own, p));
   if (moved) return moved;
   const result = p.out ?? new Float32Array(length);

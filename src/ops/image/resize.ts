@@ -207,7 +207,7 @@ function buildTables(sw: number, sh: number, dw: number, dh: number, cn: number,
 const COLUMN_SCALE = 2 ** 14;
 
 async function runResize(engine: Engine, p: ResizePlan): Promise<Image> {
-  const moved = runAloneUnshared(engine, resizeAlone(engine, p.src, p.width, p.height, p.method, p.antialias), p.buffers, (own) => runResize(own, p));
+  const moved = runAloneUnshared(engine, () => resizeAlone(engine, p.src, p.width, p.height, p.method, p.antialias), p.buffers, (own) => runResize(own, p));
   if (moved) return moved;
   const { image, binding } = imageOutput(engine.arena, "resize out", p.out, p.width, p.height, p.src.channels, p.src.esz === 1 ? "u8" : "f32");
   await bind(engine.arena, { dst: binding }, (at) => resizeInto(engine, p.src, p.width, p.height, p.method, p.antialias, at.dst, p.width * p.src.channels * p.src.esz));
@@ -226,24 +226,23 @@ function resizeTaps(t: Tables, src: CheckedImage, width: number, y0: number, y1:
  * from arrays is bound by its copies: measured between 0.6 (bilinear and area shrinks, no
  * faster on two threads) and 0.8 (bicubic by a third, faster).
  */
-export const COPY_BOUND_TAPS_PER_BYTE = 0.7;
+const COPY_BOUND_TAPS_PER_BYTE = 0.7;
 
 /**
  * @internal Whether resizing `src` (output rows [y0, y1)) runs alone from arrays (see
  * runAloneUnshared): too little work to split, or bound by its copies, under `tapsPerByte`
- * taps per byte copied (`outBytes` copied out: the image's, or what a fused op writes from
- * it). An area shrink is
- * too (its taps, sums of whole source rows, cost less than others: 1920×1080 to 224² ran
- * 0.76× on two threads).
+ * taps per byte copied (`outBytes` copied out: by default the image's; a fused op's own).
+ * An area shrink is too: its taps, sums of whole source rows, cost less than others
+ * (1920×1080 to 224² ran 0.76× on two threads).
  */
 export function resizeAlone(
   engine: Engine, src: CheckedImage, width: number, height: number, method: ResizeMethod, antialias: boolean,
-  { y0 = 0, y1 = height, outBytes = -1, tapsPerByte = COPY_BOUND_TAPS_PER_BYTE }: { y0?: number; y1?: number; outBytes?: number; tapsPerByte?: number } = {},
+  { y0 = 0, y1 = height, outBytes = width * (y1 - y0) * src.channels * src.esz, tapsPerByte = COPY_BOUND_TAPS_PER_BYTE }: { y0?: number; y1?: number; outBytes?: number; tapsPerByte?: number } = {},
 ): boolean {
   if (method === "area" && width * height <= src.width * src.height) return true;
   const t = tablesFor(src.width, src.height, width, height, src.channels, src.esz, method, antialias);
   const taps = resizeTaps(t, src, width, y0, y1);
-  const copied = t.used.length * src.width * src.channels * src.esz + (outBytes >= 0 ? outBytes : width * (y1 - y0) * src.channels * src.esz);
+  const copied = t.used.length * src.width * src.channels * src.esz + outBytes;
   return taps < tapsPerByte * copied || threadsFor(engine, taps, SOLO_BELOW) === 1;
 }
 

@@ -25,7 +25,6 @@ interface LayoutPlan {
   shape: Shape4;
   from: Layout;
   to: Layout;
-  buffers?: DeviceBuffer[];
 }
 
 /**
@@ -58,8 +57,8 @@ function planLayout(x: unknown, shape: unknown, options: unknown, toNC4: boolean
 async function runLayout(engine: Engine, p: LayoutPlan): Promise<Float32Array> {
   const length = tensorLength(p.to, p.shape);
   if (length === 0) return new Float32Array(0);
-  // (A layout change from an array is all copies.)
-  const moved = runAloneUnshared(engine, true, p.buffers, (own) => runLayout(own, p));
+  // (A layout change from an array, the only source it takes, is all copies.)
+  const moved = runAloneUnshared(engine, true, [], (own) => runLayout(own, p));
   if (moved) return moved;
   const regions = { src: input(engine.arena, p.x, tensorLength(p.from, p.shape), `${p.to === "NC4HW4" ? "toNC4HW4" : "fromNC4HW4"} x`), dst: { bytes: length * 4 } };
   return bind(engine.arena, regions, async (at) => {
@@ -78,11 +77,8 @@ export function convertLayout(engine: Engine, from: Layout, to: Layout, [n, c, h
   const hw = h * w;
   const mode = MODES[`${from}>${to}` as keyof typeof MODES];
   const groups = n * quads(c) * Math.ceil(hw / CHUNK);
-  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: solo || layoutAlone([n, c, h, w]) });
+  return engine.run("layout", { mode, n, c, hw, src, dst, chunk: CHUNK }, [groups], { solo: solo || n * quads(c) * 4 * hw < SOLO_BELOW });
 }
-
-/** Whether a layout change of `shape` is too little work to split (a dispatch costs more). */
-const layoutAlone = ([n, c, h, w]: Shape4) => n * quads(c) * 4 * h * w < SOLO_BELOW;
 
 /** A tensor argument: data of `length` elements in `layout`, checked, as ops take them. */
 export function checkTensorData(engine: Engine, name: string, data: unknown, shape: Shape4, layout: Layout): F32Operand {
