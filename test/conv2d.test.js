@@ -276,6 +276,8 @@ test("compact im2col (few channels, such as RGB) reads NHWC where it lies: k blo
   const cases = [
     { shape: [1, 3, 31, 29], wShape: [32, 3, 3, 3], options: { stride: 2, padding: "same", bias: true, activation: "relu6" } },
     { shape: [2, 3, 17, 19], wShape: [8, 3, 7, 7], options: { stride: 2, padding: 3 } },
+    // Most tiles' windows inside the image (read where they lie on engines that do), several MC blocks.
+    { shape: [1, 3, 58, 66], wShape: [12, 3, 7, 7], options: { stride: 2, padding: 3, bias: true, activation: "relu" } },
     { shape: [1, 5, 12, 13], wShape: [6, 5, 5, 4], options: { dilation: [2, 1], padding: [4, 0, 1, 3], bias: true } },
     // 13 channels at 7×7: 637 k, three k blocks.
     { shape: [1, 13, 9, 11], wShape: [9, 13, 7, 7], options: { padding: 3, activation: "relu" } },

@@ -6,7 +6,9 @@
 //   1 compute: each group is one (batch, kernel group, NC block, MC block of pixels).
 //              For each KC block it packs its pixels' im2col rows into the thread's
 //              scratch (for a 1×1 stride-1 unpadded layer, A is the NC4HW4 tensor itself
-//              and packing is a transpose, no im2col; from NCHW, a load per channel),
+//              and packing is a transpose, no im2col; from NCHW, a load per channel;
+//              from NHWC with compact k, tiles whose windows lie inside the image are
+//              not packed: the microkernel reads their window rows where they lie),
 //              and runs GEMM's 4×8 microkernel over every 4-pixel × 8-channel tile,
 //              storing NC4HW4 (a tile row is a pixel, its two quads a channel plane
 //              apart), NHWC, or (one k block) NCHW through a staged tile, with bias and
@@ -18,7 +20,7 @@ import { packedPanel } from "../gemm/pack";
 import { packIm2col, packIm2colCompact, packIm2colPlanar, packPointwise, packPointwisePlanar } from "./im2col";
 import { transpose4x4Out } from "../simd/transpose";
 import { packConvPanel } from "./weights";
-import { microkernel } from "../gemm/micro";
+import { microkernel, microkernelRows } from "../gemm/micro";
 
 // The job's own words, after the geometry (./geometry.ts).
 
@@ -94,12 +96,19 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const sh = ConvArgs.sh(ctrl), sw = ConvArgs.sw(ctrl), pt = ConvArgs.pt(ctrl), pl = ConvArgs.pl(ctrl);
   const dh = ConvArgs.dh(ctrl), dw = ConvArgs.dw(ctrl);
   const weights = packed + <usize>g * packedSize;
+  // NHWC with compact k in one k block: a tile's window rows are runs of kw·c values, so a
+  // tile whose windows lie inside the image skips im2col and the microkernel reads them
+  // where they lie (on every engine: unlike GEMM's A, im2col's packing costs more than
+  // the splat loads; docs/decisions/conv-compact-k.md).
+  const inPlace = compact && inNHWC && dw == 1 && kq <= kcq;
+  const runBytes = <usize>dh * <usize>w * pixelIn, tileStep = <usize>sw * pixelIn;
 
   for (let q0 = 0; q0 < kq; q0 += kcq) {
     const qc = min(kcq, kq - q0);
     for (let ir = 0; ir < mc; ir += 4) {
       const panel = block + (<usize>ir * <usize>qc << 4);
       const mr = min(4, mc - ir);
+      if (inPlace && windowsInside(src, pixelIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, i0 + ir, mr)) continue;
       if (direct && inNCHW) packPointwisePlanar(src, planeIn, i0 + ir, m, cgK, q0, qc, panel);
       else if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
       else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
@@ -117,15 +126,28 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
       for (let ir = 0; ir < mc; ir += 4) {
         const a = block + (<usize>ir * <usize>qc << 4);
         const mr = min(4, mc - ir);
-        if (nchw) {
-          microkernel(qc * 4, a, bp, stage, 16, 64, mr, nr, 1, 0, first, last, biasAt, act, tile, splats);
-          stageOut(stage, out + (<usize>j * <usize>m + <usize>(i0 + ir)) * 4, <usize>m << 2, mr, nr);
-        } else {
-          microkernel(qc * 4, a, bp, cq + <usize>(i0 + ir) * pixelBytes, pixelBytes, quadBytes, mr, nr, 1, 0, first, last, biasAt, act, tile, splats);
-        }
+        const c: usize = nchw ? stage : cq + <usize>(i0 + ir) * pixelBytes;
+        const rowBytes: usize = nchw ? 16 : pixelBytes, tileQuad: usize = nchw ? 64 : quadBytes;
+        const at = inPlace ? windowsInside(src, pixelIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, i0 + ir, mr) : 0;
+        if (at) microkernelRows(kh, kw * cgK, at, runBytes, tileStep, bp, c, rowBytes, tileQuad, mr, nr, 1, 0, first, last, biasAt, act, tile);
+        else microkernel(qc * 4, a, bp, c, rowBytes, tileQuad, mr, nr, 1, 0, first, last, biasAt, act, tile, splats);
+        if (nchw) stageOut(stage, out + (<usize>j * <usize>m + <usize>(i0 + ir)) * 4, <usize>m << 2, mr, nr);
       }
     }
   }
+}
+
+// Where the first window row of the tile at pixel p starts, when its four pixels' windows
+// lie inside the image (the last one's inside also keeps the four on one output row); else
+// 0 (the input is never at 0).
+@inline function windowsInside(
+  src: usize, ps: usize, h: i32, w: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, p: i32, mr: i32,
+): usize {
+  if (mr < 4) return 0;
+  const oy = p / ow, ox = p - oy * ow;
+  const y0 = oy * sh - pt, x0 = ox * sw - pl;
+  if (y0 < 0 || y0 + (kh - 1) * dh >= h || x0 < 0 || x0 + 3 * sw + kw > w) return 0;
+  return src + (<usize>y0 * <usize>w + <usize>x0) * ps;
 }
 
 // A finished tile from the stage (row i, a pixel, at 16·i; its second quad of channels 64

@@ -70,7 +70,7 @@ export function gemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
         const mr = min(MR, mc - ir);
         if (inPlace) {
           const rows = a + ((<usize>(i0 + ir) * <usize>lda + <usize>p0) << 2);
-          microkernelRows(kc, rows, <usize>lda << 2, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
+          microkernelRows(1, kc, rows, 0, <usize>lda << 2, bp, cp, <usize>ldc << 2, 16, mr, nr, alpha, beta, first, last, biasAt, act, tile);
         } else if (mr == 1) {
           if (few) microkernel1Few(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);
           else microkernel1(kc, ap, bp, cp, nr, alpha, beta, first, last, biasAt, act, tile);

@@ -70,41 +70,46 @@ export function microkernel(
   finishTile(c, rowBytes, quadBytes, mr, nr, c00, c01, c10, c11, c20, c21, c30, c31, alpha, beta, first, last, bias, act, tile);
 }
 
-// A tile whose A is read where it lies: row-major, rows `aRowBytes` apart, so A needs no
-// packing (XNNPACK's GEMM reads its input the same way). Per k, one load32_splat from each
-// row and B's two loads; rows past `mr` read row 0 again, computed and never stored.
+// A tile whose A is read where it lies: its rows `aRowBytes` apart, each row `runs` runs of
+// `run` k values, `runBytes` apart (a row-major matrix: one run of kc; a convolution's
+// pixels in NHWC with compact k: a run per window row, XNNPACK's indirect GEMM without the
+// pointers), so A needs no packing. B's k goes on across runs. Per k, one load32_splat
+// from each row and B's two loads; rows past `mr` read row 0 again, computed and never stored.
 export function microkernelRows(
-  kc: i32, a: usize, aRowBytes: usize, b: usize, c: usize, rowBytes: usize, quadBytes: usize, mr: i32, nr: i32,
+  runs: i32, run: i32, a: usize, runBytes: usize, aRowBytes: usize, b: usize, c: usize, rowBytes: usize, quadBytes: usize, mr: i32, nr: i32,
   alpha: f32, beta: f32, first: bool, last: bool, bias: usize, act: i32, tile: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const r0 = a;
-  const r1 = mr > 1 ? a + aRowBytes : a;
-  const r2 = mr > 2 ? a + 2 * aRowBytes : a;
-  const r3 = mr > 3 ? a + 3 * aRowBytes : a;
-  const end = <usize>kc << 2;
-  let k: usize = 0;
+  const d1: usize = mr > 1 ? aRowBytes : 0;
+  const d2: usize = mr > 2 ? 2 * aRowBytes : 0;
+  const d3: usize = mr > 3 ? 3 * aRowBytes : 0;
+  const end = <usize>run << 2;
   let pb = b;
-  if (kc > 0) {
-    do {
-      const b0 = v128.load(pb);
-      const b1 = v128.load(pb, 16);
-      const a0 = v128.load32_splat(r0 + k);
-      c00 = madd(a0, b0, c00);
-      c01 = madd(a0, b1, c01);
-      const a1 = v128.load32_splat(r1 + k);
-      c10 = madd(a1, b0, c10);
-      c11 = madd(a1, b1, c11);
-      const a2 = v128.load32_splat(r2 + k);
-      c20 = madd(a2, b0, c20);
-      c21 = madd(a2, b1, c21);
-      const a3 = v128.load32_splat(r3 + k);
-      c30 = madd(a3, b0, c30);
-      c31 = madd(a3, b1, c31);
-      k += 4;
-      pb += NR << 2;
-    } while (k < end);
+  let r0 = a;
+  for (let r = 0; r < runs; r++, r0 += runBytes) {
+    const r1 = r0 + d1, r2 = r0 + d2, r3 = r0 + d3;
+    let k: usize = 0;
+    if (run > 0) {
+      do {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const a0 = v128.load32_splat(r0 + k);
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        const a1 = v128.load32_splat(r1 + k);
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        const a2 = v128.load32_splat(r2 + k);
+        c20 = madd(a2, b0, c20);
+        c21 = madd(a2, b1, c21);
+        const a3 = v128.load32_splat(r3 + k);
+        c30 = madd(a3, b0, c30);
+        c31 = madd(a3, b1, c31);
+        k += 4;
+        pb += NR << 2;
+      } while (k < end);
+    }
   }
   finishTile(c, rowBytes, quadBytes, mr, nr, c00, c01, c10, c11, c20, c21, c30, c31, alpha, beta, first, last, bias, act, tile);
 }
