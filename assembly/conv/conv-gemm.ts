@@ -92,6 +92,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   const block = stage + 128;
   const stream = block + ((<usize>mcBlock * <usize>kcq) << 4);
   const streamBytes = <usize>((kh * kw * cgK + 16) * 4 + 63) & ~63;
+  const windows = stream + 4 * streamBytes; // compact k: each tile's window address (0: packed), 4 bytes a tile
   v128.store(zero, v128.splat<i32>(0));
   const sh = ConvArgs.sh(ctrl), sw = ConvArgs.sw(ctrl), pt = ConvArgs.pt(ctrl), pl = ConvArgs.pl(ctrl);
   const dh = ConvArgs.dh(ctrl), dw = ConvArgs.dw(ctrl);
@@ -99,7 +100,8 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
   // NHWC with compact k in one k block: a tile's window rows are runs of kw·c values, so a
   // tile whose windows lie inside the image skips im2col and the microkernel reads them
   // where they lie (on every engine: unlike GEMM's A, im2col's packing costs more than
-  // the splat loads; docs/decisions/conv-compact-k.md).
+  // the splat loads; docs/decisions/conv-compact-k.md). The packing loop records each
+  // tile's window address once, for every panel's pass.
   const inPlace = compact && inNHWC && dw == 1 && kq <= kcq;
   const runBytes = <usize>dh * <usize>w * pixelIn, tileStep = <usize>sw * pixelIn;
 
@@ -108,7 +110,11 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
     for (let ir = 0; ir < mc; ir += 4) {
       const panel = block + (<usize>ir * <usize>qc << 4);
       const mr = min(4, mc - ir);
-      if (inPlace && windowsInside(src, pixelIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, i0 + ir, mr)) continue;
+      if (inPlace) {
+        const at = windowsInside(src, pixelIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, i0 + ir, mr);
+        store<u32>(windows + <usize>ir, <u32>at);
+        if (at) continue;
+      }
       if (direct && inNCHW) packPointwisePlanar(src, planeIn, i0 + ir, m, cgK, q0, qc, panel);
       else if (direct) packPointwise(src, inPlane, i0 + ir, q0, qc, panel);
       else if (compact) packIm2colCompact(src, pixelIn, quadIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, dw, cgK, i0 + ir, mr, q0, qc, panel, stream, streamBytes);
@@ -128,7 +134,7 @@ export function convGemmGroup(ctrl: usize, phase: i32, group: i32, tid: i32): vo
         const mr = min(4, mc - ir);
         const c: usize = nchw ? stage : cq + <usize>(i0 + ir) * pixelBytes;
         const rowBytes: usize = nchw ? 16 : pixelBytes, tileQuad: usize = nchw ? 64 : quadBytes;
-        const at = inPlace ? windowsInside(src, pixelIn, h, w, ow, kh, kw, sh, sw, pt, pl, dh, i0 + ir, mr) : 0;
+        const at: usize = inPlace ? load<u32>(windows + <usize>ir) : 0;
         if (at) microkernelRows(kh, kw * cgK, at, runBytes, tileStep, bp, c, rowBytes, tileQuad, mr, nr, 1, 0, first, last, biasAt, act, tile);
         else microkernel(qc * 4, a, bp, c, rowBytes, tileQuad, mr, nr, 1, 0, first, last, biasAt, act, tile, splats);
         if (nchw) stageOut(stage, out + (<usize>j * <usize>m + <usize>(i0 + ir)) * 4, <usize>m << 2, mr, nr);

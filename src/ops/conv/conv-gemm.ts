@@ -136,11 +136,13 @@ export function planGemmConv(p: ConvShape, threads: number): GemmConvPlan {
   const mc = fitBlock(threads, Math.min(MC, Math.ceil(m / MR) * MR), 4 * MR, MR, count);
   const kcq = kBlockQuads(kq);
   // 64 zero bytes, a 128-byte tile, a 128-byte stage (NCHW output), the packed A block,
-  // and for compact k four pixels' k values end to end (assembly/conv/conv-gemm.ts).
+  // and for compact k four pixels' k values end to end and each tile's window address
+  // (4 bytes per tile of MR pixels) (assembly/conv/conv-gemm.ts).
   const block = mc * kcq * 64 / MR;
-  const stream = compactK(p.c, kg, p.kh, p.kw) ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 : 0;
+  const compact = compactK(p.c, kg, p.kh, p.kw);
+  const compactBytes = compact ? 4 * Math.ceil(((p.kh * p.kw * p.c + 16) * 4) / 64) * 64 + (mc / MR) * 4 : 0;
   return {
-    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 320 + block + stream, groups: count(mc), kBlocks: Math.ceil(kq / kcq),
+    mc, kcq, nc, mBlocks: Math.ceil(m / mc), nBlocks, scratchStride: 320 + block + compactBytes, groups: count(mc), kBlocks: Math.ceil(kq / kcq),
     packGroups: weightPanels(p.oc, kg),
   };
 }
