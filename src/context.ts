@@ -108,7 +108,7 @@ export class Context extends OpMethods implements OpHost {
     this.variant = variant;
     this.note = note;
     this.kernels = Object.freeze({ ...kernels });
-    const engine = (this.engine = makeEngine(arena, pool, cacheBytes, makeUnshared ? () => this.unshared(cacheBytes) : () => null));
+    const engine = (this.engine = makeEngine(arena, pool, this.kernels, cacheBytes, makeUnshared ? () => this.unshared(cacheBytes) : () => null));
     this[HOST] = { engine, call: (plan, run) => this.call(plan, run) };
   }
 
@@ -122,7 +122,7 @@ export class Context extends OpMethods implements OpHost {
       ({ arena, pool }) => {
         if (this.closed) return (this.own = null);
         this.ownPool = pool;
-        return (this.own = makeEngine(arena, pool, cacheBytes, () => null));
+        return (this.own = makeEngine(arena, pool, this.kernels, cacheBytes, () => null));
       },
       () => {
         this.own = false;
@@ -292,13 +292,14 @@ async function instantiate(
  * The engine ops run with over one instance: its arena and pool, the argument words of
  * one job at a time (calls on a context run in order), and ops' state (caches).
  */
-function makeEngine(arena: Arena, pool: Pool, cacheBytes: number, unshared: Engine["unshared"]): OwnedEngine {
+function makeEngine(arena: Arena, pool: Pool, kernels: Readonly<KernelConfig>, cacheBytes: number, unshared: Engine["unshared"]): OwnedEngine {
   const states = new Map<symbol, unknown>();
   const words = new Int32Array(J.MAX_ARGS);
   const floats = new Float32Array(words.buffer);
   return {
     arena,
     threads: pool.threads,
+    kernels,
     cacheBytes,
     state: <T>(key: symbol, make: () => T): T => {
       if (!states.has(key)) states.set(key, make());

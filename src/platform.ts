@@ -44,10 +44,12 @@ const v8Major: number = (() => {
  * the arithmetic, so kernels with many live vectors spill: there the depthwise kernels
  * pin their load order with partial-sum stores and the one-row GEMM kernel keeps four
  * accumulators; its splat loads are fast, so GEMM reads row-major A in place with them. The gray integral's byte-pair prefix suits V8's shuffles and loses on
- * JavaScriptCore. Engines that do not say what they are get the plain variants.
+ * JavaScriptCore, and so does the planar depthwise kernel's. Engines that do not say what
+ * they are get the plain variants.
  */
 export const defaultKernels: KernelConfig = {
   depthwisePinned: v8Major > 0 && v8Major < 12,
+  depthwisePlanar: v8Major > 0,
   gemvFewAccumulators: v8Major > 0 && v8Major < 12,
   integralBytePairs: v8Major > 0,
   gemmRowsInPlace: v8Major > 0 && v8Major < 12,

@@ -8,12 +8,14 @@ import type { Arena } from "./memory.ts";
 import type { RunOptions } from "./pool.ts";
 import { DeviceBuffer, type ElementArray, type ElementType } from "./buffer.ts";
 import { recheckLength } from "./errors.ts";
-import type { OpArgs, OpName } from "./ops/schema.gen.ts";
+import type { KernelConfig, OpArgs, OpName } from "./ops/schema.gen.ts";
 
 export interface Engine {
   readonly arena: Arena;
   /** Threads a job runs on, the caller included. */
   readonly threads: number;
+  /** The kernel variants its module runs (the plans of some ops depend on them). */
+  readonly kernels: Readonly<KernelConfig>;
   /** Bytes an op may keep prepared between calls (conv2d's weight cache); 0: none. */
   readonly cacheBytes: number;
   /** An op's state kept with the context (caches), made by `make` on first use. */

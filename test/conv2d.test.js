@@ -488,6 +488,48 @@ test("depthwise from and to NCHW (four planes gathered through 4×4 transposes, 
   }
 });
 
+test("depthwise 3×3/2 from NCHW to NCHW reads each plane where it lies: row tails of every length, odd rows, both paddings and none, padding the blocks must read as zero, batches, partial quads, with and without an epilogue", async () => {
+  const rand = random(421);
+  const cases = [];
+  // Widths giving output rows 4 to 15 wide (tails of 0 to 3), odd widths whose last output
+  // reads the right padding, odd and even heights (a last row of its own).
+  for (const w of [8, 9, 10, 11, 13, 14, 15, 16, 17, 29, 30]) cases.push({ shape: [1, 5, 7 + (w % 3), w], options: { padding: 1 } });
+  for (const w of [8, 11, 14, 17]) cases.push({ shape: [2, 8, 9, w], options: { padding: "same" } });
+  // No padding on the left or top, and extra on the right or bottom (read as zero rows and
+  // padded columns).
+  for (const padding of [0, [1, 0, 0, 1], [0, 1, 1, 0], [1, 1, 2, 2], [0, 0, 3, 2]]) cases.push({ shape: [1, 6, 12, 13], options: { padding } });
+  // Planes in many groups (threads), and large enough to go in bands from arrays.
+  cases.push({ shape: [1, 24, 60, 50], options: { padding: 1 } });
+  for (const [i, c] of cases.entries()) {
+    const wShape = [c.shape[1], 1, 3, 3];
+    const epilogue = i % 2 === 0 ? { bias: true, activation: i % 4 === 0 ? "relu6" : "relu" } : {};
+    const options = { ...c.options, ...epilogue, stride: 2, groups: c.shape[1], layout: "NCHW" };
+    await checkCase(rand, { shape: c.shape, wShape, options, threads: [1, 2, 3], device: i % 3 !== 1 });
+  }
+});
+
+test("depthwise 3×3/2 from NCHW to NCHW: a NaN reaches exactly the outputs whose windows hold it (no block reads a neighbour row's pixel as padding)", async () => {
+  const rand = random(422);
+  for (const [h, w, padding] of [[9, 14, 1], [8, 13, 1], [10, 11, [1, 1, 2, 2]], [8, 16, "same"]]) {
+    const shape = [1, 4, h, w];
+    const x = randomF32(rand, 4 * h * w, 1);
+    // NaN at the first and last pixel of rows, where a neighbour row's blocks end or start.
+    for (let ch = 0; ch < 4; ch++) for (let r = 0; r < h; r += 2) {
+      x[(ch * h + r) * w + (ch % 2 === 0 ? w - 1 : 0)] = NaN;
+    }
+    const weight = randomF32(rand, 36, 1);
+    const pad = padding === "same" ? samePadding(shape, [4, 1, 3, 3], [2, 2], [1, 1]) : pad4(padding);
+    const ref = conv2dReference(x, shape, weight, [4, 1, 3, 3], { stride: [2, 2], pad, groups: 4 });
+    for (const t of THREADS) {
+      const { data } = await contexts[t].conv2d(x, shape, weight, [4, 1, 3, 3], { stride: 2, padding, groups: 4 });
+      for (let i = 0; i < data.length; i++) {
+        assert.is(Number.isNaN(data[i]), Number.isNaN(ref.out[i]), `${h}×${w} padding ${JSON.stringify(padding)} threads=${t}: output ${i} NaN`);
+        if (!Number.isNaN(ref.out[i])) assert.ok(Math.abs(data[i] - ref.out[i]) <= 1e-5 * (1 + ref.scale[i]), `${h}×${w}: output ${i}`);
+      }
+    }
+  }
+});
+
 test("depthwise from an NCHW array on one thread runs in bands of channel quads: a partial last band and quad, quads larger than a band, batches, with and without bias", async () => {
   const rand = random(418);
   const cases = [

@@ -1,6 +1,7 @@
 // Every engine-specific kernel variant, forced on through createContext's `kernels`
 // option, so each runs on every runtime the suite runs on (not only on the engine that
-// would pick it): the pinned and plain depthwise kernels, the four- and eight-accumulator
+// would pick it): the pinned and plain depthwise kernels, the planar NCHW one (pinned and
+// not) and the quads it replaces, the four- and eight-accumulator
 // one-row GEMM, GEMM's A read in place or packed, the packed tile's broadcast by shuffles or
 // splat loads, and the gray integral rows with and without the byte-pair prefix.
 import { suite } from "uvu";
@@ -119,6 +120,31 @@ test("the packed tile's two broadcasts, shuffles and splat loads, give the very 
       });
     }
     assertSame(results[1], results[0], `${algorithm} ${c}→${oc}`);
+  }
+});
+
+test("depthwise 3×3/2 NCHW to NCHW: the planar kernel, pinned and not, with and without an epilogue, and the quads path where it is off, give the reference's results", async () => {
+  const rand = random(23);
+  for (const depthwisePinned of [false, true]) {
+    for (const depthwisePlanar of [false, true]) {
+      await withContext(createContext, { threads: 2, kernels: { depthwisePinned, depthwisePlanar } }, async (cl) => {
+        const label = JSON.stringify({ depthwisePinned, depthwisePlanar });
+        // Output rows 7 (a last row of its own, a tail of three) and 14 wide (a tail of two), 6 wide with TensorFlow's "same".
+        for (const [c, h, w, padding] of [[6, 13, 14, 1], [8, 28, 28, 1], [5, 12, 12, "same"]]) {
+          for (const epilogue of [{}, { bias: randomF32(rand, c, 1), activation: "relu6" }]) {
+            const shape = [1, c, h, w];
+            const x = randomF32(rand, c * h * w), weight = randomF32(rand, c * 9, 1);
+            const pad = padding === "same" ? [0, 0, 1, 1] : [1, 1, 1, 1];
+            const ref = conv2dReference(x, shape, weight, [c, 1, 3, 3], { stride: [2, 2], pad, groups: c, ...epilogue });
+            const got = await cl.conv2d(x, shape, weight, [c, 1, 3, 3], { stride: 2, padding, groups: c, ...epilogue });
+            for (let i = 0; i < ref.out.length; i++) {
+              const bound = 2 * (9 + 3) * 2 ** -24 * ref.scale[i];
+              if (!(Math.abs(got.data[i] - ref.out[i]) <= bound)) assert.unreachable(`${label} ${shape} ${JSON.stringify(padding)} epilogue ${!!epilogue.bias}: output ${i} is ${got.data[i]}, expected ${ref.out[i]}`);
+            }
+          }
+        }
+      });
+    }
   }
 });
 

@@ -27,11 +27,16 @@
 import { Config, DepthwiseArgs, LAYOUT_NCHW, LAYOUT_NHWC } from "../runtime/schema.gen";
 import { madd, storeOutput } from "../simd/epilogue";
 import { quadsToPlanes, transpose4x4 } from "../simd/transpose";
+import { planarGroup } from "./depthwise-planar";
 import { LEFT_EDGE, RIGHT_EDGE, WHOLE, hasSevens, hasWindow, window4, window4N, window7, window7N, window8, window8N, windowRowN } from "./windows.gen";
 
 // The job's own words, after the geometry (./geometry.ts).
 
 export function depthwiseGroup(ctrl: usize, phase: i32, group: i32, tid: i32): void {
+  if (DepthwiseArgs.planar(ctrl)) {
+    planarGroup(ctrl, group, tid);
+    return;
+  }
   const oc4 = DepthwiseArgs.oc4(ctrl);
   const rowBlocks = (DepthwiseArgs.oh(ctrl) + DepthwiseArgs.rows(ctrl) - 1) / DepthwiseArgs.rows(ctrl);
   const rb = group % rowBlocks;

@@ -46,6 +46,29 @@ import { ACT_NONE, ACT_RELU6 } from "../runtime/schema.gen";
   v128.store(c, x);
 }
 
+// An epilogue kept in memory, for kernels with no register to spare: three v128 at `at`,
+// the bias to add and the activation's bounds for pmax and pmin (−∞ and +∞ where it has
+// none, which pass every value through as activate does), so that a store takes three
+// loads and no branches.
+export function epilogueInMemory(at: usize, bias: f32, act: i32): void {
+  v128.store(at, f32x4.splat(bias));
+  v128.store(at, f32x4.splat(act == ACT_NONE ? -Infinity : 0), 16);
+  v128.store(at, f32x4.splat(act == ACT_RELU6 ? 6 : Infinity), 32);
+}
+
+// Finished outputs of one channel, four pixels' or the first `lanes`, through the epilogue
+// at `at` (epilogueInMemory; 0: none, the sums as they are).
+@inline export function storePixels(out: usize, x: v128, at: usize, lanes: i32): void {
+  if (at) x = f32x4.pmin(f32x4.pmax(f32x4.add(x, v128.load(at)), v128.load(at, 16)), v128.load(at, 32));
+  if (lanes == 4) {
+    v128.store(out, x);
+    return;
+  }
+  if (lanes & 2) v128.store64_lane(out, x, 0);
+  if (lanes == 1) v128.store32_lane(out, x, 0);
+  if (lanes == 3) v128.store32_lane(out, x, 2, 8);
+}
+
 // A finished output quad: bias (a v128 of four channels' values, 0: none), activation, store.
 @inline export function storeOutput(out: usize, x: v128, bias: usize, act: i32): void {
   if (bias) x = f32x4.add(x, v128.load(bias));

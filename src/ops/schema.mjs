@@ -41,6 +41,9 @@ export const config = {
   // Depthwise kernels that store each partial sum as it completes, pinning the load order
   // (V8 before 12 hoists every load and spills; docs/decisions/engine-variants.md).
   depthwisePinned: "bool",
+  // Depthwise 3×3/2 from NCHW to NCHW reads each plane where it lies (its shuffles are
+  // slow on JavaScriptCore, which keeps the gather into quads).
+  depthwisePlanar: "bool",
   // The one-row GEMM kernel with four accumulators instead of eight (the same reason).
   gemvFewAccumulators: "bool",
   // Gray integral rows whose prefix comes from byte-pair sums (faster on V8, slower on JSC).
@@ -79,6 +82,10 @@ export const constants = {
   LAYOUT_NC4HW4: 0,
   LAYOUT_NCHW: 1,
   LAYOUT_NHWC: 2,
+  // The planar depthwise kernel's scratch per thread (assembly/conv/depthwise-planar.ts):
+  // this many bytes, and this many more for each block of four output columns.
+  PLANAR_SCRATCH_BYTES: 512,
+  PLANAR_SCRATCH_BLOCK_BYTES: 32,
   // Pooling.
   POOL_MAX: 0,
   POOL_AVG: 1,
@@ -291,6 +298,7 @@ export const ops = {
       outRowAt: "usize", // where that row (row block) lies in a thread's scratch (bytes from its start)
       quadsPerGroup: "i32", // no NHWC side: output quads a work-group takes, one after another
       rowBlock: "i32", // a row four to eight wide taken as one block: its padded edges (1 left, 2 right, 3 both); 0: none
+      planar: "bool", // NCHW to NCHW, 3×3 at stride 2: each channel plane where it lies (conv/depthwise-planar.ts); a group is quadsPerGroup quads' planes
     },
   },
   winograd: {

@@ -18,7 +18,7 @@ import { DeviceBuffer, type F32Operand } from "../../buffer.ts";
 import { regionBytes } from "../../memory.ts";
 import { HOST, bind, input, newResult, none, output, runAloneUnshared, scratch, threadsFor, view, type Binding, type Engine, type OpHost } from "../../run.ts";
 import { SOLO_BELOW, gemmBlocks, gemmPacked, packBInto, packedLength as packedBLength } from "../gemm/gemm.ts";
-import { MR } from "../schema.gen.ts";
+import { MR, type KernelConfig } from "../schema.gen.ts";
 import { checkTensorArgs, tensorInput, tensorOutput } from "../tensor/layout.ts";
 import { asTensor, quads, tensorLength, type Layout, type Shape4, type ShapeLike, type Tensor, type WindowOptions } from "../tensor/types.ts";
 import { gemmConvArgs, gemmPackedLength, packGemmWeights, planGemmConv, readsNCHW, readsNHWC } from "./conv-gemm.ts";
@@ -398,9 +398,9 @@ async function runConv2d(engine: Engine, p: ConvPlan): Promise<Conv2dResult> {
   };
   try {
     if (solo && (strips || channelBands)) {
-      await runPieces(engine, p, result as Float32Array, regions.weights, regions.bias, strips ? stripsOfRows(p) : bandsOfChannels(p));
+      await runPieces(engine, p, result as Float32Array, regions.weights, regions.bias, strips ? stripsOfRows(p) : bandsOfChannels(p, engine.kernels));
     } else if (depthwise) {
-      const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written);
+      const job = planDepthwise(p, threads, gathers ? p.layout : "NC4HW4", written, engine.kernels);
       regions.scratch = scratch(threads * job.scratchStride);
       await bind(engine.arena, regions, (at) => engine.run("depthwise", depthwiseArgs(p, job, at), [job.groups], { solo }));
     } else if (p.algorithm === "winograd") {
@@ -574,14 +574,14 @@ function stripsOfRows(p: ConvPlan): Piece[] {
  * lie in one run of the arrays, and channels are independent: a band is the layer on its
  * channels, with its quads of the packed weights ([oc4][taps] v128) and of the bias.
  */
-function bandsOfChannels(p: ConvPlan): Piece[] {
+function bandsOfChannels(p: ConvPlan, kernels: Readonly<KernelConfig>): Piece[] {
   const hw = p.h * p.w, ohw = p.oh * p.ow;
   const width = 4 * Math.max(1, Math.floor(CHANNEL_BAND_BYTES / (16 * hw)));
   const bands: Piece[] = [];
   for (let c0 = 0; c0 < p.c; c0 += width) {
     const channels = Math.min(width, p.c - c0);
     const plan: ConvPlan = { ...p, n: 1, c: channels, oc: channels, groups: channels };
-    const job = planDepthwise(plan, 1, "NCHW", "NCHW");
+    const job = planDepthwise(plan, 1, "NCHW", "NCHW", kernels);
     for (let b = 0; b < p.n; b++) {
       const at = b * p.c + c0;
       bands.push({ in0: at * hw, in1: (at + channels) * hw, out0: at * ohw, plan, job, weightsAt: (c0 / 4) * p.kh * p.kw * 16, biasAt: c0 * 4 });

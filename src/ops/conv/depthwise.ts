@@ -1,7 +1,7 @@
 // Depthwise convolution: its weight packing, blocking, and the job's argument words.
 // Kernel: assembly/conv/depthwise.ts.
 import { GROUPS_PER_THREAD, enoughGroups } from "../../run.ts";
-import { LAYOUT_NC4HW4, LAYOUT_NCHW, LAYOUT_NHWC, type DepthwiseArgs } from "../schema.gen.ts";
+import { LAYOUT_NC4HW4, LAYOUT_NCHW, LAYOUT_NHWC, PLANAR_SCRATCH_BLOCK_BYTES, PLANAR_SCRATCH_BYTES, type DepthwiseArgs, type KernelConfig } from "../schema.gen.ts";
 import { quads, type Layout, type Shape4 } from "../tensor/types.ts";
 import { withGeometry, type ConvShape } from "./geometry.ts";
 import { hasRowBlock, hasWindow } from "./windows.gen.ts";
@@ -25,7 +25,7 @@ export function packDepthwise(weight: Float32Array, [oc, , kh, kw]: Shape4, into
 
 export interface DepthwiseJob {
   rows: number; paddedW: number; scratchStride: number; groups: number; quadsPerGroup: number;
-  inLayout: number; outLayout: number; outRowAt: number; rowBlock: number;
+  inLayout: number; outLayout: number; outRowAt: number; rowBlock: number; planar: boolean;
 }
 
 const LAYOUT_CODES: Record<Layout, number> = { NC4HW4: LAYOUT_NC4HW4, NCHW: LAYOUT_NCHW, NHWC: LAYOUT_NHWC };
@@ -39,8 +39,10 @@ const LAYOUT_CODES: Record<Layout, number> = { NC4HW4: LAYOUT_NC4HW4, NCHW: LAYO
 // slower except on inputs far out of cache (docs/decisions/depthwise.md). The window
 // kernels read NHWC in place and write NHWC in place when the quads are whole; other
 // NHWC outputs are written a row at a time from a row in scratch, NCHW ones a quad's row
-// block at a time.
-export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = "NC4HW4", outLayout: Layout = "NC4HW4"): DepthwiseJob {
+// block at a time. NCHW to NCHW 3×3/2 goes plane by plane where the engine's kernels
+// have the planar kernel (`kernels`: the engine's variants).
+export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = "NC4HW4", outLayout: Layout = "NC4HW4", kernels?: Readonly<KernelConfig>): DepthwiseJob {
+  if (kernels?.depthwisePlanar && planar(p, inLayout, outLayout)) return planPlanar(p, threads);
   const lastTap = (p.kw - 1) * p.dw;
   const start = Math.ceil(p.pad[1] / p.sw);
   const end = Math.min(p.ow, Math.floor((p.w - 1 + p.pad[1] - lastTap) / p.sw) + 1);
@@ -81,7 +83,30 @@ export function planDepthwise(p: ConvShape, threads: number, inLayout: Layout = 
   const groups = perQuad ? groupsOf(quadsPerGroup) : planes * rowBlocks;
   return {
     rows, paddedW, scratchStride: rowsBytes + outRowBytes, groups, quadsPerGroup,
-    inLayout: LAYOUT_CODES[inLayout], outLayout: LAYOUT_CODES[outLayout], outRowAt: rowsBytes, rowBlock,
+    inLayout: LAYOUT_CODES[inLayout], outLayout: LAYOUT_CODES[outLayout], outRowAt: rowsBytes, rowBlock, planar: false,
+  };
+}
+
+/**
+ * NCHW to NCHW, 3×3 at stride 2 with at most one padding column on the left and row on
+ * top, no multiplier, rows of four outputs or more: each channel plane where it lies, four
+ * outputs of a row in a v128 (assembly/conv/depthwise-planar.ts). Through quads, the
+ * gather into them and the transposes back cost as much as the arithmetic.
+ */
+function planar(p: ConvShape, inLayout: Layout, outLayout: Layout): boolean {
+  return inLayout === "NCHW" && outLayout === "NCHW" && p.oc === p.c && p.kh === 3 && p.kw === 3 && p.sh === 2 && p.sw === 2
+    && p.dh === 1 && p.dw === 1 && p.pad[0] <= 1 && p.pad[1] <= 1 && p.ow >= 4;
+}
+
+/** A planar job: a group is runs of quads' planes, as many as leave every thread enough groups. */
+function planPlanar(p: ConvShape, threads: number): DepthwiseJob {
+  const groupsOf = (per: number) => p.n * Math.ceil(quads(p.oc) / per);
+  let quadsPerGroup = quads(p.oc);
+  while (quadsPerGroup > 1 && !enoughGroups(threads, groupsOf(quadsPerGroup))) quadsPerGroup = Math.ceil(quadsPerGroup / 2);
+  const scratchStride = Math.ceil((PLANAR_SCRATCH_BYTES + PLANAR_SCRATCH_BLOCK_BYTES * Math.ceil(p.ow / 4)) / 64) * 64;
+  return {
+    rows: p.oh, paddedW: 0, scratchStride, groups: groupsOf(quadsPerGroup), quadsPerGroup,
+    inLayout: LAYOUT_NCHW, outLayout: LAYOUT_NCHW, outRowAt: 0, rowBlock: 0, planar: true,
   };
 }
 
@@ -90,5 +115,6 @@ export function depthwiseArgs(p: ConvShape, j: DepthwiseJob, at: { input: number
     mult: p.oc / p.c, input: at.input, weights: at.weights, bias: at.bias, act: p.act, out: at.out,
     scratch: at.scratch, scratchStride: j.scratchStride, rows: j.rows, paddedW: j.paddedW, c: p.c,
     inLayout: j.inLayout, outLayout: j.outLayout, outRowAt: j.outRowAt, quadsPerGroup: j.quadsPerGroup, rowBlock: j.rowBlock,
+    planar: j.planar,
   });
 }
