@@ -1,8 +1,8 @@
 // Depthwise 3×3 at stride 2 from NCHW to NCHW, each channel plane read where it lies and
 // written where it goes: a v128 holds four neighbouring outputs of one channel's row
 // (XNNPACK's CHW kernels have the same shape). No gather into channel quads, no
-// transposes back: that is the plain NCHW call's whole layout cost gone, for about as
-// many instructions as the NC4HW4 window kernel spends on the arithmetic alone.
+// transposes back: about 50 instructions an output quad's worth, where the gather, the
+// NC4HW4 window kernel and the transposes back spend about 64 (docs/decisions/depthwise.md).
 //
 // Output column ox reads input columns 2·ox − pl + kx. For a block of four outputs whose
 // first reads column q, tap kx = 0 is the even lanes of columns q..q+7, kx = 1 the odd
@@ -17,19 +17,20 @@
 // Where a block may not read in place (its wanted columns reach the right padding, or on
 // the input's last plane it would read past the row, past the input's end), it reads a
 // zero-padded copy of its columns in scratch and stores its outputs lane by lane.
-import { ACT_NONE, Config, DepthwiseArgs } from "../runtime/schema.gen";
+import { ACT_NONE, Config, DepthwiseArgs, PLANAR_SCRATCH_BLOCK_BYTES, PLANAR_SCRATCH_BYTES } from "../runtime/schema.gen";
 import { epilogueInMemory, storePixels } from "../simd/epilogue";
 
-// A thread's scratch (PLANAR_SCRATCH_BYTES, and PLANAR_SCRATCH_BLOCK_BYTES a block): the
-// plane's epilogue (three v128); two v128 for the partial sums of blocks not stored in
-// place; five padded rows of PADDED_ROW bytes; 64 zero bytes (a first block reads column
-// −1), then the zero row: every column a block reads (8 a block, 9 past the last) and
-// more, 32 bytes a block and 64.
+// A thread's scratch, PLANAR_SCRATCH_BYTES and PLANAR_SCRATCH_BLOCK_BYTES a block of four
+// output columns: the plane's epilogue (three v128); two v128 for the partial sums of
+// blocks not stored in place; five padded rows of PADDED_ROW bytes; 64 zero bytes (a first
+// block reads column −1); then the zero row, every column a block reads (8 a block, 9
+// past the last) and more: 64 bytes and 32 a block.
 const PADDED_ROW: usize = 64;
+const ZERO_ROW_AT: usize = 48 + 32 + 5 * PADDED_ROW + 64;
 
 // A row's three taps for four outputs from column q at p, weighted and summed into acc
-// (`first`: they start the sum; only signed zeros would differ, and the epilogue's bias
-// addition makes −0 +0).
+// (`first`: they start the sum, instead of adding to +0. The one difference: a sum of −0
+// products stays −0, which the epilogue's bias addition makes +0.)
 @inline function taps(p: usize, w0: v128, w1: v128, w2: v128, acc: v128, leftPad: bool, first: bool = false): v128 {
   const a = v128.load(p), b = v128.load(p, 16);
   let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
@@ -94,8 +95,9 @@ export function planarGroup(ctrl: usize, group: i32, tid: i32): void {
 
   const scratch = DepthwiseArgs.scratch(ctrl) + <usize>tid * DepthwiseArgs.scratchStride(ctrl);
   const blocks = (ow + 3) >> 2;
+  if (<usize>PLANAR_SCRATCH_BYTES != ZERO_ROW_AT + 64 || PLANAR_SCRATCH_BLOCK_BYTES != 32) ERROR("the planner's scratch (src/ops/schema.mjs) is not this layout");
   const epilogue = scratch, partial = epilogue + 48;
-  const zeroRow = partial + 32 + 5 * PADDED_ROW + 64;
+  const zeroRow = scratch + ZERO_ROW_AT;
   memory.fill(zeroRow - 64, 0, 128 + (<usize>blocks << 5));
 
   const rowBytes = <usize>w << 2, planeBytes = <usize>h * rowBytes;

@@ -84,7 +84,7 @@ export const constants = {
   LAYOUT_NHWC: 2,
   // The planar depthwise kernel's scratch per thread (assembly/conv/depthwise-planar.ts):
   // this many bytes, and this many more for each block of four output columns.
-  PLANAR_SCRATCH_BYTES: 512,
+  PLANAR_SCRATCH_BYTES: 528,
   PLANAR_SCRATCH_BLOCK_BYTES: 32,
   // Pooling.
   POOL_MAX: 0,
