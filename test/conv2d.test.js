@@ -510,7 +510,7 @@ test("depthwise 3×3/2 from NCHW to NCHW reads each plane where it lies: row tai
 
 test("depthwise 3×3/2 from NCHW to NCHW: a NaN reaches exactly the outputs whose windows hold it (no block reads a neighbour row's pixel as padding)", async () => {
   const rand = random(422);
-  for (const [h, w, padding] of [[9, 14, 1], [8, 13, 1], [10, 11, [1, 1, 2, 2]], [8, 16, "same"]]) {
+  for (const [h, w, padding] of [[9, 14, 1], [8, 13, 1], [10, 11, [1, 1, 2, 2]], [8, 16, "same"], [9, 14, "same"], [7, 8, "same"], [8, 17, "same"]]) {
     const shape = [1, 4, h, w];
     const x = randomF32(rand, 4 * h * w, 1);
     // NaN at the first and last pixel of rows, where a neighbour row's blocks end or start.

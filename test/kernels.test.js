@@ -129,8 +129,8 @@ test("depthwise 3×3/2 NCHW to NCHW: the planar kernel, pinned and not, with and
     for (const depthwisePlanar of [false, true]) {
       await withContext(createContext, { threads: 2, kernels: { depthwisePinned, depthwisePlanar } }, async (cl) => {
         const label = JSON.stringify({ depthwisePinned, depthwisePlanar });
-        // Output rows 7 (a last row of its own, a tail of three) and 14 wide (a tail of two), 6 wide with TensorFlow's "same".
-        for (const [c, h, w, padding] of [[6, 13, 14, 1], [8, 28, 28, 1], [5, 12, 12, "same"]]) {
+        // Output rows 7 (a last row of its own, a tail of three) and 14 wide (a tail of two), 6 and 8 wide with TensorFlow's "same" (the last output reads the right padding column).
+        for (const [c, h, w, padding] of [[6, 13, 14, 1], [8, 28, 28, 1], [5, 12, 12, "same"], [4, 10, 16, "same"]]) {
           for (const epilogue of [{}, { bias: randomF32(rand, c, 1), activation: "relu6" }]) {
             const shape = [1, c, h, w];
             const x = randomF32(rand, c * h * w), weight = randomF32(rand, c * 9, 1);

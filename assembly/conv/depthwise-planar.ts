@@ -12,11 +12,13 @@
 // row's three taps that is fifteen v128, all V8 before 12 has, so nothing else is held.
 //
 // Edges: rows in the padding read a row of zeros in scratch; a left padding column (the
-// first block reads column −1) is lane 0 of tap 0, zeroed. A row's last outputs short of
-// four are a whole block ending at the row's end, which computes a few outputs twice.
-// Where a block may not read in place (its wanted columns reach the right padding, or on
-// the input's last plane it would read past the row, past the input's end), it reads a
-// zero-padded copy of its columns in scratch and stores its outputs lane by lane.
+// first block reads column −1) is lane 0 of tap 0, zeroed, and one right padding column
+// (the last output reads column w, as "same" padding at stride 2 has on even widths) lane 3
+// of tap 2. A row's last outputs short of four are a whole block ending at the row's end,
+// which computes a few outputs twice. Where a block may not read in place (its wanted
+// columns reach further into the right padding, or on the input's last plane it would read
+// past the row, past the input's end), it reads a zero-padded copy of its columns in
+// scratch and stores its outputs lane by lane.
 import { ACT_NONE, Config, DepthwiseArgs, PLANAR_SCRATCH_BLOCK_BYTES, PLANAR_SCRATCH_BYTES } from "../runtime/schema.gen";
 import { epilogueInMemory, storePixels } from "../simd/epilogue";
 
@@ -31,23 +33,30 @@ const ZERO_ROW_AT: usize = 48 + 32 + 5 * PADDED_ROW + 64;
 // A row's three taps for four outputs from column q at p, weighted and summed into acc
 // (`first`: they start the sum, instead of adding to +0. The one difference: a sum of −0
 // products stays −0, which the epilogue's bias addition makes +0.)
-@inline function taps(p: usize, w0: v128, w1: v128, w2: v128, acc: v128, leftPad: bool, first: bool = false): v128 {
+@inline function taps(p: usize, w0: v128, w1: v128, w2: v128, acc: v128, leftPad: bool, rightPad: bool, first: bool = false): v128 {
   const a = v128.load(p), b = v128.load(p, 16);
   let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
   if (leftPad) t0 = i32x4.replace_lane(t0, 0, 0);
   acc = first ? f32x4.mul(t0, w0) : f32x4.add(acc, f32x4.mul(t0, w0));
   acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), w1));
-  return f32x4.add(acc, f32x4.mul(i32x4.shuffle(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6), w2));
+  return f32x4.add(acc, f32x4.mul(thirdTap(p, rightPad), w2));
+}
+
+// Tap 2 of four outputs from column q at p: the even lanes of columns q + 2 .. q + 9
+// (`rightPad`: the last, column q + 8, is the right padding's, zeroed).
+@inline function thirdTap(p: usize, rightPad: bool): v128 {
+  const t2 = i32x4.shuffle(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6);
+  return rightPad ? i32x4.replace_lane(t2, 3, 0) : t2;
 }
 
 // The sum of an output's first two tap rows, pA and pB. (`pinned`: each partial sum is
 // stored as it completes, at s0, and s1 for a pair's second row. V8 before 12 would
 // otherwise hoist all of a block's loads to the top and spill; the stores keep them in
 // order. Elsewhere they cost a twelfth.)
-@inline function topRows(pA: usize, pB: usize, s0: usize, w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, leftPad: bool, pinned: bool): v128 {
-  const acc = taps(pA, w00, w01, w02, f32x4.splat(0), leftPad, true);
+@inline function topRows(pA: usize, pB: usize, s0: usize, w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, leftPad: bool, rightPad: bool, pinned: bool): v128 {
+  const acc = taps(pA, w00, w01, w02, f32x4.splat(0), leftPad, rightPad, true);
   if (pinned) v128.store(s0, acc);
-  const sum = taps(pB, w10, w11, w12, acc, leftPad);
+  const sum = taps(pB, w10, w11, w12, acc, leftPad, rightPad);
   if (pinned) v128.store(s0, sum);
   return sum;
 }
@@ -57,15 +66,15 @@ const ZERO_ROW_AT: usize = 48 + 32 + 5 * PADDED_ROW + 64;
 @inline function pairOfFour(
   pA: usize, pB: usize, pC: usize, pD: usize, pE: usize, o0: usize, o1: usize, lanes: i32, s0: usize, s1: usize,
   w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, w20: v128, w21: v128, w22: v128,
-  epilogue: usize, leftPad: bool, pinned: bool,
+  epilogue: usize, leftPad: bool, rightPad: bool, pinned: bool,
 ): void {
-  let acc = topRows(pA, pB, s0, w00, w01, w02, w10, w11, w12, leftPad, pinned);
+  let acc = topRows(pA, pB, s0, w00, w01, w02, w10, w11, w12, leftPad, rightPad, pinned);
   // The shared row, taken apart once for both.
   const a = v128.load(pC), b = v128.load(pC, 16);
   let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
   if (leftPad) t0 = i32x4.replace_lane(t0, 0, 0);
   const t1 = i32x4.shuffle(a, b, 1, 3, 5, 7);
-  const t2 = i32x4.shuffle(v128.load(pC, 8), v128.load(pC, 24), 0, 2, 4, 6);
+  const t2 = thirdTap(pC, rightPad);
   acc = f32x4.add(acc, f32x4.mul(t0, w20));
   acc = f32x4.add(acc, f32x4.mul(t1, w21));
   acc = f32x4.add(acc, f32x4.mul(t2, w22));
@@ -74,9 +83,9 @@ const ZERO_ROW_AT: usize = 48 + 32 + 5 * PADDED_ROW + 64;
   acc1 = f32x4.add(acc1, f32x4.mul(t1, w01));
   acc1 = f32x4.add(acc1, f32x4.mul(t2, w02));
   if (pinned) v128.store(s1, acc1);
-  acc1 = taps(pD, w10, w11, w12, acc1, leftPad);
+  acc1 = taps(pD, w10, w11, w12, acc1, leftPad, rightPad);
   if (pinned) v128.store(s1, acc1);
-  acc1 = taps(pE, w20, w21, w22, acc1, leftPad);
+  acc1 = taps(pE, w20, w21, w22, acc1, leftPad, rightPad);
   storePixels(o1, acc1, epilogue, lanes);
 }
 
@@ -109,26 +118,30 @@ export function planarGroup(ctrl: usize, group: i32, tid: i32): void {
   let fastLast = fast;
   while (fastLast > 0 && 8 * (fastLast - 1) - pl + 9 >= w) fastLast--;
   const whole = min(fast, ow >> 2);
+  // The last block, outputs ow − 4 .. ow − 1, goes in place where the blocks before it do:
+  // it overlaps the one before (a row's last outputs short of four), or its last output reads
+  // the one right padding column (`rightPad`: lane 3 of its tap 2, zeroed), or both.
+  const rightPad = 2 * (ow - 1) - pl + 2 == w;
+  const tailFits = 2 * (ow - 1) - pl + 2 <= w && 2 * (ow - 4) - pl >= 0;
 
   for (let ch = c0; ch < c1; ch++) {
     const at = <usize>(b * c + ch);
     // The input's last plane: no block may read past its rows.
-    const readable = b == n - 1 && ch == c - 1 ? fastLast : fast;
+    const lastPlane = b == n - 1 && ch == c - 1;
+    const readable = lastPlane ? fastLast : fast;
     const input = DepthwiseArgs.input(ctrl) + at * planeBytes, out = DepthwiseArgs.out(ctrl) + at * outPlane;
     const wq = DepthwiseArgs.weights(ctrl) + (<usize>(ch >> 2) * 9 << 4) + (<usize>(ch & 3) << 2);
     const inPlace = min(whole, readable);
-    // A row's last outputs short of four: a whole block ending at the row's end, which
-    // computes a few outputs again, where it may read in place (the lane-by-lane tail
-    // through scratch otherwise).
-    const tail = (ow & 3) != 0 && inPlace == whole && fast == blocks && (readable == fast || 2 * (ow - 4) - pl + 9 < w) ? ow - 4 : -1;
+    // (Otherwise the last blocks go lane by lane through padded copies in scratch.)
+    const tail = tailFits && inPlace == blocks - 1 && (!lastPlane || 2 * (ow - 4) - pl + 9 < w) ? ow - 4 : -1;
     if (fused) {
       epilogueInMemory(epilogue, DepthwiseArgs.bias(ctrl) ? load<f32>(DepthwiseArgs.bias(ctrl) + (<usize>ch << 2)) : 0, act);
-      if (pinned) planeFusedPinned(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail);
-      else planeFused(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail);
+      if (pinned) planeFusedPinned(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail, rightPad);
+      else planeFused(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail, rightPad);
     } else if (pinned) {
-      planePlainPinned(input, out, wq, h, w, oh, ow, pt, pl, partial, zeroRow, inPlace, readable, tail);
+      planePlainPinned(input, out, wq, h, w, oh, ow, pt, pl, partial, zeroRow, inPlace, readable, tail, rightPad);
     } else {
-      planePlain(input, out, wq, h, w, oh, ow, pt, pl, partial, zeroRow, inPlace, readable, tail);
+      planePlain(input, out, wq, h, w, oh, ow, pt, pl, partial, zeroRow, inPlace, readable, tail, rightPad);
     }
   }
 }
@@ -138,55 +151,56 @@ export function planarGroup(ctrl: usize, group: i32, tid: i32): void {
 // on what it does not do (the epilogue is a sixth of the arithmetic's).
 function planeFusedPinned(
   input: usize, out: usize, wq: usize, h: i32, w: i32, oh: i32, ow: i32, pt: i32, pl: i32,
-  epilogue: usize, partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32,
+  epilogue: usize, partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32, rightPad: bool,
 ): void {
-  plane(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail, true);
+  plane(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail, rightPad, true);
 }
 
 function planeFused(
   input: usize, out: usize, wq: usize, h: i32, w: i32, oh: i32, ow: i32, pt: i32, pl: i32,
-  epilogue: usize, partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32,
+  epilogue: usize, partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32, rightPad: bool,
 ): void {
-  plane(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail, false);
+  plane(input, out, wq, h, w, oh, ow, pt, pl, epilogue, partial, zeroRow, inPlace, readable, tail, rightPad, false);
 }
 
 function planePlainPinned(
   input: usize, out: usize, wq: usize, h: i32, w: i32, oh: i32, ow: i32, pt: i32, pl: i32,
-  partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32,
+  partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32, rightPad: bool,
 ): void {
-  plane(input, out, wq, h, w, oh, ow, pt, pl, 0, partial, zeroRow, inPlace, readable, tail, true);
+  plane(input, out, wq, h, w, oh, ow, pt, pl, 0, partial, zeroRow, inPlace, readable, tail, rightPad, true);
 }
 
 function planePlain(
   input: usize, out: usize, wq: usize, h: i32, w: i32, oh: i32, ow: i32, pt: i32, pl: i32,
-  partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32,
+  partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32, rightPad: bool,
 ): void {
-  plane(input, out, wq, h, w, oh, ow, pt, pl, 0, partial, zeroRow, inPlace, readable, tail, false);
+  plane(input, out, wq, h, w, oh, ow, pt, pl, 0, partial, zeroRow, inPlace, readable, tail, rightPad, false);
 }
 
 // Four outputs of one row (the first `lanes` at o0): rows pA, pB, pC.
 @inline function rowOfFour(
   pA: usize, pB: usize, pC: usize, o0: usize, lanes: i32, s0: usize,
   w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, w20: v128, w21: v128, w22: v128,
-  epilogue: usize, leftPad: bool, pinned: bool,
+  epilogue: usize, leftPad: bool, rightPad: bool, pinned: bool,
 ): void {
-  const acc = topRows(pA, pB, s0, w00, w01, w02, w10, w11, w12, leftPad, pinned);
-  storePixels(o0, taps(pC, w20, w21, w22, acc, leftPad), epilogue, lanes);
+  const acc = topRows(pA, pB, s0, w00, w01, w02, w10, w11, w12, leftPad, rightPad, pinned);
+  storePixels(o0, taps(pC, w20, w21, w22, acc, leftPad, rightPad), epilogue, lanes);
 }
 
-// Four outputs of two rows, or (`two` false) of one, with the left padding or not.
+// Four outputs of two rows, or (`two` false) of one, with a padding column on the left or
+// on the right or none.
 @inline function block(
   two: bool, pA: usize, pB: usize, pC: usize, pD: usize, pE: usize, o0: usize, o1: usize, lanes: i32, s0: usize, s1: usize,
   w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, w20: v128, w21: v128, w22: v128,
-  epilogue: usize, leftPad: bool, pinned: bool,
+  epilogue: usize, leftPad: bool, pinned: bool, rightPad: bool = false,
 ): void {
-  if (two) pairOfFour(pA, pB, pC, pD, pE, o0, o1, lanes, s0, s1, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, leftPad, pinned);
-  else rowOfFour(pA, pB, pC, o0, lanes, s0, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, leftPad, pinned);
+  if (two) pairOfFour(pA, pB, pC, pD, pE, o0, o1, lanes, s0, s1, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, leftPad, rightPad, pinned);
+  else rowOfFour(pA, pB, pC, o0, lanes, s0, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, leftPad, rightPad, pinned);
 }
 
 @inline function plane(
   input: usize, out: usize, wq: usize, h: i32, w: i32, oh: i32, ow: i32, pt: i32, pl: i32,
-  epilogue: usize, partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32, pinned: bool,
+  epilogue: usize, partial: usize, zeroRow: usize, inPlace: i32, readable: i32, tail: i32, rightPad: bool, pinned: bool,
 ): void {
   const w00 = v128.load32_splat(wq), w01 = v128.load32_splat(wq + 16), w02 = v128.load32_splat(wq + 32);
   const w10 = v128.load32_splat(wq + 48), w11 = v128.load32_splat(wq + 64), w12 = v128.load32_splat(wq + 80);
@@ -205,14 +219,14 @@ function planePlain(
       pD = rowAt(input, rowBytes, r + 3, h, zeroRow);
       pE = rowAt(input, rowBytes, r + 4, h, zeroRow);
     }
-    blocksOfRows(true, pA, pB, pC, pD, pE, o0, o0 + outRow, w, ow, pl, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, partial, inPlace, readable, tail, pinned);
+    blocksOfRows(true, pA, pB, pC, pD, pE, o0, o0 + outRow, w, ow, pl, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, partial, inPlace, readable, tail, rightPad, pinned);
     row += rowBytes << 2; // two output rows: four input rows
     o0 += outRow << 1;
   }
   if (oy < oh) {
     const r = 2 * oy - pt;
     const pA = rowAt(input, rowBytes, r, h, zeroRow), pB = rowAt(input, rowBytes, r + 1, h, zeroRow), pC = rowAt(input, rowBytes, r + 2, h, zeroRow);
-    blocksOfRows(false, pA, pB, pC, 0, 0, o0, 0, w, ow, pl, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, partial, inPlace, readable, tail, pinned);
+    blocksOfRows(false, pA, pB, pC, 0, 0, o0, 0, w, ow, pl, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, partial, inPlace, readable, tail, rightPad, pinned);
   }
 }
 
@@ -223,7 +237,7 @@ function planePlain(
 @inline function blocksOfRows(
   two: bool, pA: usize, pB: usize, pC: usize, pD: usize, pE: usize, o0: usize, o1: usize, w: i32, ow: i32, pl: i32,
   w00: v128, w01: v128, w02: v128, w10: v128, w11: v128, w12: v128, w20: v128, w21: v128, w22: v128,
-  epilogue: usize, partial: usize, inPlace: i32, readable: i32, tail: i32, pinned: bool,
+  epilogue: usize, partial: usize, inPlace: i32, readable: i32, tail: i32, rightPad: bool, pinned: bool,
 ): void {
   const padded = partial + 32;
   let bx = 0;
@@ -237,7 +251,9 @@ function planePlain(
   }
   if (tail >= 0) {
     const at = <usize>(2 * tail - pl) << 2, to = <usize>tail << 2;
-    block(two, pA + at, pB + at, pC + at, pD + at, pE + at, o0 + to, o1 + to, 4, o0 + to, o1 + to, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, false, pinned);
+    pA += at; pB += at; pC += at; pD += at; pE += at;
+    if (rightPad) block(two, pA, pB, pC, pD, pE, o0 + to, o1 + to, 4, o0 + to, o1 + to, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, false, pinned, true);
+    else block(two, pA, pB, pC, pD, pE, o0 + to, o1 + to, 4, o0 + to, o1 + to, w00, w01, w02, w10, w11, w12, w20, w21, w22, epilogue, false, pinned);
     return;
   }
   const blocks = (ow + 3) >> 2;
