@@ -6,7 +6,8 @@
 //
 // Output column ox reads input columns 2·ox − pl + kx. For a block of four outputs whose
 // first reads column q, tap kx = 0 is the even lanes of columns q..q+7, kx = 1 the odd
-// ones, kx = 2 the even lanes of q+2..q+9: four loads and three shuffles a row. Two output
+// ones, kx = 2 tap 0's last three lanes and column q+8: three loads (the last one float)
+// and three shuffles a row. Two output
 // rows go at a time: their five input rows include one both read (stride 2), taken apart
 // once. The nine weights stay in registers for the whole plane; with the two sums and a
 // row's three taps that is fifteen v128, all V8 before 12 has, so nothing else is held.
@@ -39,14 +40,13 @@ const ZERO_ROW_AT: usize = 48 + 32 + 5 * PADDED_ROW + 64;
   if (leftPad) t0 = i32x4.replace_lane(t0, 0, 0);
   acc = first ? f32x4.mul(t0, w0) : f32x4.add(acc, f32x4.mul(t0, w0));
   acc = f32x4.add(acc, f32x4.mul(i32x4.shuffle(a, b, 1, 3, 5, 7), w1));
-  return f32x4.add(acc, f32x4.mul(thirdTap(p, rightPad), w2));
+  return f32x4.add(acc, f32x4.mul(thirdTap(p, t0, rightPad), w2));
 }
 
-// Tap 2 of four outputs from column q at p: the even lanes of columns q + 2 .. q + 9
-// (`rightPad`: the last, column q + 8, is the right padding's, zeroed).
-@inline function thirdTap(p: usize, rightPad: bool): v128 {
-  const t2 = i32x4.shuffle(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6);
-  return rightPad ? i32x4.replace_lane(t2, 3, 0) : t2;
+// Tap 2 of four outputs from column q at p: columns q + 2, q + 4, q + 6 (tap 0's last three,
+// t0) and q + 8 (`rightPad`: the right padding's, zero).
+@inline function thirdTap(p: usize, t0: v128, rightPad: bool): v128 {
+  return i32x4.shuffle(t0, rightPad ? i32x4.splat(0) : v128.load32_zero(p, 32), 1, 2, 3, 4);
 }
 
 // The sum of an output's first two tap rows, pA and pB. (`pinned`: each partial sum is
@@ -74,7 +74,7 @@ const ZERO_ROW_AT: usize = 48 + 32 + 5 * PADDED_ROW + 64;
   let t0 = i32x4.shuffle(a, b, 0, 2, 4, 6);
   if (leftPad) t0 = i32x4.replace_lane(t0, 0, 0);
   const t1 = i32x4.shuffle(a, b, 1, 3, 5, 7);
-  const t2 = thirdTap(pC, rightPad);
+  const t2 = thirdTap(pC, t0, rightPad);
   acc = f32x4.add(acc, f32x4.mul(t0, w20));
   acc = f32x4.add(acc, f32x4.mul(t1, w21));
   acc = f32x4.add(acc, f32x4.mul(t2, w22));
