@@ -15,7 +15,7 @@
 // GEMM's), the least time a plain-array chain could take (an estimate from medians of
 // separate rounds: the copies' cost moves with the machine's).
 import { createContext } from "simdcl";
-import { machine, measureRounds, median, printTable, type Row } from "./common.js";
+import { machine, measureRounds, median, newResultLike, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
 
@@ -106,7 +106,7 @@ async function main() {
   const copies = () => {
     for (const [i, [, outLength]] of sizes.entries()) {
       staging.array.set(sources[i]);
-      new Float32Array(outLength).set(staging.array.subarray(0, outLength));
+      newResultLike(outLength).set(staging.array.subarray(0, outLength));
     }
   };
   const forms = [xnnpack, simdcl(cl), simdcl(cl2), copies, simdcl(cl, outs), simdcl(cl2, outs)];

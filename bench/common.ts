@@ -69,6 +69,21 @@ export function machine(): string {
   return `${cpu}, ${cpus().length} cores, Node ${process.versions.node} (V8 ${process.versions.v8})`;
 }
 
+/**
+ * A new array of `length` floats made as simdcl's plain calls make their results (src/run.ts,
+ * newResult: from 64 KiB, not zero-filled where Buffer.allocUnsafe exists), for the copy
+ * floors: the least a plain call must do is this allocation and its copies, no more.
+ */
+export function newResultLike(length: number): Float32Array {
+  const allocUnsafe = (globalThis as { Buffer?: { allocUnsafe?: (size: number) => Uint8Array } }).Buffer?.allocUnsafe;
+  const bytes = length * 4;
+  if (allocUnsafe && bytes >= 64 << 10) {
+    const b = allocUnsafe(bytes);
+    if (b.byteOffset === 0 && b.buffer.byteLength === bytes) return new Float32Array(b.buffer, 0, length);
+  }
+  return new Float32Array(length);
+}
+
 /** GB/s of TypedArray.prototype.set over 64 MiB, counting bytes read plus written. */
 export async function copyBandwidth(): Promise<number> {
   const n = 64 << 20;

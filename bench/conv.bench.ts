@@ -11,7 +11,7 @@
 // device buffers makes them: an NHWC Float32Array in, layouts converted both ways, a new
 // array out, weights packed on every call.
 import { createContext } from "simdcl";
-import { addTwoThreadPeer, machine, measureRounds, median, printTable, type Row } from "./common.js";
+import { addTwoThreadPeer, machine, measureRounds, median, newResultLike, printTable, type Row } from "./common.js";
 import { wasmCeiling } from "./peers/ceiling.js";
 import { loadTfjsWasm } from "./peers/tfjs.js";
 import { convModel, loadOnnxRuntime, timeSession } from "./peers/onnx.js";
@@ -211,7 +211,7 @@ async function plainCalls(tf: any, contexts: Awaited<ReturnType<typeof createCon
     const copyIn = contexts[0].buffer(Float32Array, nchw.length), copyOut = contexts[0].buffer(Float32Array, l.oc * oh * ow);
     const copies = () => {
       copyIn.array.set(nchw);
-      new Float32Array(copyOut.length).set(copyOut.array);
+      newResultLike(copyOut.length).set(copyOut.array);
     };
     const forms = [xnn, resident[0].call, plain[0], resident[1].call, plain[1], copies];
     const names = ["XNNPACK (tfjs-wasm), 1 thread", "simdcl resident, 1 thread", "simdcl plain, 1 thread", "simdcl resident, 2 threads", "simdcl plain, 2 threads", "copy floor: the arrays in and out, nothing computed"];
